@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Pipelines.Cli.Commands;
+
+namespace Pipelines.Cli;
+
+/// <summary>The <c>pipelines</c> command line: builds the command tree and runs one command with clean error handling.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    {
+        var dataDir = new Option<string?>("--data-dir")
+        {
+            Description = "Where pipelines keep their database and artifacts (default: $PIPELINES_DATA, else ./.pipelines)",
+            Recursive = true,
+        };
+        CliContext Context(ParseResult result) => new(output, error, CliContext.ResolveDataDirectory(result.GetValue(dataDir)));
+
+        var root = new RootCommand("Pipelines: declarative pipelines for the life of a generative-AI model.")
+        {
+            ValidateCommand.Create(Context),
+            SchemaCommand.Create(Context),
+            PublishCommand.Create(Context),
+            VersionsCommand.Create(Context),
+            ShowCommand.Create(Context),
+            DiffCommand.Create(Context),
+            RetractCommand.Create(Context),
+            ActivitiesCommand.Create(Context),
+        };
+        root.Options.Add(dataDir);
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
+        {
+            foreach (var e in parsed.Errors)
+            {
+                await error.WriteLineAsync($"error: {e.Message}");
+            }
+
+            var command = parsed.CommandResult.Command;
+            await error.WriteLineAsync($"run `pipelines {(command is RootCommand ? "" : command.Name + " ")}--help` for usage");
+            return ExitCodes.InvalidInput;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, ct);
+        }
+        catch (UserError e)
+        {
+            await error.WriteLineAsync(e.Hint is null ? $"error: {e.Message}" : $"error: {e.Message}; {e.Hint}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("cancelled");
+            return ExitCodes.Failed;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("PIPELINES_DEBUG") is not "1")
+        {
+            await error.WriteLineAsync($"error: {e.Message}");
+            await error.WriteLineAsync("this is a bug in pipelines; run again with PIPELINES_DEBUG=1 for the full trace and report it");
+            return ExitCodes.Failed;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Pipelines.Activities;
+using Pipelines.Persistence;
+using Spectre.Console;
+
+namespace Pipelines.Cli;
+
+/// <summary>What every command gets: its output streams, the data directory, the catalog and the store, made on first use.</summary>
+public sealed class CliContext(TextWriter output, TextWriter error, string dataDirectory) : IAsyncDisposable
+{
+    private readonly Lazy<ActivityCatalog> _catalog = new(BuiltInActivities.CreateCatalog);
+    private SqliteDatabase? _database;
+
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
+
+    public ActivityCatalog Catalog => _catalog.Value;
+
+    /// <summary>Colours and tables when writing to a terminal; plain text when redirected or NO_COLOR is set.</summary>
+    public IAnsiConsole Console(TextWriter writer)
+    {
+        var interactive = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected
+                          || ReferenceEquals(writer, System.Console.Error) && !System.Console.IsErrorRedirected;
+        var color = interactive && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = color ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        if (!interactive) console.Profile.Width = 4096; // never wrap lines that scripts parse
+        return console;
+    }
+
+    public async Task<DefinitionStore> DefinitionsAsync(CancellationToken ct)
+    {
+        _database ??= await SqliteDatabase.OpenAsync(DataDirectory, ct);
+        return new DefinitionStore(_database);
+    }
+
+    /// <summary>Where data lives: <c>--data-dir</c>, else <c>PIPELINES_DATA</c>, else <c>./.pipelines</c>.</summary>
+    public static string ResolveDataDirectory(string? option) =>
+        !string.IsNullOrWhiteSpace(option) ? option
+        : Environment.GetEnvironmentVariable("PIPELINES_DATA") is { Length: > 0 } env ? env
+        : ".pipelines";
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,25 @@
+namespace Pipelines.Activities;
+
+/// <summary>One report of progress: a fraction in [0, 1] when known, a message, and named metrics (loss, tokens/s).</summary>
+public sealed record ProgressUpdate(double? Fraction, string? Message, IReadOnlyDictionary<string, double>? Metrics = null);
+
+/// <summary>
+/// What an activity execution may use besides its inputs: who it is (run, step, attempt), time, a step-scoped log,
+/// and a progress channel shown live in the CLI and the designer.
+/// </summary>
+public sealed class ActivityContext
+{
+    public required string RunId { get; init; }
+
+    public required string StepId { get; init; }
+
+    /// <summary>1 for the first try, 2 for the first retry, and so on.</summary>
+    public int Attempt { get; init; } = 1;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public IProgress<ProgressUpdate> Progress { get; init; } = new Progress<ProgressUpdate>();
+
+    /// <summary>Writes a line to this step's log.</summary>
+    public Action<string> Log { get; init; } = static _ => { };
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+
+namespace Pipelines.Activities;
+
+/// <summary>Everything the engine, the schema and the designer know about one activity version.</summary>
+public sealed record ActivityDescriptor(
+    string Type,
+    int Version,
+    string Category,
+    string Description,
+    bool Deterministic,
+    IReadOnlyList<PortDescriptor> Inputs,
+    IReadOnlyList<PortDescriptor> Outputs)
+{
+    /// <summary>The YAML <c>uses:</c> value, e.g. <c>core.echo@1</c>.</summary>
+    public string Uses => $"{Type}@{Version}";
+
+    public required Type ImplementationType { get; init; }
+
+    internal Func<object, JsonObject, ActivityContext, CancellationToken, Task<JsonObject>> Execute { get; init; } = null!;
+
+    public PortDescriptor? Input(string name) => Inputs.FirstOrDefault(i => i.Name == name);
+
+    public PortDescriptor? Output(string name) => Outputs.FirstOrDefault(o => o.Name == name);
+
+    /// <summary>
+    /// Runs the activity on JSON inputs and returns its outputs as JSON. <paramref name="create"/> makes the
+    /// activity instance (dependency injection in the host); by default its parameterless constructor is used.
+    /// </summary>
+    public Task<JsonObject> ExecuteAsync(JsonObject inputs, ActivityContext context, CancellationToken cancellationToken, Func<Type, object>? create = null)
+    {
+        var instance = create is null ? Activator.CreateInstance(ImplementationType)! : create(ImplementationType);
+        return Execute(instance, inputs, context, cancellationToken);
+    }
+}

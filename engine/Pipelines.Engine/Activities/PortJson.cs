@@ -1,0 +1,51 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Pipelines.Activities;
+
+/// <summary>
+/// The one JSON mapping between YAML/JSON values and inputs/outputs records: snake_case names (or the
+/// <see cref="PortAttribute.Name"/> override), enums as snake_case strings, durations as <c>30s</c>/<c>5m</c>.
+/// </summary>
+public static class PortJson
+{
+    public static readonly JsonSerializerOptions Options = CreateOptions();
+
+    public static string NameOf(PropertyInfo property) =>
+        property.GetCustomAttribute<PortAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
+
+    public static T Bind<T>(JsonObject inputs) => inputs.Deserialize<T>(Options)!;
+
+    public static JsonObject ToJson(object outputs) =>
+        JsonSerializer.SerializeToNode(outputs, outputs.GetType(), Options)?.AsObject() ?? [];
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            RespectRequiredConstructorParameters = true,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ApplyPortNames } },
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new DurationJsonConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    private static void ApplyPortNames(JsonTypeInfo type)
+    {
+        foreach (var property in type.Properties)
+        {
+            if (property.AttributeProvider is PropertyInfo info && info.GetCustomAttribute<PortAttribute>()?.Name is { } name)
+            {
+                property.Name = name;
+            }
+        }
+    }
+}

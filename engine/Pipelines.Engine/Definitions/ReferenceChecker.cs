@@ -1,0 +1,160 @@
+using Pipelines.Activities;
+using Pipelines.Diagnostics;
+using Pipelines.Expressions;
+
+namespace Pipelines.Definitions;
+
+/// <summary>
+/// Checks that every name an expression reads exists where it is used — params, steps and their outputs, matrix keys,
+/// run fields, <c>item</c> in select — and returns the steps it reads, which become upstream edges.
+/// </summary>
+internal sealed class ReferenceChecker(
+    DiagnosticBag diagnostics,
+    IReadOnlyList<ParamDefinition> parameters,
+    IReadOnlyDictionary<string, (StepDefinition Step, ActivityDescriptor? Activity)> steps)
+{
+    public static readonly string[] RunFields = ["id", "pipeline", "version", "trigger", "started"];
+    private static readonly string[] StepFields = ["outputs", "status"];
+    private static readonly string[] MatrixOutputs = ["all", "best"];
+
+    public IEnumerable<(string Upstream, SourceLocation At)> Check(ExpressionSite site)
+    {
+        var upstream = new List<(string, SourceLocation)>();
+        foreach (var reference in site.Expression.References)
+        {
+            var at = Locate(site, reference.Root.Offset);
+            switch (reference.RootName)
+            {
+                case "params":
+                    CheckParam(site, reference);
+                    break;
+                case "steps" when site.Kind == SiteKind.Select:
+                    NotHere(site, reference, "in select, read the execution's outputs through `item`");
+                    break;
+                case "steps":
+                    if (CheckStep(site, reference) is { } id) upstream.Add((id, at));
+                    break;
+                case "matrix":
+                    CheckMatrix(site, reference);
+                    break;
+                case "item" when site.Kind != SiteKind.Select:
+                    NotHere(site, reference, "`item` is one execution's outputs, available only in `select`");
+                    break;
+                case "item":
+                    CheckOutputs(site, reference, Activity(site.StepId), reference.Path, 0, site.StepId);
+                    break;
+                case "run":
+                    if (reference.Path.Count > 0 && !RunFields.Contains(reference.Path[0].Name))
+                    {
+                        Unknown(site, reference.Path[0], DiagnosticCodes.UnknownName, $"run has no field '{reference.Path[0].Name}'", RunFields);
+                    }
+
+                    break;
+                case "secrets":
+                    break;
+                default:
+                    if (!ParsedExpression.Globals.Contains(reference.RootName))
+                    {
+                        Unknown(site, reference.Root, DiagnosticCodes.UnknownName, $"unknown name '{reference.RootName}' in expression",
+                            ExpressionScope.Roots.Concat(ParsedExpression.Globals), $"expressions read {string.Join(", ", ExpressionScope.Roots)}");
+                    }
+
+                    break;
+            }
+        }
+
+        return upstream;
+    }
+
+    private void CheckParam(ExpressionSite site, ExpressionReference reference)
+    {
+        if (reference.Path.Count == 0) return;
+        var name = reference.Path[0];
+        if (parameters.All(p => p.Name != name.Name))
+        {
+            Unknown(site, name, DiagnosticCodes.UnknownParam, $"unknown param '{name.Name}'", parameters.Select(p => p.Name),
+                parameters.Count == 0 ? "the pipeline declares no params; add them under `params:`" : null);
+        }
+    }
+
+    private string? CheckStep(ExpressionSite site, ExpressionReference reference)
+    {
+        if (reference.Path.Count == 0) return null;
+        var id = reference.Path[0];
+        if (!steps.TryGetValue(id.Name, out var target))
+        {
+            Unknown(site, id, DiagnosticCodes.UnknownStep, $"unknown step '{id.Name}'", steps.Keys);
+            return null;
+        }
+
+        if (reference.Path.Count > 1 && !StepFields.Contains(reference.Path[1].Name))
+        {
+            Unknown(site, reference.Path[1], DiagnosticCodes.UnknownName, $"step '{id.Name}' has no field '{reference.Path[1].Name}'", StepFields);
+        }
+        else if (reference.Path.Count > 2 && reference.Path[1].Name == "outputs")
+        {
+            if (target.Step.Matrix is not null)
+            {
+                var field = reference.Path[2];
+                if (!MatrixOutputs.Contains(field.Name))
+                {
+                    Unknown(site, field, DiagnosticCodes.UnknownOutput, $"step '{id.Name}' has a matrix, so its outputs are 'all' and 'best', not '{field.Name}'",
+                        MatrixOutputs, "use outputs.best.NAME for the selected execution, or outputs.all for every one");
+                }
+                else if (field.Name == "best")
+                {
+                    CheckOutputs(site, reference, target.Activity, reference.Path, 3, id.Name);
+                }
+            }
+            else
+            {
+                CheckOutputs(site, reference, target.Activity, reference.Path, 2, id.Name);
+            }
+        }
+
+        return id.Name;
+    }
+
+    private void CheckOutputs(ExpressionSite site, ExpressionReference reference, ActivityDescriptor? activity, IReadOnlyList<PathSegment> path, int index, string stepId)
+    {
+        if (activity is null || path.Count <= index) return;
+        var name = path[index];
+        if (activity.Output(name.Name) is null)
+        {
+            Unknown(site, name, DiagnosticCodes.UnknownOutput, $"step '{stepId}' ({activity.Uses}) has no output '{name.Name}'",
+                activity.Outputs.Select(o => o.Name),
+                activity.Outputs.Count == 0 ? $"{activity.Uses} has no outputs" : $"its outputs are: {string.Join(", ", activity.Outputs.Select(o => o.Name))}");
+        }
+    }
+
+    private void CheckMatrix(ExpressionSite site, ExpressionReference reference)
+    {
+        var matrix = steps.TryGetValue(site.StepId, out var own) ? own.Step.Matrix : null;
+        if (matrix is null || site.Kind == SiteKind.Matrix)
+        {
+            NotHere(site, reference, site.Kind == SiteKind.Matrix
+                ? "a matrix cannot read its own values"
+                : $"step '{site.StepId}' has no `matrix:`");
+            return;
+        }
+
+        if (reference.Path.Count > 0 && matrix.All(a => a.Key != reference.Path[0].Name))
+        {
+            Unknown(site, reference.Path[0], DiagnosticCodes.UnknownMatrixKey, $"unknown matrix key '{reference.Path[0].Name}'", matrix.Select(a => a.Key));
+        }
+    }
+
+    private ActivityDescriptor? Activity(string stepId) => steps.TryGetValue(stepId, out var s) ? s.Activity : null;
+
+    private void NotHere(ExpressionSite site, ExpressionReference reference, string hint) =>
+        diagnostics.Error(DiagnosticCodes.UnknownName, Locate(site, reference.Root.Offset), $"'{reference.RootName}' is not available here", hint);
+
+    private void Unknown(ExpressionSite site, PathSegment segment, string code, string message, IEnumerable<string> candidates, string? fallback = null)
+    {
+        var names = candidates.ToList();
+        diagnostics.Error(code, Locate(site, segment.Offset), message,
+            NearestName.Hint(segment.Name, names) ?? fallback ?? (names.Count > 0 ? $"known: {string.Join(", ", names)}" : null));
+    }
+
+    private static SourceLocation Locate(ExpressionSite site, int offset) => site.Node.LocationOf(site.Part.Offset + offset);
+}

@@ -1,0 +1,16 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Pipelines.Persistence;
+
+/// <summary>What makes two definitions "the same content": equal text once line endings are <c>\n</c>.</summary>
+internal static class DefinitionContent
+{
+    // A file saved on Windows and the same file checked out on Linux must publish as one version.
+    public static string NormaliseLineEndings(string yaml) =>
+        yaml.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+
+    /// <summary>Lowercase hex SHA-256 of the UTF-8 bytes of already normalised text.</summary>
+    public static string Hash(string normalisedYaml) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalisedYaml)));
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The one test command (README, CI). Idempotent: installs what is missing, builds, runs every test project.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK is required (https://dot.net); install it and run again" >&2
+  exit 1
+fi
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+dotnet restore Pipelines.sln --nologo -v q
+dotnet build Pipelines.sln -c Release --no-restore --nologo -v q -clp:NoSummary
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Pipelines.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line for CI: "N passed, N failed" summed over the test projects.
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo "$passed passed, $failed failed, $skipped skipped"
+if [[ $status -eq 0 && $passed -eq 0 ]]; then
+  echo "test.sh: no test ran" >&2
+  exit 1
+fi
+exit $status
