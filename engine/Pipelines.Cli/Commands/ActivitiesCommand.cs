@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Pipelines.Activities;
 using Spectre.Console;
 
@@ -17,7 +16,7 @@ public static class ActivitiesCommand
             var cli = context(result);
             if (result.GetValue(json))
             {
-                await cli.Out.WriteLineAsync(DescriptorJson.Catalog(cli.Catalog).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                await cli.Out.WriteLineAsync(JsonOutput.Format(DescriptorJson.Catalog(cli.Catalog)));
                 return ExitCodes.Ok;
             }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Pipelines.Definitions;
 
 namespace Pipelines.Cli.Commands;
@@ -14,7 +13,7 @@ public static class SchemaCommand
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
-            var json = PipelineSchema.Generate(cli.Catalog).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            var json = JsonOutput.Format(PipelineSchema.Generate(cli.Catalog));
             if (result.GetValue(output) is { } path)
             {
                 await File.WriteAllTextAsync(path, json + "\n", ct);

@@ -8,7 +8,7 @@ public static partial class Duration
 {
     public const string Help = "write a number and a unit: 500ms, 30s, 5m, 2h, 1d (or combined, like 1h30m)";
 
-    [GeneratedRegex(@"^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d))+$")]
+    [GeneratedRegex(FormatPatterns.Duration)]
     private static partial Regex Pattern();
 
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h|d)")]

@@ -22,13 +22,13 @@ public static partial class PipelineLoader
     internal static readonly string[] TriggerKeys = ["schedule", "timezone", "params", "version"];
     internal static readonly string[] DefaultsKeys = ["retry", "timeout", "resources", "cache"];
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    [GeneratedRegex(FormatPatterns.PipelineName)]
     internal static partial Regex PipelineName();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+    [GeneratedRegex(FormatPatterns.ParamName)]
     internal static partial Regex ParamName();
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$")]
+    [GeneratedRegex(FormatPatterns.LabelKey)]
     internal static partial Regex LabelKey();
 
     public static LoadResult Load(string file, byte[] content, ActivityCatalog catalog)

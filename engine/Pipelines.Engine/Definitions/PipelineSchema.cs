@@ -18,18 +18,18 @@ public static class PipelineSchema
     public const string Id = "https://pipelines.dev/schema/pipeline-v1.json";
 
     // Mirrors Duration's parser (written without its non-capturing groups, which every schema engine reads alike).
-    internal const string DurationPattern = @"^(\d+(\.\d+)?(ms|s|m|h|d))+$";
+    internal const string DurationPattern = FormatPatterns.Duration;
 
     // A scalar that is exactly one expression keeps the expression's type, so it may stand in for any value.
     internal const string ExpressionPattern = @"^\s*\$\{\{[\s\S]*\}\}\s*$";
 
-    internal const string PipelineNamePattern = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
-    internal const string LabelKeyPattern = "^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$";
-    internal const string ParamNamePattern = "^[A-Za-z_][A-Za-z0-9_]{0,62}$";
-    internal const string MatrixKeyPattern = "^[A-Za-z_][A-Za-z0-9_]*$";
-    internal const string StepIdPattern = "^[a-z][a-z0-9_]{0,62}$";
-    internal const string MemoryPattern = @"^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$";
-    internal const string PoolNamePattern = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+    internal const string PipelineNamePattern = FormatPatterns.PipelineName;
+    internal const string LabelKeyPattern = FormatPatterns.LabelKey;
+    internal const string ParamNamePattern = FormatPatterns.ParamName;
+    internal const string MatrixKeyPattern = FormatPatterns.MatrixKey;
+    internal const string StepIdPattern = FormatPatterns.StepId;
+    internal const string MemoryPattern = FormatPatterns.Memory;
+    internal const string PoolNamePattern = FormatPatterns.PoolName;
 
     // Only the field count: Quartz checks the rest, but six or seven fields already catches the common mistake of a
     // five-field Unix cron, which Quartz would read shifted by one field.

@@ -17,10 +17,10 @@ internal sealed partial record StepDefaults(RetryPolicy Retry, TimeSpan? Timeout
     public const int MaxRetries = 100;
     public const double MaxFactor = 10;
 
-    [GeneratedRegex(@"^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$")]
+    [GeneratedRegex(FormatPatterns.Memory)]
     private static partial Regex Memory();
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    [GeneratedRegex(FormatPatterns.PoolName)]
     private static partial Regex PoolName();
 
     public static StepDefaults Read(NodeReader reader, Node? node)

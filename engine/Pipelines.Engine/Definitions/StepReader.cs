@@ -20,13 +20,13 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
 
     private DiagnosticBag Diagnostics => reader.Diagnostics;
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,62}$")]
+    [GeneratedRegex(FormatPatterns.StepId)]
     internal static partial Regex StepId();
 
     [GeneratedRegex(@"^([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+)(?:@(.*))?$")]
     private static partial Regex Uses();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex(FormatPatterns.MatrixKey)]
     private static partial Regex MatrixKey();
 
     private sealed record PendingStep(StepDefinition Step, MappingEntry Entry, ActivityDescriptor? Activity, MappingNode? Body, IReadOnlyList<(string Id, ScalarNode Node)> NeedNodes);

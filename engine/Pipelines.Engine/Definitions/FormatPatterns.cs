@@ -1,0 +1,17 @@
+namespace Pipelines.Definitions;
+
+/// <summary>
+/// The regular expressions of the pipeline format, in one place: the loader validates with them and the JSON Schema
+/// publishes them, so an editor and <c>pipelines validate</c> always agree. ECMAScript-compatible on purpose.
+/// </summary>
+public static class FormatPatterns
+{
+    public const string PipelineName = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+    public const string LabelKey = "^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$";
+    public const string ParamName = "^[A-Za-z_][A-Za-z0-9_]{0,62}$";
+    public const string MatrixKey = "^[A-Za-z_][A-Za-z0-9_]*$";
+    public const string StepId = "^[a-z][a-z0-9_]{0,62}$";
+    public const string Memory = @"^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$";
+    public const string PoolName = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+    public const string Duration = @"^(\d+(\.\d+)?(ms|s|m|h|d))+$";
+}
