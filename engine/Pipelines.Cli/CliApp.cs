@@ -31,7 +31,9 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
         {
-            foreach (var e in parsed.Errors)
+            // "Required command was not provided" only repeats what an unrecognized-command error already says.
+            var errors = parsed.Errors.Count > 1 ? parsed.Errors.Where(e => !e.Message.StartsWith("Required command", StringComparison.Ordinal)) : parsed.Errors;
+            foreach (var e in errors)
             {
                 await error.WriteLineAsync($"error: {e.Message}");
             }

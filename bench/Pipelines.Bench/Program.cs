@@ -1,0 +1,14 @@
+using Pipelines.Bench;
+
+// dotnet run -c Release --project bench/Pipelines.Bench -- <benchmark>
+// Each benchmark prints its figures and, as its last line, one summary line that RESULTS.md quotes.
+var which = args.FirstOrDefault() ?? "validate";
+switch (which)
+{
+    case "validate":
+        ValidationBenchmark.Run(args.Skip(1).ToArray());
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate");
+        return 2;
+}
