@@ -21,7 +21,9 @@ public static partial class Duration
         var trimmed = text.Trim();
         if (trimmed.Length is 0 or > 32 || !Pattern().IsMatch(trimmed))
         {
-            error = trimmed.StartsWith('-') ? $"'{text}' is negative; a duration must be positive" : $"'{text}' is not a duration";
+            error = trimmed.StartsWith('-') ? $"'{text}' is negative; a duration must be positive"
+                : double.TryParse(trimmed, System.Globalization.CultureInfo.InvariantCulture, out _) ? $"'{text}' has no unit (did you mean {trimmed}s?)"
+                : $"'{text}' is not a duration";
             return false;
         }
 

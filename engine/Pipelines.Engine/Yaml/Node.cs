@@ -13,21 +13,30 @@ public sealed record ScalarNode(string Value, bool IsPlain, SourceLocation Start
 {
     public override string KindName => "a scalar";
 
+    /// <summary>For a block scalar (<c>|</c> or <c>&gt;</c>): where its first content line starts.</summary>
+    public SourceLocation? BlockContent { get; init; }
+
     /// <summary>
-    /// Where character <paramref name="offset"/> of <see cref="Value"/> sits in the file. Exact for plain and
-    /// quoted scalars on one line; for folded or multi-line scalars it counts lines and falls back to the start.
+    /// Where character <paramref name="offset"/> of <see cref="Value"/> sits in the file. Exact for plain and quoted
+    /// scalars on one line and for literal block scalars; for folded or multi-line flow scalars, the nearest line start.
     /// </summary>
     public SourceLocation LocationOf(int offset)
     {
         offset = Math.Clamp(offset, 0, Value.Length);
+        var line = Value.AsSpan(0, offset).Count('\n');
+        var lineStart = Value.LastIndexOf('\n', Math.Max(0, offset - 1)) is var nl && nl >= 0 && nl < offset ? nl + 1 : 0;
+        if (BlockContent is { } content)
+        {
+            return content with { Line = content.Line + line, Column = content.Column + offset - lineStart };
+        }
+
         var quoteWidth = IsPlain ? 0 : 1;
-        if (Start.Line == End.Line)
+        if (line == 0)
         {
             return Start with { Column = Start.Column + quoteWidth + offset };
         }
 
-        var line = Value.AsSpan(0, offset).Count('\n');
-        return line == 0 ? Start with { Column = Start.Column + quoteWidth + offset } : Start with { Line = Start.Line + line, Column = Start.Column };
+        return Start with { Line = Math.Min(Start.Line + line, End.Line), Column = Start.Column };
     }
 }
 

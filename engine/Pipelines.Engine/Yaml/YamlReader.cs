@@ -56,14 +56,22 @@ public static class YamlReader
             return null;
         }
 
-        var builder = new TreeBuilder(file, diagnostics, limits);
+        var lines = text.Split('\n');
+        var builder = new TreeBuilder(file, lines, diagnostics, limits);
         try
         {
             return builder.Build(new Parser(new StringReader(text)));
         }
         catch (YamlException e)
         {
-            ReportSyntaxError(file, text, e, diagnostics);
+            ReportSyntaxError(file, lines, e.Message, (int)e.Start.Line, (int)e.Start.Column, builder, diagnostics);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping).
+            var at = builder.LastPosition;
+            ReportSyntaxError(file, lines, "the document ends or breaks off unexpectedly", at.Line, at.Column, builder, diagnostics);
             return null;
         }
     }
@@ -111,14 +119,15 @@ public static class YamlReader
         return true;
     }
 
-    private static void ReportSyntaxError(string file, string text, YamlException e, DiagnosticBag diagnostics)
+    private static void ReportSyntaxError(string file, string[] lines, string message, int line, int column, TreeBuilder builder, DiagnosticBag diagnostics)
     {
-        var lines = text.Split('\n');
-        var errorLine = (int)Math.Clamp(e.Start.Line, 1, lines.Length);
+        var errorLine = Math.Clamp(line, 1, lines.Length);
 
-        // A tab in indentation is the commonest cause; point at every such line up to the failure.
+        // A tab in indentation is the commonest cause; point at every such line up to the failure (or anywhere, when
+        // the parser says so itself and gives no useful position).
+        var mentionsTab = message.Contains("tab", StringComparison.OrdinalIgnoreCase);
         var tabs = 0;
-        for (var i = 0; i < errorLine; i++)
+        for (var i = 0; i < (mentionsTab ? lines.Length : errorLine); i++)
         {
             var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
             var tab = lines[i].IndexOf('\t', 0, indent);
@@ -135,14 +144,25 @@ public static class YamlReader
             return;
         }
 
-        var message = e.Message.TrimEnd('.');
-        var column = (int)Math.Max(1, e.Start.Column);
-        var hint = message.Contains("block mapping", StringComparison.OrdinalIgnoreCase)
-                   || message.Contains("not allowed in this context", StringComparison.OrdinalIgnoreCase)
-                   || message.Contains("did not find expected", StringComparison.OrdinalIgnoreCase)
-            ? "check the indentation of this line against the lines above it"
-            : null;
-        diagnostics.Error(DiagnosticCodes.YamlSyntax, new SourceLocation(file, errorLine, column),
+        message = message.TrimEnd('.');
+        string? hint = null;
+        if (builder.OpenFlow is { } open)
+        {
+            hint = $"the '{open.Bracket}' opened at line {open.At.Line}, column {open.At.Column} is not closed";
+        }
+        else if (message.Contains("quoted scalar", StringComparison.OrdinalIgnoreCase))
+        {
+            hint = "a quoted value that starts here is not closed; add the closing quote";
+        }
+        else if (message.Contains("block mapping", StringComparison.OrdinalIgnoreCase)
+                 || message.Contains("not allowed in this context", StringComparison.OrdinalIgnoreCase)
+                 || message.Contains("did not find expected", StringComparison.OrdinalIgnoreCase)
+                 || message.Contains("indentation", StringComparison.OrdinalIgnoreCase))
+        {
+            hint = "check the indentation of this line against the lines above it";
+        }
+
+        diagnostics.Error(DiagnosticCodes.YamlSyntax, new SourceLocation(file, errorLine, Math.Max(1, column)),
             $"invalid YAML: {Lowercase(message)}", hint);
     }
 
@@ -165,8 +185,14 @@ public static class YamlReader
     }
 
     /// <summary>Builds nodes from parser events with an explicit stack: depth is bounded by the limit, not the CLR stack.</summary>
-    private sealed class TreeBuilder(string file, DiagnosticBag diagnostics, YamlLimits limits)
+    private sealed class TreeBuilder(string file, string[] lines, DiagnosticBag diagnostics, YamlLimits limits)
     {
+        public (int Line, int Column) LastPosition { get; private set; } = (1, 1);
+
+        /// <summary>The innermost flow collection (<c>{</c> or <c>[</c>) still open, for "not closed" hints.</summary>
+        public (char Bracket, SourceLocation At)? OpenFlow =>
+            _stack.FirstOrDefault(f => f.IsFlow) is { } frame ? (frame.IsMapping ? '{' : '[', Loc(frame.Start.Start)) : null;
+
         private readonly Dictionary<string, (Node Node, int Size)> _anchors = new(StringComparer.Ordinal);
         private readonly Stack<Frame> _stack = new();
         private int _nodes;
@@ -176,6 +202,7 @@ public static class YamlReader
         {
             public ParsingEvent Start { get; } = start;
             public bool IsMapping { get; } = isMapping;
+            public bool IsFlow { get; } = start is MappingStart { Style: MappingStyle.Flow } or SequenceStart { Style: SequenceStyle.Flow };
             public string? Anchor { get; } = anchor;
             public List<Node> Children { get; } = [];
             public int Size { get; set; } = 1;
@@ -188,6 +215,7 @@ public static class YamlReader
             while (parser.MoveNext())
             {
                 var current = parser.Current!;
+                LastPosition = ((int)Math.Max(1, current.End.Line), (int)Math.Max(1, current.End.Column));
                 switch (current)
                 {
                     case DocumentStart:
@@ -202,7 +230,10 @@ public static class YamlReader
                         break;
                     case Scalar scalar:
                         if (!Count(scalar, 1)) return null;
-                        var node = new ScalarNode(scalar.Value, scalar.Style == ScalarStyle.Plain && scalar.Tag.IsEmpty, Loc(scalar.Start), Loc(scalar.End));
+                        var node = new ScalarNode(scalar.Value, scalar.Style == ScalarStyle.Plain && scalar.Tag.IsEmpty, Loc(scalar.Start), Loc(scalar.End))
+                        {
+                            BlockContent = scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded ? BlockContentStart(scalar) : null,
+                        };
                         Remember(scalar.Anchor, node, 1);
                         if (!Attach(node, 1, ref root)) return null;
                         break;
@@ -234,7 +265,7 @@ public static class YamlReader
                         var frame = _stack.Pop();
                         var built = Close(frame, current);
                         if (frame.Anchor is not null) _anchors[frame.Anchor] = (built, frame.Size);
-                        if (!Attach(built, frame.Size, ref root, counted: true)) return null;
+                        if (!Attach(built, frame.Size, ref root)) return null;
                         break;
                 }
             }
@@ -292,7 +323,7 @@ public static class YamlReader
             return new MappingNode(entries, startLocation, endLocation);
         }
 
-        private bool Attach(Node node, int size, ref Node? root, bool counted = false)
+        private bool Attach(Node node, int size, ref Node? root)
         {
             if (_stack.Count == 0)
             {
@@ -322,6 +353,16 @@ public static class YamlReader
                     : $"the document has more than {limits.MaxNodes:N0} nodes",
                 aliasing ? "write the values out instead of nesting aliases" : "keep large data in dataset files");
             return false;
+        }
+
+        /// <summary>A block scalar's content starts on the line after its indicator, at that line's indentation.</summary>
+        private SourceLocation? BlockContentStart(Scalar scalar)
+        {
+            var index = (int)scalar.Start.Line; // 1-based line of the indicator = 0-based index of the next line
+            while (index < lines.Length && string.IsNullOrWhiteSpace(lines[index]) && index < scalar.End.Line) index++;
+            if (index >= lines.Length) return null;
+            var indent = lines[index].Length - lines[index].TrimStart(' ').Length;
+            return new SourceLocation(file, index + 1, indent + 1);
         }
 
         private SourceLocation Loc(Mark mark) => new(file, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
