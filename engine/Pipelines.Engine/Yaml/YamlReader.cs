@@ -52,7 +52,15 @@ public static class YamlReader
         if (string.IsNullOrWhiteSpace(StripComments(text)))
         {
             diagnostics.Error(DiagnosticCodes.EmptyFile, new SourceLocation(file, 1, 1),
-                "the file is empty", "start from a file in pipelines/ or run `pipelines validate --help`");
+                "the file is empty", "start from a file in examples/, e.g. examples/hello.yaml");
+            return null;
+        }
+
+        if (FlowNestingBeyond(text, limits.MaxDepth) is { } deepAt)
+        {
+            // YamlDotNet's scanner is quadratic in flow nesting ("[[[[..."); refuse before it starts.
+            diagnostics.Error(DiagnosticCodes.NestingTooDeep, LocationIn(file, text, deepAt),
+                $"the document nests deeper than {limits.MaxDepth} levels", "flatten the structure");
             return null;
         }
 
@@ -74,6 +82,40 @@ public static class YamlReader
             ReportSyntaxError(file, lines, "the document ends or breaks off unexpectedly", at.Line, at.Column, builder, diagnostics);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The offset where brackets outside comments nest deeper than <paramref name="maxDepth"/>, if they do. Brackets in
+    /// text count too, so this over-counts; it only guards against absurd depths, and nothing can hide brackets from it.
+    /// </summary>
+    private static int? FlowNestingBeyond(string text, int maxDepth)
+    {
+        var depth = 0;
+        var comment = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (comment)
+            {
+                comment = c != '\n';
+                continue;
+            }
+
+            switch (c)
+            {
+                case '#' when i == 0 || char.IsWhiteSpace(text[i - 1]):
+                    comment = true;
+                    break;
+                case '[' or '{':
+                    if (++depth > maxDepth) return i;
+                    break;
+                case ']' or '}':
+                    depth = Math.Max(0, depth - 1);
+                    break;
+            }
+        }
+
+        return null;
     }
 
     private static string StripComments(string text) =>
