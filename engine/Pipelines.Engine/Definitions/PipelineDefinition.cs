@@ -23,8 +23,11 @@ public sealed record ParamDefinition(
     IReadOnlyList<JsonNode?>? AllowedValues,
     SourceLocation Location);
 
-/// <summary>A schedule that starts runs; follows the latest version unless <see cref="Version"/> pins one.</summary>
-public sealed record TriggerDefinition(string Schedule, string? TimeZone, JsonObject Params, int? Version, SourceLocation Location);
+/// <summary>
+/// A schedule that starts runs; follows the latest version unless <see cref="Version"/> pins one. Unless
+/// <see cref="AllowConcurrent"/>, a firing is skipped while this schedule's previous run is still going.
+/// </summary>
+public sealed record TriggerDefinition(string Schedule, string? TimeZone, JsonObject Params, int? Version, bool AllowConcurrent, SourceLocation Location);
 
 /// <summary>Exponential backoff: attempt n waits <c>Backoff * Factor^(n-1)</c>.</summary>
 public sealed record RetryPolicy(int Max, TimeSpan Backoff, double Factor)

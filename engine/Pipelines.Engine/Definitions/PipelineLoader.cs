@@ -19,7 +19,8 @@ public static partial class PipelineLoader
     internal static readonly string[] TopLevelKeys = ["apiVersion", "kind", "metadata", "params", "triggers", "defaults", "steps"];
     internal static readonly string[] MetadataKeys = ["name", "description", "labels"];
     internal static readonly string[] ParamKeys = ["type", "default", "description", "enum"];
-    internal static readonly string[] TriggerKeys = ["schedule", "timezone", "params", "version"];
+    internal static readonly string[] TriggerKeys = ["schedule", "timezone", "params", "version", "concurrency"];
+    internal static readonly string[] ConcurrencyValues = ["forbid", "allow"];
     internal static readonly string[] DefaultsKeys = ["retry", "timeout", "resources", "cache"];
 
     [GeneratedRegex(FormatPatterns.PipelineName)]
@@ -336,7 +337,14 @@ public static partial class PipelineLoader
                     "leave it out to follow the latest published version");
             }
 
-            triggers.Add(new TriggerDefinition(schedule?.Value ?? "", timezone?.Value, overrides, (int?)version, trigger.Start));
+            var concurrency = reader.Scalar(trigger["concurrency"], "trigger concurrency");
+            if (concurrency is not null && !ConcurrencyValues.Contains(concurrency.Value))
+            {
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, concurrency.Start, $"trigger concurrency must be forbid or allow, not '{concurrency.Value}'",
+                    NearestName.Hint(concurrency.Value, ConcurrencyValues) ?? "forbid (the default) skips a firing while the previous run is going; allow starts it anyway");
+            }
+
+            triggers.Add(new TriggerDefinition(schedule?.Value ?? "", timezone?.Value, overrides, (int?)version, concurrency?.Value == "allow", trigger.Start));
         }
 
         return triggers;

@@ -141,6 +141,11 @@ public static class PipelineSchema
                 ["type"] = "integer",
                 ["minimum"] = 1,
             },
+            ["concurrency"] = new JsonObject
+            {
+                ["description"] = "forbid (default): no new run while this schedule's previous run is still going; allow: start anyway.",
+                ["enum"] = new JsonArray("forbid", "allow"),
+            },
         }, required: ["schedule"]);
 
     private static JsonObject Retry() => Closed("Retries after a failed attempt, with exponential backoff: attempt n waits backoff * factor^(n-1).",
