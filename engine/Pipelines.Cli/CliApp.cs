@@ -28,7 +28,8 @@ public static class CliApp
         };
         root.Options.Add(dataDir);
 
-        var parsed = root.Parse(args);
+        // No response files: `diff NAME@1 @2` means version 2, not a file called 2.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
         {
             // "Required command was not provided" only repeats what an unrecognized-command error already says.

@@ -37,8 +37,30 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
 
     public async Task<DefinitionStore> DefinitionsAsync(CancellationToken ct)
     {
-        _database ??= await SqliteDatabase.OpenAsync(DataDirectory, ct);
+        _database ??= await OpenDatabaseAsync(ct);
         return new DefinitionStore(_database);
+    }
+
+    private async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)
+    {
+        if (File.Exists(DataDirectory))
+        {
+            throw new UserError($"the data directory {DataDirectory} is a file", "point --data-dir (or PIPELINES_DATA) at a folder");
+        }
+
+        try
+        {
+            return await SqliteDatabase.OpenAsync(DataDirectory, ct);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 26 or 11)
+        {
+            throw new UserError($"{Path.Combine(DataDirectory, SqliteDatabase.FileName)} is not a pipelines database ({e.Message.Split('\'')[^2]})",
+                "point --data-dir at another folder, or move that file away");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"cannot use the data directory {DataDirectory}: {e.Message}", "check that it exists and is writable");
+        }
     }
 
     /// <summary>Where data lives: <c>--data-dir</c>, else <c>PIPELINES_DATA</c>, else <c>./.pipelines</c>.</summary>

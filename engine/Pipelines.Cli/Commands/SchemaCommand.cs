@@ -16,7 +16,15 @@ public static class SchemaCommand
             var json = JsonOutput.Format(PipelineSchema.Generate(cli.Catalog));
             if (result.GetValue(output) is { } path)
             {
-                await File.WriteAllTextAsync(path, json + "\n", ct);
+                try
+                {
+                    await File.WriteAllTextAsync(path, json + "\n", ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new UserError($"cannot write {path}: {e.Message}", "check that its folder exists and is writable");
+                }
+
                 await cli.Error.WriteLineAsync($"wrote {path}");
             }
             else

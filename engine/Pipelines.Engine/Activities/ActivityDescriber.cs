@@ -47,8 +47,7 @@ public static class ActivityDescriber
         }
         catch (JsonException e)
         {
-            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at '{e.Path.TrimStart('$', '.')}'";
-            throw new ActivityFailedException($"invalid inputs{where}: {e.Message.Split(" Path:")[0]}", retryable: false);
+            throw new ActivityFailedException("invalid inputs: " + InputBindingError.Explain(e, typeof(TInputs)), retryable: false);
         }
 
         var outputs = await ((IActivity<TInputs, TOutputs>)activity).ExecuteAsync(bound, context, ct).ConfigureAwait(false);

@@ -29,6 +29,7 @@ public static class PortJson
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
             RespectRequiredConstructorParameters = true,
+            RespectNullableAnnotations = true,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ApplyPortNames } },
         };

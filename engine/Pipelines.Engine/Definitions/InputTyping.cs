@@ -112,7 +112,7 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
 
         if (port is not null && kind is ValueKind.Number or ValueKind.Integer)
         {
-            var number = value.AsValue().TryGetValue<long>(out var whole) ? whole : value.GetValue<double>();
+            var number = Json.JsonNumbers.AsDouble(value)!.Value;
             if (number < port.Minimum || number > port.Maximum)
             {
                 diagnostics.Error(DiagnosticCodes.InputOutOfRange, node.Start, $"{what} is {Preview(node)}, outside {Range(port)}",
@@ -175,9 +175,9 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
     {
         JsonArray => ValueKind.List,
         JsonObject => ValueKind.Object,
-        JsonValue v when v.TryGetValue<bool>(out _) => ValueKind.Boolean,
-        JsonValue v when v.TryGetValue<long>(out _) => ValueKind.Integer,
-        JsonValue v when v.TryGetValue<double>(out _) => ValueKind.Number,
+        JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => ValueKind.Boolean,
+        _ when Json.JsonNumbers.IsInteger(value) => ValueKind.Integer,
+        _ when Json.JsonNumbers.IsNumber(value) => ValueKind.Number,
         _ => ValueKind.String,
     };
 

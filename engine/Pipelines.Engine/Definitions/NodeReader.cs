@@ -77,8 +77,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     public double? Number(Node? node, string what)
     {
         if (Scalar(node, what) is not { } scalar) return null;
-        if (YamlScalars.ToJson(scalar) is JsonValue v && v.TryGetValue<double>(out var d)) return d;
-        if (YamlScalars.ToJson(scalar) is JsonValue w && w.TryGetValue<long>(out var l)) return l;
+        if (Json.JsonNumbers.AsDouble(YamlScalars.ToJson(scalar)) is { } d) return d;
         diagnostics.Error(DiagnosticCodes.InvalidValue, scalar.Start, $"{what} must be a number, not '{scalar.Value}'");
         return null;
     }
@@ -86,7 +85,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     public long? Integer(Node? node, string what)
     {
         if (Scalar(node, what) is not { } scalar) return null;
-        if (YamlScalars.ToJson(scalar) is JsonValue v && v.TryGetValue<long>(out var l)) return l;
+        if (Json.JsonNumbers.AsLong(YamlScalars.ToJson(scalar)) is { } l) return l;
         diagnostics.Error(DiagnosticCodes.InvalidValue, scalar.Start, $"{what} must be a whole number, not '{scalar.Value}'");
         return null;
     }

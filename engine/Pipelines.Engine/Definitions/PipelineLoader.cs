@@ -49,30 +49,33 @@ public static partial class PipelineLoader
     /// <summary>Reads and validates a file from disk; an unreadable file becomes a diagnostic, not an exception.</summary>
     public static LoadResult LoadFile(string path, ActivityCatalog catalog)
     {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return Unreadable(string.IsNullOrEmpty(path) ? "(empty path)" : path, "the file name is empty");
+        }
+
+        if (Directory.Exists(path))
+        {
+            return Unreadable(path, "it is a folder, not a file");
+        }
+
         byte[] content;
         try
         {
             var info = new FileInfo(path);
-            if (info.Exists && info.Length > YamlLimits.Default.MaxBytes)
-            {
-                // Do not read a huge file into memory just to reject it.
-                content = new byte[YamlLimits.Default.MaxBytes + 1];
-            }
-            else
-            {
-                content = File.ReadAllBytes(path);
-            }
+            // Do not read a huge file into memory just to reject it.
+            content = info.Exists && info.Length > YamlLimits.Default.MaxBytes ? new byte[YamlLimits.Default.MaxBytes + 1] : File.ReadAllBytes(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
-            var diagnostic = Diagnostic.Error(DiagnosticCodes.UnreadableFile, new SourceLocation(path, 1, 1), $"cannot read the file: {reason}",
-                "check the path");
-            return new LoadResult(null, [diagnostic]);
+            return Unreadable(path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
         }
 
         return Load(path, content, catalog);
     }
+
+    private static LoadResult Unreadable(string path, string reason) =>
+        new(null, [Diagnostic.Error(DiagnosticCodes.UnreadableFile, new SourceLocation(path, 1, 1), $"cannot read the file: {reason}", "check the path")]);
 
     private static LoadResult Finish(Node? root, string file, string text, ActivityCatalog catalog, DiagnosticBag diagnostics)
     {
@@ -254,7 +257,7 @@ public static partial class PipelineLoader
         {
             ParamType.String => value is JsonValue v && (v.GetValueKind() == System.Text.Json.JsonValueKind.String || node is ScalarNode),
             ParamType.Number => value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number,
-            ParamType.Integer => value is JsonValue v && v.TryGetValue<long>(out _),
+            ParamType.Integer => Json.JsonNumbers.IsInteger(value),
             ParamType.Boolean => value is JsonValue v && v.TryGetValue<bool>(out _),
             ParamType.List => value is JsonArray,
             _ => value is JsonObject,

@@ -61,9 +61,9 @@ public static partial class YamlScalars
         null => "null",
         JsonArray => "a list",
         JsonObject => "a mapping",
-        JsonValue v when v.TryGetValue<bool>(out _) => "a boolean",
-        JsonValue v when v.TryGetValue<long>(out _) => "an integer",
-        JsonValue v when v.TryGetValue<double>(out _) => "a number",
+        JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => "a boolean",
+        _ when Json.JsonNumbers.IsInteger(value) => "an integer",
+        _ when Json.JsonNumbers.IsNumber(value) => "a number",
         _ => "a string",
     };
 }

@@ -21,6 +21,12 @@ public sealed class ExpressionSandbox
     public const long MemoryLimitBytes = 32 * 1024 * 1024;
     public const int RecursionLimit = 64;
 
+    /// <summary>
+    /// Jint checks memory between statements, so one statement can still build a big string; results beyond this
+    /// many characters (of text or of JSON) are refused rather than passed on to a step.
+    /// </summary>
+    public const int MaxResultChars = 16 * 1024 * 1024;
+
     private static readonly ConcurrentDictionary<string, Prepared<Script>> Prepared = new(StringComparer.Ordinal);
 
     private readonly Engine _engine;
@@ -39,6 +45,8 @@ public sealed class ExpressionSandbox
             .Culture(CultureInfo.InvariantCulture)
             .LocalTimeZone(TimeZoneInfo.Utc));
 
+        // The context is frozen: one expression cannot change what the next one reads.
+        _freeze = _engine.Intrinsics.Object.Get("freeze");
         _engine.SetValue("params", ToJs(scope.Params));
         _engine.SetValue("steps", ToJs(scope.Steps));
         _engine.SetValue("matrix", scope.Matrix is null ? JsValue.Undefined : ToJs(scope.Matrix));
@@ -49,14 +57,15 @@ public sealed class ExpressionSandbox
         _engine.SetValue("secrets", ToJs(secrets));
     }
 
+    private readonly JsValue _freeze;
+
     /// <summary>Evaluates one expression (the text inside <c>${{ }}</c>) to a JSON value (null for undefined/null).</summary>
     public JsonNode? Evaluate(string expression)
     {
-        var script = Prepared.GetOrAdd(expression, static source => Engine.PrepareScript("(" + source + "\n)", strict: true));
         JsValue value;
         try
         {
-            value = _engine.Evaluate(script);
+            value = _engine.Evaluate(Prepare(expression));
         }
         catch (JavaScriptException e)
         {
@@ -122,7 +131,58 @@ public sealed class ExpressionSandbox
         return JsonValue.Create(text.ToString());
     }
 
-    private JsValue ToJs(JsonNode node) => new Jint.Native.Json.JsonParser(_engine).Parse(node.ToJsonString());
+    /// <summary>
+    /// Parses once per distinct source. The source must be one expression (checked by the same parser validation
+    /// uses), so nothing like <c>1); stealth(); (1</c> can slip statements past the parentheses.
+    /// </summary>
+    private static Prepared<Script> Prepare(string expression)
+    {
+        if (Prepared.TryGetValue(expression, out var cached)) return cached;
+        var parsed = ParsedExpression.Parse(expression);
+        if (parsed.Error is { } error)
+        {
+            throw new ExpressionException(expression, $"invalid expression: {error.Message}");
+        }
+
+        try
+        {
+            return Prepared.GetOrAdd(expression, static source => Engine.PrepareScript("(" + source + "\n)", strict: true));
+        }
+        catch (ScriptPreparationException e)
+        {
+            throw new ExpressionException(expression, $"invalid expression: {e.Message}", e);
+        }
+    }
+
+    private JsValue ToJs(JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                return JsValue.Null;
+            case JsonObject obj:
+                var target = new JsObject(_engine);
+                foreach (var (key, value) in obj) target.Set(key, ToJs(value));
+                return Freeze(target);
+            case JsonArray array:
+                return Freeze(new JsArray(_engine, array.Select(ToJs).ToArray()));
+            default:
+                var scalar = node.AsValue();
+                return scalar.GetValueKind() switch
+                {
+                    System.Text.Json.JsonValueKind.True => JsBoolean.True,
+                    System.Text.Json.JsonValueKind.False => JsBoolean.False,
+                    System.Text.Json.JsonValueKind.Number => new JsNumber(Json.JsonNumbers.AsDouble(scalar)!.Value),
+                    System.Text.Json.JsonValueKind.String => new JsString(scalar.GetValue<string>()),
+                    _ => JsValue.Null,
+                };
+        }
+    }
+
+    private JsValue Freeze(JsValue value) => _engine.Invoke(_freeze, value);
+
+    private static ExpressionException TooLarge(string expression) =>
+        new(expression, $"the result is larger than {MaxResultChars / (1024 * 1024)} MiB; pass large data as an artifact");
 
     private JsonNode? ToJson(string expression, JsValue value)
     {
@@ -148,9 +208,15 @@ public sealed class ExpressionSandbox
         }
 
         if (value.IsBoolean()) return JsonValue.Create(value.AsBoolean());
-        if (value.IsString()) return JsonValue.Create(value.AsString());
+        if (value.IsString())
+        {
+            var text = value.AsString();
+            return text.Length <= MaxResultChars ? JsonValue.Create(text) : throw TooLarge(expression);
+        }
 
         var json = new Jint.Native.Json.JsonSerializer(_engine).Serialize(value);
-        return json.IsUndefined() ? null : JsonNode.Parse(json.AsString());
+        if (json.IsUndefined()) return null;
+        var serialized = json.AsString();
+        return serialized.Length <= MaxResultChars ? JsonNode.Parse(serialized) : throw TooLarge(expression);
     }
 }

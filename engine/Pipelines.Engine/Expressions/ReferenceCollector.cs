@@ -5,63 +5,27 @@ namespace Pipelines.Expressions;
 
 /// <summary>
 /// Walks an expression's syntax tree and records every free name it reads, with the static member path after it.
-/// Names bound inside the expression (arrow-function parameters, local declarations) are not free.
+/// Names bound by a function (its parameters and declarations) are local to that function only.
 /// </summary>
 internal sealed class ReferenceCollector
 {
-    private readonly HashSet<string> _locals = new(StringComparer.Ordinal);
+    private readonly List<HashSet<string>> _scopes = [];
     private readonly List<ExpressionReference> _references = [];
 
     public IReadOnlyList<ExpressionReference> References => _references;
 
-    public void Collect(Node root)
-    {
-        CollectBindings(root);
-        Visit(root);
-    }
+    public void Collect(Node root) => Visit(root);
 
-    private void CollectBindings(Node node)
-    {
-        RuntimeHelpers.EnsureSufficientExecutionStack();
-        switch (node)
-        {
-            case ArrowFunctionExpression arrow:
-                foreach (var p in arrow.Params) AddPattern(p);
-                break;
-            case FunctionExpression function:
-                foreach (var p in function.Params) AddPattern(p);
-                break;
-            case VariableDeclarator declarator:
-                AddPattern(declarator.Id);
-                break;
-            case CatchClause { Param: { } param }:
-                AddPattern(param);
-                break;
-        }
-
-        foreach (var child in node.ChildNodes) CollectBindings(child);
-    }
-
-    private void AddPattern(Node pattern)
-    {
-        if (pattern is Identifier id)
-        {
-            _locals.Add(id.Name);
-            return;
-        }
-
-        foreach (var child in pattern.ChildNodes)
-        {
-            if (pattern is Property { Computed: false } property && ReferenceEquals(child, property.Key) && !property.Shorthand) continue;
-            AddPattern(child);
-        }
-    }
+    private bool IsLocal(string name) => _scopes.Any(scope => scope.Contains(name));
 
     private void Visit(Node node)
     {
         RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (node)
         {
+            case ArrowFunctionExpression or FunctionExpression or FunctionDeclaration:
+                VisitFunction(node);
+                return;
             case MemberExpression member:
                 if (TryPath(member, out var reference))
                 {
@@ -74,7 +38,7 @@ internal sealed class ReferenceCollector
                 if (member.Computed) Visit(member.Property);
                 return;
             case Identifier identifier:
-                if (!_locals.Contains(identifier.Name))
+                if (!IsLocal(identifier.Name))
                 {
                     _references.Add(new ExpressionReference(new PathSegment(identifier.Name, identifier.Start), []));
                 }
@@ -86,6 +50,80 @@ internal sealed class ReferenceCollector
         }
 
         foreach (var child in node.ChildNodes) Visit(child);
+    }
+
+    private void VisitFunction(Node function)
+    {
+        var scope = new HashSet<string>(StringComparer.Ordinal);
+        var (parameters, body) = function switch
+        {
+            ArrowFunctionExpression arrow => (arrow.Params.ToList(), (Node)arrow.Body),
+            FunctionExpression expression => (expression.Params.ToList(), expression.Body),
+            FunctionDeclaration declaration => (declaration.Params.ToList(), declaration.Body),
+            _ => ([], function),
+        };
+        if (function is FunctionExpression { Id: { } ownName }) scope.Add(ownName.Name);
+        foreach (var parameter in parameters) AddPattern(parameter, scope);
+        CollectDeclarations(body, scope);
+
+        _scopes.Add(scope);
+        foreach (var parameter in parameters) VisitDefaults(parameter);
+        Visit(body);
+        _scopes.RemoveAt(_scopes.Count - 1);
+    }
+
+    /// <summary>Declarations inside a function body (not inside nested functions) belong to its scope.</summary>
+    private static void CollectDeclarations(Node node, HashSet<string> scope)
+    {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
+        switch (node)
+        {
+            case VariableDeclarator declarator:
+                AddPattern(declarator.Id, scope);
+                if (declarator.Init is { } init) CollectDeclarations(init, scope);
+                return;
+            case CatchClause { Param: { } param } clause:
+                AddPattern(param, scope);
+                CollectDeclarations(clause.Body, scope);
+                return;
+            case FunctionDeclaration { Id: { } name }:
+                scope.Add(name.Name);
+                return;
+            case ArrowFunctionExpression or FunctionExpression:
+                return;
+        }
+
+        foreach (var child in node.ChildNodes) CollectDeclarations(child, scope);
+    }
+
+    private static void AddPattern(Node pattern, HashSet<string> scope)
+    {
+        switch (pattern)
+        {
+            case Identifier id:
+                scope.Add(id.Name);
+                return;
+            case AssignmentPattern assignment:
+                AddPattern(assignment.Left, scope);
+                return;
+            case Property property:
+                AddPattern(property.Value, scope);
+                return;
+        }
+
+        foreach (var child in pattern.ChildNodes) AddPattern(child, scope);
+    }
+
+    /// <summary>Default values of parameters (<c>(x = params.n) =&gt; x</c>) are read like any other expression.</summary>
+    private void VisitDefaults(Node pattern)
+    {
+        if (pattern is AssignmentPattern assignment)
+        {
+            Visit(assignment.Right);
+            return;
+        }
+
+        foreach (var child in pattern.ChildNodes) VisitDefaults(child);
     }
 
     /// <summary>Visits the dynamic indexes of a member chain (e.g. <c>x</c> in <c>steps.a.outputs[x]</c>).</summary>
@@ -123,7 +161,7 @@ internal sealed class ReferenceCollector
             current = m.Object;
         }
 
-        if (current is Identifier root && !_locals.Contains(root.Name))
+        if (current is Identifier root && !IsLocal(root.Name))
         {
             segments.Reverse();
             reference = new ExpressionReference(new PathSegment(root.Name, root.Start), segments);

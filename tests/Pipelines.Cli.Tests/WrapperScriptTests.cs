@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Pipelines.Cli.Tests;
+
+/// <summary>The <c>./pipelines</c> script at the repository root, run as a user runs it.</summary>
+public sealed class WrapperScriptTests
+{
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException($"no Pipelines.sln above {AppContext.BaseDirectory}");
+    }
+
+    [Fact]
+    public async Task Validates_the_hello_example()
+    {
+        var root = RepositoryRoot();
+        var start = new ProcessStartInfo("bash", ["./pipelines", "validate", "examples/hello.yaml"])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment.Remove("PIPELINES_DATA");
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        // The first run may build the CLI.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        var output = await stdout;
+        var errors = await stderr;
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{errors}");
+        Assert.Equal("ok hello", output.TrimEnd('\n'));
+        Assert.DoesNotContain("   at ", output + errors);
+    }
+}
