@@ -11,7 +11,7 @@ public static partial class Duration
     [GeneratedRegex(FormatPatterns.Duration)]
     private static partial Regex Pattern();
 
-    [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h|d)")]
+    [GeneratedRegex("([0-9]+(?:[.][0-9]+)?)(ms|s|m|h|d)")]
     private static partial Regex Part();
 
     public static bool TryParse(string text, out TimeSpan value, out string error)

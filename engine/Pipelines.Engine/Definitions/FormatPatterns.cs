@@ -2,7 +2,8 @@ namespace Pipelines.Definitions;
 
 /// <summary>
 /// The regular expressions of the pipeline format, in one place: the loader validates with them and the JSON Schema
-/// publishes them, so an editor and <c>pipelines validate</c> always agree. ECMAScript-compatible on purpose.
+/// publishes them, so an editor and <c>pipelines validate</c> always agree. ECMAScript-compatible on purpose, and
+/// ASCII digits only ([0-9], not \d, which in .NET also matches other scripts' digits).
 /// </summary>
 public static class FormatPatterns
 {
@@ -11,7 +12,7 @@ public static class FormatPatterns
     public const string ParamName = "^[A-Za-z_][A-Za-z0-9_]{0,62}$";
     public const string MatrixKey = "^[A-Za-z_][A-Za-z0-9_]*$";
     public const string StepId = "^[a-z][a-z0-9_]{0,62}$";
-    public const string Memory = @"^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$";
+    public const string Memory = "^[0-9]+([.][0-9]+)?(Ki|Mi|Gi|Ti)$";
     public const string PoolName = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
-    public const string Duration = @"^(\d+(\.\d+)?(ms|s|m|h|d))+$";
+    public const string Duration = "^([0-9]+([.][0-9]+)?(ms|s|m|h|d))+$";
 }

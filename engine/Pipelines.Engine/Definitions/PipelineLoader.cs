@@ -35,13 +35,14 @@ public static partial class PipelineLoader
     public static LoadResult Load(string file, byte[] content, ActivityCatalog catalog)
     {
         var diagnostics = new DiagnosticBag();
-        var root = YamlReader.Read(file, content, diagnostics);
-        return Finish(root, file, content.Length > 0 ? System.Text.Encoding.UTF8.GetString(content) : "", catalog, diagnostics);
+        var text = YamlReader.Decode(file, content, diagnostics);
+        return text is null ? new LoadResult(null, diagnostics.Sorted()) : Load(file, text, catalog);
     }
 
     public static LoadResult Load(string file, string text, ActivityCatalog catalog)
     {
         var diagnostics = new DiagnosticBag();
+        text = text.TrimStart('\uFEFF'); // a byte-order mark is not content
         var root = YamlReader.Read(file, text, diagnostics);
         return Finish(root, file, text, catalog, diagnostics);
     }
@@ -75,12 +76,19 @@ public static partial class PipelineLoader
     }
 
     private static LoadResult Unreadable(string path, string reason) =>
-        new(null, [Diagnostic.Error(DiagnosticCodes.UnreadableFile, new SourceLocation(path, 1, 1), $"cannot read the file: {reason}", "check the path")]);
+        new(null, [Diagnostic.Error(DiagnosticCodes.UnreadableFile, new SourceLocation(path, 1, 1), $"cannot read the file: {reason.TrimEnd('.')}", "check the path")]);
 
     private static LoadResult Finish(Node? root, string file, string text, ActivityCatalog catalog, DiagnosticBag diagnostics)
     {
         if (root is null)
         {
+            return new LoadResult(null, diagnostics.Sorted());
+        }
+
+        if (root is ScalarNode blank && YamlScalars.IsNull(blank))
+        {
+            diagnostics.Error(DiagnosticCodes.EmptyFile, root.Start, "the document is empty (a null value)",
+                "a pipeline is a mapping that starts with `apiVersion: pipelines/v1`; see examples/hello.yaml");
             return new LoadResult(null, diagnostics.Sorted());
         }
 
@@ -334,10 +342,11 @@ public static partial class PipelineLoader
             }
 
             var version = reader.Integer(trigger["version"], "trigger version");
-            if (version is < 1)
+            if (version is < 1 or > int.MaxValue)
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, trigger["version"]!.Start, "trigger version must be 1 or more",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, trigger["version"]!.Start, $"trigger version must be from 1 to {int.MaxValue}",
                     "leave it out to follow the latest published version");
+                version = null;
             }
 
             var concurrency = reader.Scalar(trigger["concurrency"], "trigger concurrency");

@@ -70,7 +70,15 @@ public sealed class ParsedExpression
         }
 
         var collector = new ReferenceCollector();
-        collector.Collect(ast);
+        try
+        {
+            collector.Collect(ast);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return Failed(source, "the expression is nested too deeply", 0);
+        }
+
         return new ParsedExpression(source, collector.References, null);
     }
 

@@ -13,30 +13,65 @@ public sealed record ScalarNode(string Value, bool IsPlain, SourceLocation Start
 {
     public override string KindName => "a scalar";
 
-    /// <summary>For a block scalar (<c>|</c> or <c>&gt;</c>): where its first content line starts.</summary>
-    public SourceLocation? BlockContent { get; init; }
+    /// <summary>
+    /// The scalar as written in the file (quotes, escapes, folding and all), kept for scalars holding expressions so
+    /// that a position in <see cref="Value"/> can be traced back to its line and column.
+    /// </summary>
+    public string? Raw { get; init; }
 
     /// <summary>
-    /// Where character <paramref name="offset"/> of <see cref="Value"/> sits in the file. Exact for plain and quoted
-    /// scalars on one line and for literal block scalars; for folded or multi-line flow scalars, the nearest line start.
+    /// Where character <paramref name="offset"/> of <see cref="Value"/> was written in the file. The text after the
+    /// offset (up to the end of its line, at most 16 characters) is found in <see cref="Raw"/> at the same occurrence
+    /// count, which is exact whatever the style: plain, quoted with escapes, literal or folded blocks.
     /// </summary>
     public SourceLocation LocationOf(int offset)
     {
         offset = Math.Clamp(offset, 0, Value.Length);
-        var line = Value.AsSpan(0, offset).Count('\n');
-        var lineStart = Value.LastIndexOf('\n', Math.Max(0, offset - 1)) is var nl && nl >= 0 && nl < offset ? nl + 1 : 0;
-        if (BlockContent is { } content)
+        if (Raw is null || offset == 0 && Value.Length == 0)
         {
-            return content with { Line = content.Line + line, Column = content.Column + offset - lineStart };
+            return Start;
         }
 
-        var quoteWidth = IsPlain ? 0 : 1;
-        if (line == 0)
+        var lineEnd = Value.IndexOf('\n', offset);
+        var needle = Value[offset..(lineEnd < 0 ? Value.Length : lineEnd)];
+        if (needle.Length > 16) needle = needle[..16];
+        if (needle.Length == 0)
         {
-            return Start with { Column = Start.Column + quoteWidth + offset };
+            return Start;
         }
 
-        return Start with { Line = Math.Min(Start.Line + line, End.Line), Column = Start.Column };
+        var occurrence = Count(Value.AsSpan(0, offset), needle);
+        var at = -1;
+        for (var i = 0; i <= occurrence; i++)
+        {
+            at = Raw.IndexOf(needle, at + 1, StringComparison.Ordinal);
+            if (at < 0) return Start; // escapes inside the needle: the start of the scalar is the best we know
+        }
+
+        var newlines = Raw.AsSpan(0, at).Count('\n');
+        if (newlines == 0)
+        {
+            return Start with { Column = Start.Column + at };
+        }
+
+        return Start with { Line = Start.Line + newlines, Column = at - Raw.LastIndexOf('\n', at - 1) };
+    }
+
+    private static int Count(ReadOnlySpan<char> text, string needle)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(needle, StringComparison.Ordinal); i >= 0; i = NextIndex(text, needle, i))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static int NextIndex(ReadOnlySpan<char> text, string needle, int from)
+    {
+        var next = text[(from + 1)..].IndexOf(needle, StringComparison.Ordinal);
+        return next < 0 ? -1 : from + 1 + next;
     }
 }
 

@@ -13,24 +13,22 @@ namespace Pipelines.Yaml;
 /// </summary>
 public static class YamlReader
 {
-    public static Node? Read(string file, byte[] content, DiagnosticBag diagnostics, YamlLimits? limits = null)
+    public static Node? Read(string file, byte[] content, DiagnosticBag diagnostics, YamlLimits? limits = null) =>
+        Decode(file, content, diagnostics, limits) is { } text ? Read(file, text, diagnostics, limits) : null;
+
+    /// <summary>The file's text (UTF-8, without a byte-order mark), or null with a diagnostic when it is too large or not text.</summary>
+    public static string? Decode(string file, byte[] content, DiagnosticBag diagnostics, YamlLimits? limits = null)
     {
         limits ??= YamlLimits.Default;
-        var start = new SourceLocation(file, 1, 1);
         if (content.Length > limits.MaxBytes)
         {
-            diagnostics.Error(DiagnosticCodes.FileTooLarge, start,
+            diagnostics.Error(DiagnosticCodes.FileTooLarge, new SourceLocation(file, 1, 1),
                 $"the file is {content.Length:N0} bytes; a pipeline may be at most {limits.MaxBytes:N0} bytes",
                 "keep large data (prompts, samples) in dataset files and refer to them by path");
             return null;
         }
 
-        if (!TryDecode(file, content, diagnostics, out var text))
-        {
-            return null;
-        }
-
-        return Read(file, text, diagnostics, limits);
+        return TryDecode(file, content, diagnostics, out var text) ? text : null;
     }
 
     public static Node? Read(string file, string text, DiagnosticBag diagnostics, YamlLimits? limits = null)
@@ -65,7 +63,7 @@ public static class YamlReader
         }
 
         var lines = text.Split('\n');
-        var builder = new TreeBuilder(file, lines, diagnostics, limits);
+        var builder = new TreeBuilder(file, text, diagnostics, limits);
         try
         {
             return builder.Build(new Parser(new StringReader(text)));
@@ -227,7 +225,7 @@ public static class YamlReader
     }
 
     /// <summary>Builds nodes from parser events with an explicit stack: depth is bounded by the limit, not the CLR stack.</summary>
-    private sealed class TreeBuilder(string file, string[] lines, DiagnosticBag diagnostics, YamlLimits limits)
+    private sealed class TreeBuilder(string file, string text, DiagnosticBag diagnostics, YamlLimits limits)
     {
         public (int Line, int Column) LastPosition { get; private set; } = (1, 1);
 
@@ -274,7 +272,7 @@ public static class YamlReader
                         if (!Count(scalar, 1)) return null;
                         var node = new ScalarNode(scalar.Value, scalar.Style == ScalarStyle.Plain && scalar.Tag.IsEmpty, Loc(scalar.Start), Loc(scalar.End))
                         {
-                            BlockContent = scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded ? BlockContentStart(scalar) : null,
+                            Raw = scalar.Value.Contains("${{", StringComparison.Ordinal) ? RawText(scalar) : null,
                         };
                         Remember(scalar.Anchor, node, 1);
                         if (!Attach(node, 1, ref root)) return null;
@@ -397,14 +395,11 @@ public static class YamlReader
             return false;
         }
 
-        /// <summary>A block scalar's content starts on the line after its indicator, at that line's indentation.</summary>
-        private SourceLocation? BlockContentStart(Scalar scalar)
+        private string RawText(Scalar scalar)
         {
-            var index = (int)scalar.Start.Line; // 1-based line of the indicator = 0-based index of the next line
-            while (index < lines.Length && string.IsNullOrWhiteSpace(lines[index]) && index < scalar.End.Line) index++;
-            if (index >= lines.Length) return null;
-            var indent = lines[index].Length - lines[index].TrimStart(' ').Length;
-            return new SourceLocation(file, index + 1, indent + 1);
+            var from = (int)Math.Clamp(scalar.Start.Index, 0, text.Length);
+            var to = (int)Math.Clamp(scalar.End.Index, from, text.Length);
+            return text[from..to];
         }
 
         private SourceLocation Loc(Mark mark) => new(file, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
