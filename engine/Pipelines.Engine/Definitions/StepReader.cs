@@ -190,7 +190,11 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
 
         if (activity is not null)
         {
-            foreach (var missing in activity.Inputs.Where(i => i.Required && !result.Any(r => r.Key == i.Name && !(r.Value is LiteralValue { Value: null }))))
+            // A misspelt input is reported once, as unknown with its "did you mean"; not a second time as missing.
+            var misspelt = withNode?.Entries.Select(e => NearestName.Find(e.Key.Value, activity.Inputs.Select(i => i.Name)))
+                .Where(n => n is not null).ToHashSet() ?? [];
+            foreach (var missing in activity.Inputs.Where(i => i.Required && !misspelt.Contains(i.Name)
+                                                               && !result.Any(r => r.Key == i.Name && !(r.Value is LiteralValue { Value: null }))))
             {
                 var at = body.Entry("with")?.Key.Start ?? body.Entry("uses")?.Key.Start ?? body.Start;
                 Diagnostics.Error(DiagnosticCodes.MissingInput, at, $"step '{stepId}' is missing required input '{missing.Name}' of {activity.Uses}",
