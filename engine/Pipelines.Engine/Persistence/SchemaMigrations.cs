@@ -25,5 +25,83 @@ public static class SchemaMigrations
             ) STRICT;
             CREATE INDEX definition_versions_by_hash ON definition_versions (name, hash);
             """),
+        new(2, "runs, steps, logs, cache, artifacts", """
+            CREATE TABLE runs (
+                id               TEXT    PRIMARY KEY,
+                pipeline         TEXT    NOT NULL,
+                version          INTEGER NOT NULL,
+                status           TEXT    NOT NULL,
+                params           TEXT    NOT NULL,
+                trigger_name     TEXT    NOT NULL,
+                no_cache         INTEGER NOT NULL DEFAULT 0,
+                timeout_ms       INTEGER,
+                created_at       INTEGER NOT NULL,
+                started_at       INTEGER,
+                finished_at      INTEGER,
+                error            TEXT,
+                cancel_requested INTEGER NOT NULL DEFAULT 0,
+                owner            TEXT,
+                lease_expires_at INTEGER
+            ) STRICT;
+            CREATE INDEX runs_by_pipeline ON runs (pipeline, created_at);
+            CREATE INDEX runs_by_status ON runs (status, created_at);
+
+            -- One row per step execution: a plain step, or a matrix step and one child per combination ("sweep[0]").
+            CREATE TABLE steps (
+                run_id           TEXT    NOT NULL REFERENCES runs (id),
+                step_id          TEXT    NOT NULL,
+                parent_id        TEXT,
+                matrix           TEXT,
+                status           TEXT    NOT NULL,
+                attempts         INTEGER NOT NULL DEFAULT 0,
+                failures         INTEGER NOT NULL DEFAULT 0,
+                cached           INTEGER NOT NULL DEFAULT 0,
+                started_at       INTEGER,
+                finished_at      INTEGER,
+                next_attempt_at  INTEGER,
+                lease_owner      TEXT,
+                lease_expires_at INTEGER,
+                inputs           TEXT,
+                outputs          TEXT,
+                error            TEXT,
+                cache_key        TEXT,
+                PRIMARY KEY (run_id, step_id)
+            ) STRICT, WITHOUT ROWID;
+
+            CREATE TABLE step_logs (
+                run_id  TEXT    NOT NULL,
+                step_id TEXT    NOT NULL,
+                seq     INTEGER NOT NULL,
+                at      INTEGER NOT NULL,
+                line    TEXT    NOT NULL,
+                PRIMARY KEY (run_id, step_id, seq)
+            ) STRICT, WITHOUT ROWID;
+
+            -- key = sha256(activity type@version, resolved inputs, digests of input artifacts)
+            CREATE TABLE step_cache (
+                cache_key  TEXT    PRIMARY KEY,
+                outputs    TEXT    NOT NULL,
+                run_id     TEXT    NOT NULL,
+                step_id    TEXT    NOT NULL,
+                created_at INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE artifacts (
+                digest        TEXT    PRIMARY KEY,
+                kind          TEXT    NOT NULL,
+                size          INTEGER NOT NULL,
+                is_directory  INTEGER NOT NULL,
+                created_at    INTEGER NOT NULL,
+                producer_run  TEXT,
+                producer_step TEXT
+            ) STRICT;
+
+            CREATE TABLE artifact_consumers (
+                digest  TEXT NOT NULL,
+                run_id  TEXT NOT NULL,
+                step_id TEXT NOT NULL,
+                PRIMARY KEY (digest, run_id, step_id)
+            ) STRICT, WITHOUT ROWID;
+            """),
     ];
 }
