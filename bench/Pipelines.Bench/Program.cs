@@ -8,7 +8,9 @@ switch (which)
     case "validate":
         ValidationBenchmark.Run(args.Skip(1).ToArray());
         return 0;
+    case "engine":
+        return EngineBenchmark.Run(args.Skip(1).ToArray());
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine");
         return 2;
 }

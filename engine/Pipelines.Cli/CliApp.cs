@@ -25,6 +25,7 @@ public static class CliApp
             DiffCommand.Create(Context),
             RetractCommand.Create(Context),
             ActivitiesCommand.Create(Context),
+            RunCommand.Create(Context),
         };
         root.Options.Add(dataDir);
 

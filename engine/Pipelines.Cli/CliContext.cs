@@ -63,6 +63,27 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         }
     }
 
+    /// <summary>The runtime over this data directory; <paramref name="maxParallel"/> overrides the number of cores.</summary>
+    public async Task<Runtime.RunEngine> OpenEngineAsync(int? maxParallel, CancellationToken ct)
+    {
+        if (File.Exists(DataDirectory))
+        {
+            throw new UserError($"the data directory {DataDirectory} is a file", "point --data-dir (or PIPELINES_DATA) at a folder");
+        }
+
+        if (maxParallel is < 1)
+        {
+            throw new UserError("--max-parallel must be 1 or more");
+        }
+
+        var options = new Runtime.RuntimeOptions
+        {
+            MaxParallel = maxParallel ?? Environment.ProcessorCount,
+            Secrets = Runtime.RuntimeOptions.SecretsFromEnvironment(),
+        };
+        return await Runtime.RunEngine.OpenAsync(DataDirectory, Catalog, options, ct: ct);
+    }
+
     /// <summary>Where data lives: <c>--data-dir</c>, else <c>PIPELINES_DATA</c>, else <c>./.pipelines</c>.</summary>
     public static string ResolveDataDirectory(string? option) =>
         !string.IsNullOrWhiteSpace(option) ? option

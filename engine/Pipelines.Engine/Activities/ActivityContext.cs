@@ -1,3 +1,6 @@
+using Pipelines.Artifacts;
+using Pipelines.Checkpoints;
+
 namespace Pipelines.Activities;
 
 /// <summary>One report of progress: a fraction in [0, 1] when known, a message, and named metrics (loss, tokens/s).</summary>
@@ -22,4 +25,21 @@ public sealed class ActivityContext
 
     /// <summary>Writes a line to this step's log.</summary>
     public Action<string> Log { get; init; } = static _ => { };
+
+    private readonly ArtifactStore? _artifacts;
+    private readonly StepCheckpoints? _checkpoints;
+
+    /// <summary>Where outputs worth keeping go (datasets, adapters, models, reports): content-addressed and immutable.</summary>
+    public ArtifactStore Artifacts
+    {
+        get => _artifacts ?? throw new InvalidOperationException("this activity context has no artifact store");
+        init => _artifacts = value;
+    }
+
+    /// <summary>This step's checkpoints: saved state an attempt resumes from after a crash or a retry.</summary>
+    public StepCheckpoints Checkpoints
+    {
+        get => _checkpoints ?? throw new InvalidOperationException("this activity context has no checkpoint store");
+        init => _checkpoints = value;
+    }
 }

@@ -1,0 +1,109 @@
+using System.Globalization;
+using Pipelines.Bench.Engine;
+
+namespace Pipelines.Bench;
+
+/// <summary>
+/// Our durable runtime against Workflow Core 3.22.0 (in-memory, so it never waits on a disk) on the same two
+/// workloads in the same process: (a) one 1,000-step chain of no-op steps, (b) 1,000 runs of a 10-step diamond
+/// started together; plus the floor, durable SQLite commits per second with our store's settings.
+/// <c>engine tune</c> sweeps Workflow Core's options instead (how <see cref="WorkflowCoreSettings.Fastest"/> was chosen).
+/// </summary>
+public static class EngineBenchmark
+{
+    private const int ChainSteps = 1_000;
+    private const int DiamondRuns = 1_000;
+    private const int Rounds = 3;
+    private static readonly TimeSpan FloorDuration = TimeSpan.FromSeconds(2);
+
+    public static int Run(string[] args) => RunAsync(args, CancellationToken.None).GetAwaiter().GetResult();
+
+    private static async Task<int> RunAsync(string[] args, CancellationToken ct)
+    {
+        if (args is ["tune", ..]) return await WorkflowCoreTuning.RunAsync(ChainSteps, DiamondRuns, ct);
+
+        var theirs = new WorkflowCoreContender();
+        var ours = new OursContender();
+        var contenders = new List<IEngineContender> { theirs };
+        string? oursMissing = null;
+        try
+        {
+            await WarmUpAsync(ours, ct);
+            contenders.Add(ours);
+        }
+        catch (NotImplementedException e)
+        {
+            oursMissing = e.Message;
+        }
+
+        await WarmUpAsync(theirs, ct);
+        // Interleave the rounds so that machine noise hits every contender alike.
+        var figures = contenders.ToDictionary(c => c, _ => new Figures());
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var contender in contenders)
+            {
+                figures[contender].Chain.Add(await contender.RunChainAsync(ChainSteps, ct));
+                figures[contender].Diamonds.Add(await contender.RunDiamondsAsync(DiamondRuns, ct));
+            }
+        }
+
+        var floor = await SqliteFloor.CommitsPerSecondAsync(FloorDuration, ct);
+
+        Console.WriteLine($"workloads: one {ChainSteps:N0}-step chain; {DiamondRuns:N0} runs of a {EngineWorkloads.DiamondSteps}-step diamond started together; best... no: totals over {Rounds} interleaved rounds");
+        Console.WriteLine($"workflowcore settings: {theirs.Settings}");
+        Console.WriteLine($"{"contender",-14} {"chain steps/s",14} {"diamonds steps/s",17} {"combined steps/s",17} {"p50 step ms",12}");
+        foreach (var (contender, figure) in figures)
+        {
+            Console.WriteLine($"{contender.Name,-14} {figure.ChainRate,14:N0} {figure.DiamondRate,17:N0} {figure.CombinedRate,17:N0} {Format(figure.P50LatencyMs),12}");
+        }
+
+        Console.WriteLine($"sqlite floor: {floor:N0} durable commits/s (WAL, synchronous=FULL, one INSERT per transaction)");
+        if (oursMissing is not null)
+        {
+            Console.WriteLine($"ours: not measured ({oursMissing}); Workflow Core and the floor above are measured");
+            return 3;
+        }
+
+        var theirsFigures = figures[theirs];
+        var oursFigures = figures[ours];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"engine ours={oursFigures.CombinedRate:F0} workflowcore={theirsFigures.CombinedRate:F0} ratio={oursFigures.CombinedRate / theirsFigures.CombinedRate:F2} floor={floor:F0} p50_step_latency_ms={Format(oursFigures.P50LatencyMs)}"));
+        return 0;
+    }
+
+    /// <summary>One small run of each workload, so the clocked runs see jitted code and warm pools.</summary>
+    private static async Task WarmUpAsync(IEngineContender contender, CancellationToken ct)
+    {
+        await contender.RunChainAsync(20, ct);
+        await contender.RunDiamondsAsync(20, ct);
+    }
+
+    private static string Format(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+
+    /// <summary>A contender's measurements; rates are total steps over total time.</summary>
+    private sealed class Figures
+    {
+        public List<ContenderResult> Chain { get; } = [];
+
+        public List<ContenderResult> Diamonds { get; } = [];
+
+        public double ChainRate => Rate(Chain);
+
+        public double DiamondRate => Rate(Diamonds);
+
+        public double CombinedRate => Rate([.. Chain, .. Diamonds]);
+
+        public double? P50LatencyMs
+        {
+            get
+            {
+                var latencies = Chain.Concat(Diamonds).SelectMany(r => r.StepLatenciesMs).Order().ToArray();
+                return latencies.Length == 0 ? null : latencies[latencies.Length / 2];
+            }
+        }
+
+        private static double Rate(IReadOnlyList<ContenderResult> results) =>
+            results.Sum(r => r.Steps) / results.Sum(r => r.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Pipelines.Definitions;
+using Pipelines.Persistence;
+using Pipelines.Runtime;
+
+namespace Pipelines.Cli.Commands;
+
+/// <summary>
+/// <c>pipelines run FILE|NAME[@N]</c>: publishes a file (or finds its identical version), starts a run, shows it
+/// live and exits with its outcome: 0 succeeded, 1 failed, 3 waiting, 4 cancelled.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create(Func<ParseResult, CliContext> context)
+    {
+        var target = new Argument<string>("pipeline") { Description = "A pipeline YAML file, or a published NAME or NAME@N" };
+        var parameters = new Option<string[]>("--param", "-p") { Description = "Set a param: NAME=VALUE (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var noCache = new Option<bool>("--no-cache") { Description = "Run every step even when a cached result exists" };
+        var maxParallel = new Option<int?>("--max-parallel") { Description = "Steps running at once (default: number of cores)" };
+        var timeout = new Option<string?>("--timeout") { Description = "Fail the run if it takes longer, e.g. 30m or 2h" };
+        var command = new Command("run", "Run a pipeline and show its progress") { target, parameters, noCache, maxParallel, timeout };
+        command.SetAction(async (result, ct) =>
+        {
+            var cli = context(result);
+            TimeSpan? limit = null;
+            if (result.GetValue(timeout) is { } text)
+            {
+                limit = Duration.TryParse(text, out var parsed, out var error) ? parsed : throw new UserError($"--timeout: {error}", Duration.Help);
+            }
+
+            await using var engine = await cli.OpenEngineAsync(result.GetValue(maxParallel), ct);
+            var (version, published) = await ResolveAsync(cli, engine, result.GetValue(target)!, ct);
+            var pipeline = PipelineLoader.Load(version.Reference, version.Yaml, engine.Catalog).Pipeline!;
+            var overrides = RunParams.FromPairs(pipeline, result.GetValue(parameters) ?? [], out var errors);
+            if (errors.Count > 0) throw new UserError(string.Join("; ", errors), "params are NAME=VALUE; lists and objects as JSON, e.g. sizes=[4,8]");
+
+            string runId;
+            try
+            {
+                runId = await engine.CreateRunAsync(version, overrides, new RunRequest { NoCache = result.GetValue(noCache), Timeout = limit }, ct);
+            }
+            catch (RunRequestException e)
+            {
+                throw new UserError(e.Message);
+            }
+
+            await cli.Out.WriteLineAsync($"run {runId}");
+            await cli.Out.WriteLineAsync($"pipeline {version.Reference}{(published ? " (just published)" : "")}");
+            return await RunDisplay.ExecuteAsync(cli, engine, runId, ct);
+        });
+        return command;
+    }
+
+    /// <summary>A file is validated and published (or matched to its identical version); a name is looked up.</summary>
+    private static async Task<(DefinitionVersion Version, bool Published)> ResolveAsync(CliContext cli, RunEngine engine, string target, CancellationToken ct)
+    {
+        if (File.Exists(target) || target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+        {
+            var loaded = PipelineLoader.LoadFile(target, engine.Catalog);
+            if (!loaded.Succeeded)
+            {
+                DiagnosticPrinter.Print(cli.Console(cli.Error), loaded.Diagnostics);
+                throw new UserError($"{target}: {DiagnosticPrinter.Count(loaded.Diagnostics.Count)}; nothing was run");
+            }
+
+            var published = await engine.Definitions.PublishAsync(loaded.Pipeline!.Name, loaded.Pipeline.Source, ct);
+            return (published.Version, published.Created);
+        }
+
+        return (await DefinitionArguments.FindAsync(engine.Definitions, DefinitionArguments.Parse(target), ct), false);
+    }
+}

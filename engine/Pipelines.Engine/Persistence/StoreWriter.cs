@@ -1,0 +1,177 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Pipelines.Persistence;
+
+/// <summary>
+/// The one writer of run state. Callers hand it batches; it commits whatever has queued up in one transaction
+/// (group commit), so many runs progressing at once share each fsync, and a caller's await returns only once its
+/// batch is durable. Statements are prepared once on the writer's own connection.
+/// </summary>
+public sealed class StoreWriter : IAsyncDisposable
+{
+    private const int MaxBatchesPerCommit = 512;
+
+    private readonly SqliteDatabase _database;
+    private readonly Channel<(StoreBatch Batch, TaskCompletionSource Done)> _queue =
+        Channel.CreateUnbounded<(StoreBatch, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private SqliteConnection? _connection;
+    private Statements? _statements;
+
+    public StoreWriter(SqliteDatabase database)
+    {
+        _database = database;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Commits <paramref name="batch"/> durably; throws if the transaction failed.</summary>
+    public Task CommitAsync(StoreBatch batch)
+    {
+        if (batch.IsEmpty) return Task.CompletedTask;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite((batch, done)))
+        {
+            done.SetException(new ObjectDisposedException(nameof(StoreWriter)));
+        }
+
+        return done.Task;
+    }
+
+    private async Task LoopAsync()
+    {
+        var pending = new List<(StoreBatch Batch, TaskCompletionSource Done)>();
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            pending.Clear();
+            while (pending.Count < MaxBatchesPerCommit && _queue.Reader.TryRead(out var item)) pending.Add(item);
+            try
+            {
+                await WriteAsync(pending).ConfigureAwait(false);
+                foreach (var (_, done) in pending) done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                // Reset the connection so one bad transaction does not poison the ones after it.
+                await ResetAsync().ConfigureAwait(false);
+                foreach (var (_, done) in pending) done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<(StoreBatch Batch, TaskCompletionSource Done)> pending)
+    {
+        _connection ??= await _database.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync().ConfigureAwait(false);
+        _statements ??= new Statements(_connection);
+        _statements.Enlist(transaction);
+        foreach (var (batch, _) in pending)
+        {
+            foreach (var run in batch.Runs) _statements.Run(run);
+            foreach (var step in batch.Steps) _statements.Step(step);
+            foreach (var log in batch.Logs) _statements.Log(log);
+            foreach (var cache in batch.Cache) _statements.Cache(cache);
+            foreach (var lineage in batch.Lineage) _statements.Lineage(lineage);
+        }
+
+        await transaction.CommitAsync().ConfigureAwait(false);
+    }
+
+    private async Task ResetAsync()
+    {
+        _statements = null;
+        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+        _connection = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        await ResetAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The writer's prepared statements; parameters are rebound for every row.</summary>
+    private sealed class Statements
+    {
+        private readonly SqliteCommand _run;
+        private readonly SqliteCommand _step;
+        private readonly SqliteCommand _log;
+        private readonly SqliteCommand _cache;
+        private readonly SqliteCommand _consumer;
+        private readonly SqliteCommand _producer;
+
+        public Statements(SqliteConnection connection)
+        {
+            _run = Prepare(connection, """
+                INSERT INTO runs (id, pipeline, version, status, params, trigger_name, no_cache, timeout_ms, created_at,
+                                  started_at, finished_at, error, cancel_requested, owner, lease_expires_at)
+                VALUES ($id, $pipeline, $version, $status, $params, $trigger, $no_cache, $timeout_ms, $created_at,
+                        $started_at, $finished_at, $error, $cancel_requested, $owner, $lease_expires_at)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
+                    finished_at = excluded.finished_at, error = excluded.error, owner = excluded.owner,
+                    lease_expires_at = CASE WHEN excluded.owner IS NULL THEN NULL
+                                            ELSE max(coalesce(runs.lease_expires_at, 0), excluded.lease_expires_at) END,
+                    cancel_requested = max(runs.cancel_requested, excluded.cancel_requested)
+                """, "$id", "$pipeline", "$version", "$status", "$params", "$trigger", "$no_cache", "$timeout_ms", "$created_at",
+                "$started_at", "$finished_at", "$error", "$cancel_requested", "$owner", "$lease_expires_at");
+            _step = Prepare(connection, """
+                INSERT INTO steps (run_id, step_id, parent_id, matrix, status, attempts, failures, cached, started_at, finished_at,
+                                   next_attempt_at, lease_owner, lease_expires_at, inputs, outputs, error, cache_key)
+                VALUES ($run_id, $step_id, $parent_id, $matrix, $status, $attempts, $failures, $cached, $started_at, $finished_at,
+                        $next_attempt_at, $lease_owner, $lease_expires_at, $inputs, $outputs, $error, $cache_key)
+                ON CONFLICT (run_id, step_id) DO UPDATE SET parent_id = excluded.parent_id, matrix = excluded.matrix,
+                    status = excluded.status, attempts = excluded.attempts, failures = excluded.failures, cached = excluded.cached,
+                    started_at = excluded.started_at, finished_at = excluded.finished_at, next_attempt_at = excluded.next_attempt_at,
+                    lease_owner = excluded.lease_owner,
+                    lease_expires_at = CASE WHEN excluded.lease_owner IS NULL THEN NULL
+                                            ELSE max(coalesce(steps.lease_expires_at, 0), excluded.lease_expires_at) END,
+                    inputs = excluded.inputs,
+                    outputs = excluded.outputs, error = excluded.error, cache_key = excluded.cache_key
+                """, "$run_id", "$step_id", "$parent_id", "$matrix", "$status", "$attempts", "$failures", "$cached", "$started_at",
+                "$finished_at", "$next_attempt_at", "$lease_owner", "$lease_expires_at", "$inputs", "$outputs", "$error", "$cache_key");
+            _log = Prepare(connection, "INSERT OR IGNORE INTO step_logs (run_id, step_id, seq, at, line) VALUES ($run_id, $step_id, $seq, $at, $line)",
+                "$run_id", "$step_id", "$seq", "$at", "$line");
+            _cache = Prepare(connection, """
+                INSERT OR REPLACE INTO step_cache (cache_key, outputs, run_id, step_id, created_at)
+                VALUES ($cache_key, $outputs, $run_id, $step_id, $created_at)
+                """, "$cache_key", "$outputs", "$run_id", "$step_id", "$created_at");
+            _consumer = Prepare(connection, "INSERT OR IGNORE INTO artifact_consumers (digest, run_id, step_id) VALUES ($digest, $run_id, $step_id)",
+                "$digest", "$run_id", "$step_id");
+            _producer = Prepare(connection, """
+                UPDATE artifacts SET producer_run = $run_id, producer_step = $step_id WHERE digest = $digest AND producer_run IS NULL
+                """, "$digest", "$run_id", "$step_id");
+        }
+
+        public void Enlist(SqliteTransaction transaction)
+        {
+            foreach (var command in new[] { _run, _step, _log, _cache, _consumer, _producer }) command.Transaction = transaction;
+        }
+
+        public void Run(RunRow r) => Execute(_run, r.Id, r.Pipeline, r.Version, r.Status, r.Params, r.Trigger, r.NoCache ? 1 : 0, r.TimeoutMs,
+            r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.CancelRequested ? 1 : 0, r.Owner, r.LeaseExpiresAt);
+
+        public void Step(StepRow s) => Execute(_step, s.RunId, s.StepId, s.ParentId, s.Matrix, s.Status, s.Attempts, s.Failures, s.Cached ? 1 : 0,
+            s.StartedAt, s.FinishedAt, s.NextAttemptAt, s.LeaseOwner, s.LeaseExpiresAt, s.Inputs, s.Outputs, s.Error, s.CacheKey);
+
+        public void Log(LogRow l) => Execute(_log, l.RunId, l.StepId, l.Seq, l.At, l.Line);
+
+        public void Cache(CacheRow c) => Execute(_cache, c.CacheKey, c.Outputs, c.RunId, c.StepId, c.CreatedAt);
+
+        public void Lineage(LineageRow l) => Execute(l.Produced ? _producer : _consumer, l.Digest, l.RunId, l.StepId);
+
+        private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] names)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in names) command.Parameters.Add(new SqliteParameter(name, null));
+            return command;
+        }
+
+        private static void Execute(SqliteCommand command, params object?[] values)
+        {
+            for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            command.ExecuteNonQuery();
+        }
+    }
+}

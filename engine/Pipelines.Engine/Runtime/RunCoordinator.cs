@@ -1,0 +1,396 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Pipelines.Activities;
+using Pipelines.Artifacts;
+using Pipelines.Expressions;
+using Pipelines.Persistence;
+
+namespace Pipelines.Runtime;
+
+/// <summary>
+/// Drives one run in this process. Everything that changes the run's state happens on its loop, one signal at a
+/// time: settle what can be settled, claim ready steps into free slots, commit, then start the claimed steps. A step
+/// starts only after its claim is durable, and its outputs are committed with the transition that completes it, in
+/// the same transaction that claims its successors — one commit per step along a chain.
+/// </summary>
+internal sealed class RunCoordinator
+{
+    private readonly RunEngine _engine;
+    private readonly RunState _state;
+    private readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<StepExecution, CancellationTokenSource> _running = [];
+    private readonly ConcurrentQueue<LogRow> _logs = new();
+    private readonly List<CacheRow> _cache = [];
+    private readonly List<LineageRow> _lineage = [];
+    private readonly Dictionary<StepExecution, StepStatus> _published = [];
+    private readonly CancellationTokenSource _stop = new();
+    private RunStatus _publishedRunStatus;
+    private long _logSeq;
+    private bool _cancelling;
+    private string? _cancelReason;
+    private bool _detaching;
+    private ITimer? _retryTimer;
+    private long _retryTimerDue = long.MaxValue;
+    private ITimer? _deadline;
+
+    private abstract record Signal;
+
+    private sealed record Completed(StepExecution Execution, StepResult Result) : Signal;
+
+    private sealed record Wake : Signal;
+
+    public RunCoordinator(RunEngine engine, RunState state)
+    {
+        _engine = engine;
+        _state = state;
+        _publishedRunStatus = state.Status;
+        _logSeq = engine.Time.GetUtcNow().ToUnixTimeMilliseconds() << 10;
+        foreach (var execution in state.All) _published[execution] = execution.Status;
+    }
+
+    public string RunId => _state.Id;
+
+    /// <summary>Asks the run to stop: running steps are cancelled, nothing new starts; <paramref name="failReason"/> makes it fail instead.</summary>
+    public void Cancel(string? failReason = null)
+    {
+        _signals.Writer.TryWrite(new CancelSignal(failReason));
+    }
+
+    private sealed record CancelSignal(string? FailReason) : Signal;
+
+    public async Task<RunStatus> RunAsync(CancellationToken detach)
+    {
+        await using var registration = detach.Register(() => _signals.Writer.TryWrite(new DetachSignal()));
+        var now = Now();
+        Recover();
+        if (_state.Status == RunStatus.Pending)
+        {
+            _state.Status = RunStatus.Running;
+        }
+
+        _state.RunDirty = true;
+        if (_state.Row.TimeoutMs is { } timeoutMs)
+        {
+            var due = (_state.Row.StartedAt ?? now) + timeoutMs - now;
+            _deadline = _engine.Time.CreateTimer(_ => Cancel($"the run timed out after {Definitions.Duration.Format(TimeSpan.FromMilliseconds(timeoutMs))}"),
+                null, TimeSpan.FromMilliseconds(Math.Max(0, due)), Timeout.InfiniteTimeSpan);
+        }
+
+        try
+        {
+            while (true)
+            {
+                now = Now();
+                var toStart = new List<StepExecution>();
+                var blocked = false;
+                if (!_cancelling && !_detaching)
+                {
+                    ReadyRetries(now);
+                    _state.Advance(now);
+                    foreach (var execution in _state.All.Where(e => e.Status == StepStatus.Ready).ToList())
+                    {
+                        if (!_engine.Slots.TryAcquire())
+                        {
+                            blocked = true;
+                            break;
+                        }
+
+                        Claim(execution, now);
+                        toStart.Add(execution);
+                    }
+                }
+                else if (_cancelling)
+                {
+                    CancelIdle(now);
+                }
+
+                var finished = !_detaching && _running.Count == 0 && toStart.Count == 0
+                               && (_state.TryComplete(_cancelling && _cancelReason is null, _cancelReason) || Stuck(now));
+                if (_detaching && _running.Count == 0)
+                {
+                    await DetachAsync(now);
+                    return _state.Status;
+                }
+
+                await FlushAsync(now);
+                if (finished)
+                {
+                    return _state.Status;
+                }
+
+                foreach (var execution in toStart) Start(execution);
+                if (blocked) _engine.Slots.NotifyWhenFree(() => _signals.Writer.TryWrite(new Wake()));
+                ScheduleRetryTimer(now);
+
+                Apply(await _signals.Reader.ReadAsync(CancellationToken.None));
+                while (_signals.Reader.TryRead(out var more)) Apply(more);
+            }
+        }
+        finally
+        {
+            _retryTimer?.Dispose();
+            _deadline?.Dispose();
+            _stop.Dispose();
+        }
+    }
+
+    private sealed record DetachSignal : Signal;
+
+    /// <summary>Executions caught mid-attempt by a previous owner's death go back to ready (not counted as failures).</summary>
+    private void Recover()
+    {
+        foreach (var execution in _state.All.Where(e => e is { Status: StepStatus.Running, Children: null }))
+        {
+            execution.Status = StepStatus.Ready;
+            execution.LeaseOwner = null;
+            execution.LeaseExpiresAt = null;
+            _state.MarkDirty(execution);
+        }
+    }
+
+    private void ReadyRetries(long now)
+    {
+        foreach (var execution in _state.All.Where(e => e.Status == StepStatus.Retrying && e.NextAttemptAt <= now))
+        {
+            execution.Status = StepStatus.Ready;
+            _state.MarkDirty(execution);
+        }
+    }
+
+    private void Claim(StepExecution execution, long now)
+    {
+        execution.Status = StepStatus.Running;
+        execution.Attempts++;
+        execution.StartedAt ??= now;
+        execution.FinishedAt = null;
+        execution.NextAttemptAt = null;
+        execution.LeaseOwner = ProcessOwner.Current;
+        execution.LeaseExpiresAt = now + (long)_engine.Options.LeaseDuration.TotalMilliseconds;
+        _state.MarkDirty(execution);
+    }
+
+    private void Start(StepExecution execution)
+    {
+        var definition = execution.Definition;
+        var activity = _engine.Catalog.Find(definition.ActivityType, definition.ActivityVersion)!;
+        System.Text.Json.Nodes.JsonObject inputs;
+        try
+        {
+            inputs = RenderInputs(execution);
+        }
+        catch (ExpressionException e)
+        {
+            // The slot is released when the failure is applied, like any completion.
+            _running[execution] = new CancellationTokenSource();
+            _signals.Writer.TryWrite(new Completed(execution, StepResult.Failure($"inputs: {e.Reason}", retryable: false)));
+            return;
+        }
+
+        execution.Inputs = (System.Text.Json.Nodes.JsonObject)SecretMask.Apply(inputs, _state.Secrets)!;
+        var useCache = definition.Cache && activity.Deterministic && !_state.Row.NoCache;
+        var cacheKey = useCache ? CacheKey.Compute(activity.Uses, inputs) : null;
+        execution.CacheKey = cacheKey;
+
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        _running[execution] = cancellation;
+        var context = new ActivityContext
+        {
+            RunId = _state.Id,
+            StepId = execution.Id,
+            Attempt = execution.Attempts,
+            Time = _engine.Time,
+            Log = line => Log(execution, line),
+            Progress = new ProgressSink(_engine.Events, _state.Id, execution.Id, _engine.Time),
+            Artifacts = _engine.Artifacts,
+            Checkpoints = _engine.Checkpoints.ForStep(_state.Id, execution.Id),
+        };
+        _ = Task.Run(async () =>
+        {
+            var result = await StepRunner.RunAsync(activity, inputs, cacheKey, _engine.Runs, definition.Timeout, context, _state.Secrets, cancellation.Token)
+                .ConfigureAwait(false);
+            _signals.Writer.TryWrite(new Completed(execution, result));
+        });
+    }
+
+    private System.Text.Json.Nodes.JsonObject RenderInputs(StepExecution execution)
+    {
+        var with = execution.Definition.With;
+        ExpressionSandbox? sandbox = null;
+        var inputs = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, template) in with)
+        {
+            if (!template.IsLiteral) sandbox ??= _state.SandboxFor(execution);
+            inputs[name] = template.Render(sandbox!);
+        }
+
+        return inputs;
+    }
+
+    private void Apply(Signal signal)
+    {
+        var now = Now();
+        switch (signal)
+        {
+            case Completed { Execution: var execution, Result: var result }:
+                Complete(execution, result, now);
+                break;
+            case CancelSignal cancel when !_cancelling:
+                _cancelling = true;
+                _cancelReason = cancel.FailReason;
+                _stop.Cancel();
+                break;
+            case DetachSignal:
+                _detaching = true;
+                _stop.Cancel();
+                break;
+        }
+    }
+
+    private void Complete(StepExecution execution, StepResult result, long now)
+    {
+        if (_running.Remove(execution, out var cancellation))
+        {
+            cancellation.Dispose();
+            _engine.Slots.Release();
+        }
+
+        if (_detaching && !result.Succeeded)
+        {
+            // Interrupted by shutdown: not an attempt that failed; the next owner runs it again.
+            execution.Status = StepStatus.Ready;
+            execution.LeaseOwner = null;
+            execution.LeaseExpiresAt = null;
+            _state.MarkDirty(execution);
+            return;
+        }
+
+        if (result.Succeeded)
+        {
+            execution.Outputs = result.Outputs;
+            execution.Cached = result.Cached;
+            _state.Finish(execution, StepStatus.Succeeded, now, null);
+            if (!result.Cached && result.CacheKey is not null)
+            {
+                _cache.Add(new CacheRow(result.CacheKey, result.Outputs!.ToJsonString(), _state.Id, execution.Id, now));
+            }
+
+            foreach (var used in ArtifactReference.FindIn(execution.Inputs)) _lineage.Add(new LineageRow(used.Digest, _state.Id, execution.Id, Produced: false));
+            foreach (var made in ArtifactReference.FindIn(execution.Outputs)) _lineage.Add(new LineageRow(made.Digest, _state.Id, execution.Id, Produced: true));
+            return;
+        }
+
+        if (result.Cancelled)
+        {
+            _state.Finish(execution, StepStatus.Cancelled, now, _cancelReason ?? "cancelled");
+            return;
+        }
+
+        execution.Failures++;
+        var retry = execution.Definition.Retry;
+        if (result.Retryable && execution.Failures <= retry.Max && !_cancelling)
+        {
+            var wait = retry.Backoff * Math.Pow(retry.Factor, execution.Failures - 1);
+            execution.Status = StepStatus.Retrying;
+            execution.Error = result.Error;
+            execution.NextAttemptAt = now + (long)wait.TotalMilliseconds;
+            execution.LeaseOwner = null;
+            execution.LeaseExpiresAt = null;
+            _state.MarkDirty(execution);
+            Log(execution, $"attempt {execution.Attempts} failed: {result.Error}; retrying in {Definitions.Duration.Format(wait)}");
+            return;
+        }
+
+        _state.Finish(execution, StepStatus.Failed, now, result.Error);
+    }
+
+    private void CancelIdle(long now)
+    {
+        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !_running.ContainsKey(e)).ToList())
+        {
+            if (execution.Children is { } children && children.Any(c => !c.Status.IsTerminal())) continue;
+            _state.Finish(execution, StepStatus.Cancelled, now, _cancelReason ?? "cancelled");
+        }
+    }
+
+    /// <summary>Nothing running, nothing ready, nothing to retry, yet not finished: fail what is left rather than hang.</summary>
+    private bool Stuck(long now)
+    {
+        if (_state.All.Any(e => e.Status is StepStatus.Retrying or StepStatus.Ready)) return false;
+        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal()))
+        {
+            _state.Finish(execution, StepStatus.Failed, now, "could not be scheduled (its upstream never finished)");
+        }
+
+        _state.Advance(now);
+        return _state.TryComplete(false, null);
+    }
+
+    private void ScheduleRetryTimer(long now)
+    {
+        var next = _state.All.Where(e => e.Status == StepStatus.Retrying).Select(e => e.NextAttemptAt ?? now).DefaultIfEmpty(long.MaxValue).Min();
+        if (next == long.MaxValue || next >= _retryTimerDue && _retryTimer is not null) return;
+        _retryTimer?.Dispose();
+        _retryTimerDue = next;
+        _retryTimer = _engine.Time.CreateTimer(_ =>
+        {
+            _retryTimerDue = long.MaxValue;
+            _signals.Writer.TryWrite(new Wake());
+        }, null, TimeSpan.FromMilliseconds(Math.Max(0, next - now)), Timeout.InfiniteTimeSpan);
+    }
+
+    private void Log(StepExecution execution, string line)
+    {
+        line = SecretMask.Apply(line, _state.Secrets);
+        var at = _engine.Time.GetUtcNow();
+        _logs.Enqueue(new LogRow(_state.Id, execution.Id, Interlocked.Increment(ref _logSeq), at.ToUnixTimeMilliseconds(), line));
+        _engine.Events.Publish(new StepLogged(_state.Id, at, execution.Id, line));
+    }
+
+    private async Task FlushAsync(long now)
+    {
+        var batch = new StoreBatch();
+        var changed = _state.TakeDirty(batch, ProcessOwner.Current, now + (long)_engine.Options.LeaseDuration.TotalMilliseconds, now);
+        while (_logs.TryDequeue(out var log)) batch.Logs.Add(log);
+        batch.Cache.AddRange(_cache);
+        batch.Lineage.AddRange(_lineage);
+        _cache.Clear();
+        _lineage.Clear();
+        await _engine.Writer.CommitAsync(batch).ConfigureAwait(false);
+
+        var at = _engine.Time.GetUtcNow();
+        foreach (var execution in changed)
+        {
+            if (_published.TryGetValue(execution, out var before) && before == execution.Status) continue;
+            _published[execution] = execution.Status;
+            _engine.Events.Publish(new StepStatusChanged(_state.Id, at, execution.Id, execution.Status, execution.Attempts, execution.Cached,
+                execution.Error, execution.Status == StepStatus.Succeeded ? execution.Outputs : null));
+        }
+
+        if (_state.Status != _publishedRunStatus)
+        {
+            _publishedRunStatus = _state.Status;
+            _engine.Events.Publish(new RunStatusChanged(_state.Id, at, _state.Status, _state.Error));
+        }
+    }
+
+    /// <summary>On shutdown: commit what finished, leave the run running but ownerless so it resumes at once elsewhere.</summary>
+    private async Task DetachAsync(long now)
+    {
+        var batch = new StoreBatch();
+        _state.RunDirty = true;
+        _state.TakeDirty(batch, owner: null, leaseExpiresAt: null, now);
+        while (_logs.TryDequeue(out var log)) batch.Logs.Add(log);
+        batch.Cache.AddRange(_cache);
+        batch.Lineage.AddRange(_lineage);
+        await _engine.Writer.CommitAsync(batch).ConfigureAwait(false);
+    }
+
+    private long Now() => _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Forwards an activity's progress reports as events (not persisted).</summary>
+    private sealed class ProgressSink(RunEvents events, string runId, string stepId, TimeProvider time) : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value) =>
+            events.Publish(new StepProgressed(runId, time.GetUtcNow(), stepId, value.Fraction, value.Message, value.Metrics));
+    }
+}

@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Pipelines.Activities;
+using Pipelines.Artifacts;
+using Pipelines.Checkpoints;
+using Pipelines.Definitions;
+using Pipelines.Persistence;
+
+namespace Pipelines.Runtime;
+
+/// <summary>What a run is started with, besides its pipeline version and params.</summary>
+public sealed record RunRequest
+{
+    /// <summary>How the run was started: <c>manual</c>, <c>schedule:...</c>, <c>api</c>.</summary>
+    public string Trigger { get; init; } = "manual";
+
+    /// <summary>Ignore cached results for every step of this run (results are still stored).</summary>
+    public bool NoCache { get; init; }
+
+    /// <summary>Fail the run if it has not finished this long after it started.</summary>
+    public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>
+/// The runtime of one process: creates runs, executes them durably (one coordinator per run, sharing the execution
+/// slots and one group-committing writer), renews leases, relays cancellation from other processes, and publishes
+/// live events. A killed process loses nothing: any process can resume its runs from the store.
+/// </summary>
+public sealed class RunEngine : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, RunCoordinator> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string, int), PipelineDefinition> _definitions = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly Lock _heartbeatLock = new();
+    private Task? _heartbeat;
+
+    private RunEngine(SqliteDatabase database, string dataDirectory, ActivityCatalog catalog, RuntimeOptions options, TimeProvider time)
+    {
+        Database = database;
+        Catalog = catalog;
+        Options = options;
+        Time = time;
+        Runs = new RunStore(database);
+        Definitions = new DefinitionStore(database, time);
+        Writer = new StoreWriter(database);
+        Slots = new SlotPool(options.MaxParallel);
+        Artifacts = new ArtifactStore(database, dataDirectory, time);
+        Checkpoints = new CheckpointStore(dataDirectory);
+    }
+
+    public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
+        CancellationToken ct = default)
+    {
+        var database = await SqliteDatabase.OpenAsync(dataDirectory, ct).ConfigureAwait(false);
+        return new RunEngine(database, Path.GetFullPath(dataDirectory), catalog, options ?? new RuntimeOptions(), time ?? TimeProvider.System);
+    }
+
+    public SqliteDatabase Database { get; }
+
+    public ActivityCatalog Catalog { get; }
+
+    public RuntimeOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    public RunStore Runs { get; }
+
+    public DefinitionStore Definitions { get; }
+
+    public RunEvents Events { get; } = new();
+
+    public ArtifactStore Artifacts { get; }
+
+    public CheckpointStore Checkpoints { get; }
+
+    internal StoreWriter Writer { get; }
+
+    internal SlotPool Slots { get; }
+
+    /// <summary>
+    /// Creates a run of <paramref name="version"/> (pending, nothing executed yet) and returns its id. Params are the
+    /// pipeline's defaults with <paramref name="overrides"/>; every problem with them is reported at once.
+    /// </summary>
+    public async Task<string> CreateRunAsync(DefinitionVersion version, JsonObject overrides, RunRequest? request = null, CancellationToken ct = default)
+    {
+        request ??= new RunRequest();
+        if (version.IsRetracted)
+        {
+            throw new RunRequestException([$"{version.Reference} is retracted and starts no new runs; publish it again to run it"]);
+        }
+
+        var pipeline = Pipeline(version.Name, version.Version, version.Yaml);
+        var parameters = RunParams.Resolve(pipeline, overrides, out var errors);
+        if (errors.Count > 0)
+        {
+            throw new RunRequestException(errors);
+        }
+
+        var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var id = RunId.New(Time);
+        var batch = new StoreBatch();
+        batch.Runs.Add(new RunRow(id, version.Name, version.Version, RunStatus.Pending.Name(), parameters.ToJsonString(), request.Trigger, request.NoCache,
+            (long?)request.Timeout?.TotalMilliseconds, now, null, null, null, false, null, null));
+        foreach (var step in pipeline.Steps)
+        {
+            batch.Steps.Add(new StepRow(id, step.Id, null, null, StepStatus.Pending.Name(), 0, 0, false, null, null, null, null, null, null, null, null, null));
+        }
+
+        await Writer.CommitAsync(batch).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>
+    /// Executes a run in this process until it succeeds, fails or is cancelled, and returns how it ended. Resumes
+    /// where the store says it is: finished steps never run again. Cancelling <paramref name="detach"/> stops
+    /// executing without ending the run (it stays resumable, as after a crash).
+    /// </summary>
+    public async Task<RunStatus> ExecuteAsync(string runId, CancellationToken detach = default)
+    {
+        var row = await Runs.GetRunAsync(runId, detach).ConfigureAwait(false)
+                  ?? throw new RunRequestException([$"no run with id {runId}"]);
+        if (StatusNames.ParseRun(row.Status).IsTerminal())
+        {
+            return StatusNames.ParseRun(row.Status);
+        }
+
+        var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var lease = now + (long)Options.LeaseDuration.TotalMilliseconds;
+        if (!await Runs.TryOwnAsync(runId, ProcessOwner.Current, now, lease, ProcessOwner.IsDead(row.Owner), detach).ConfigureAwait(false))
+        {
+            throw new RunRequestException([$"run {runId} is being executed by another live process ({row.Owner}); its lease expires within {Options.LeaseDuration.TotalSeconds:0}s of that process dying"]);
+        }
+
+        var definition = await Definitions.GetAsync(row.Pipeline, row.Version, detach).ConfigureAwait(false)
+                         ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"]);
+        var state = new RunState(row, Pipeline(row.Pipeline, row.Version, definition.Yaml), Options.Secrets);
+        state.Load(await Runs.GetStepsAsync(runId, detach).ConfigureAwait(false));
+
+        var coordinator = new RunCoordinator(this, state);
+        if (!_active.TryAdd(runId, coordinator))
+        {
+            throw new RunRequestException([$"run {runId} is already being executed by this process"]);
+        }
+
+        EnsureHeartbeat();
+        try
+        {
+            return await coordinator.RunAsync(detach).ConfigureAwait(false);
+        }
+        finally
+        {
+            _active.TryRemove(runId, out _);
+        }
+    }
+
+    /// <summary>Cancels a run, wherever it executes: at once in this process, within a heartbeat in another.</summary>
+    public async Task<bool> CancelAsync(string runId, CancellationToken ct = default)
+    {
+        var known = await Runs.RequestCancelAsync(runId, ct).ConfigureAwait(false);
+        if (_active.TryGetValue(runId, out var coordinator)) coordinator.Cancel();
+        return known;
+    }
+
+    private PipelineDefinition Pipeline(string name, int version, string yaml) =>
+        _definitions.GetOrAdd((name, version), _ =>
+        {
+            var loaded = PipelineLoader.Load($"{name}@{version}", yaml, Catalog);
+            return loaded.Pipeline ?? throw new RunRequestException(
+                [$"{name}@{version} no longer validates against this catalog:", .. loaded.Diagnostics.Select(d => d.ToString())]);
+        });
+
+    private void EnsureHeartbeat()
+    {
+        lock (_heartbeatLock)
+        {
+            _heartbeat ??= Task.Run(HeartbeatAsync);
+        }
+    }
+
+    /// <summary>Renews this process's leases and relays cancellation requested by other processes.</summary>
+    private async Task HeartbeatAsync()
+    {
+        using var timer = new PeriodicTimer(Options.HeartbeatInterval, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_disposed.Token).ConfigureAwait(false))
+            {
+                if (_active.IsEmpty) continue;
+                try
+                {
+                    var expires = Time.GetUtcNow().ToUnixTimeMilliseconds() + (long)Options.LeaseDuration.TotalMilliseconds;
+                    foreach (var runId in await Runs.RenewAsync(ProcessOwner.Current, expires, _disposed.Token).ConfigureAwait(false))
+                    {
+                        if (_active.TryGetValue(runId, out var coordinator)) coordinator.Cancel();
+                    }
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException)
+                {
+                    // A busy database delays one heartbeat; the lease is long enough to survive a few.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        if (_heartbeat is not null) await _heartbeat.ConfigureAwait(false);
+        await Writer.DisposeAsync().ConfigureAwait(false);
+        _disposed.Dispose();
+    }
+}

@@ -1,0 +1,332 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Pipelines.Definitions;
+using Pipelines.Expressions;
+using Pipelines.Json;
+using Pipelines.Persistence;
+
+namespace Pipelines.Runtime;
+
+/// <summary>
+/// A run as an aggregate: its definition, params and every step execution. Decides, without side effects, what may
+/// happen next: which steps are ready, skipped or fanned out, when matrix steps finish, and how the run ends. Dirty
+/// executions are collected so the coordinator can commit exactly what changed.
+/// </summary>
+internal sealed class RunState
+{
+    private readonly Dictionary<string, StepExecution> _executions = new(StringComparer.Ordinal);
+    private readonly HashSet<StepExecution> _dirty = [];
+
+    public RunState(RunRow run, PipelineDefinition definition, IReadOnlyDictionary<string, string> secrets)
+    {
+        Row = run;
+        Definition = definition;
+        Params = JsonNode.Parse(run.Params)!.AsObject();
+        Secrets = secrets;
+        Status = StatusNames.ParseRun(run.Status);
+        foreach (var step in definition.Steps)
+        {
+            var execution = new StepExecution(step.Id, step);
+            _executions[step.Id] = execution;
+            TopLevel.Add(execution);
+        }
+    }
+
+    public RunRow Row { get; private set; }
+
+    public string Id => Row.Id;
+
+    public PipelineDefinition Definition { get; }
+
+    public JsonObject Params { get; }
+
+    public IReadOnlyDictionary<string, string> Secrets { get; }
+
+    public RunStatus Status { get; set; }
+
+    public string? Error { get; set; }
+
+    public bool RunDirty { get; set; }
+
+    public List<StepExecution> TopLevel { get; } = [];
+
+    public IEnumerable<StepExecution> All => _executions.Values;
+
+    public StepExecution this[string id] => _executions[id];
+
+    /// <summary>Restores executions (and matrix children) from their rows.</summary>
+    public void Load(IReadOnlyList<StepRow> rows)
+    {
+        foreach (var row in rows.Where(r => r.ParentId is null && _executions.ContainsKey(r.StepId)))
+        {
+            _executions[row.StepId].Load(row);
+        }
+
+        foreach (var row in rows.Where(r => r.ParentId is not null).OrderBy(r => r.ParentId, StringComparer.Ordinal).ThenBy(r => ChildIndex(r.StepId)))
+        {
+            var parent = _executions[row.ParentId!];
+            var child = new StepExecution(row.StepId, parent.Definition)
+            {
+                Parent = parent,
+                Matrix = row.Matrix is null ? null : JsonNode.Parse(row.Matrix)!.AsObject(),
+            };
+            child.Load(row);
+            (parent.Children ??= []).Add(child);
+            _executions[child.Id] = child;
+        }
+    }
+
+    /// <summary>The combination index of a matrix child id such as <c>sweep[12]</c>.</summary>
+    private static int ChildIndex(string id) =>
+        int.Parse(id.AsSpan(id.LastIndexOf('[') + 1, id.Length - id.LastIndexOf('[') - 2), System.Globalization.CultureInfo.InvariantCulture);
+
+    public void MarkDirty(StepExecution execution) => _dirty.Add(execution);
+
+    public void MarkAllDirty()
+    {
+        foreach (var execution in _executions.Values) _dirty.Add(execution);
+        RunDirty = true;
+    }
+
+    /// <summary>Moves dirty rows (and the run row, when changed) into <paramref name="batch"/>.</summary>
+    public IReadOnlyList<StepExecution> TakeDirty(StoreBatch batch, string? owner, long? leaseExpiresAt, long now)
+    {
+        var changed = _dirty.ToList();
+        foreach (var execution in changed) batch.Steps.Add(execution.ToRow(Id));
+        _dirty.Clear();
+        if (RunDirty)
+        {
+            Row = Row with
+            {
+                Status = Status.Name(),
+                Error = Error,
+                StartedAt = Row.StartedAt ?? (Status == RunStatus.Pending ? null : now),
+                FinishedAt = Status.IsTerminal() ? Row.FinishedAt ?? now : null,
+                Owner = Status.IsTerminal() ? null : owner,
+                LeaseExpiresAt = Status.IsTerminal() ? null : leaseExpiresAt,
+            };
+            batch.Runs.Add(Row);
+            RunDirty = false;
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// Settles every step that can be settled without running anything: pending steps whose upstream has finished
+    /// become ready, skipped (when false, upstream skipped or failed) or fanned out; finished matrices complete.
+    /// Repeats until nothing changes, so skips propagate down the graph in one call.
+    /// </summary>
+    public void Advance(long now)
+    {
+        bool changed;
+        do
+        {
+            changed = false;
+            foreach (var step in TopLevel)
+            {
+                if (step.Status == StepStatus.Pending)
+                {
+                    changed |= Settle(step, now);
+                }
+                else if (step is { Status: StepStatus.Running, Children: { } children } && children.All(c => c.Status.IsTerminal()))
+                {
+                    CompleteMatrix(step, children, now);
+                    changed = true;
+                }
+            }
+        }
+        while (changed);
+    }
+
+    private bool Settle(StepExecution step, long now)
+    {
+        var upstream = step.Definition.Upstream.Select(id => _executions[id]).ToList();
+        if (upstream.Any(u => !u.Status.IsTerminal()))
+        {
+            return false;
+        }
+
+        if (upstream.FirstOrDefault(u => u.Status is StepStatus.Failed or StepStatus.Cancelled) is { } broken)
+        {
+            Finish(step, StepStatus.Skipped, now, $"skipped: upstream step '{broken.Id}' {broken.Status.Name()}");
+            return true;
+        }
+
+        if (upstream.Count > 0 && upstream.All(u => u.Status == StepStatus.Skipped))
+        {
+            Finish(step, StepStatus.Skipped, now, "skipped: every upstream step was skipped");
+            return true;
+        }
+
+        if (step.Definition.When is { } when)
+        {
+            bool proceed;
+            try
+            {
+                proceed = Truthy(when.Render(SandboxFor(step)));
+            }
+            catch (ExpressionException e)
+            {
+                Finish(step, StepStatus.Failed, now, $"when: {e.Reason}");
+                return true;
+            }
+
+            if (!proceed)
+            {
+                Finish(step, StepStatus.Skipped, now, "skipped: when was false");
+                return true;
+            }
+        }
+
+        if (step.Definition.Matrix is { } axes)
+        {
+            return Expand(step, axes, now);
+        }
+
+        step.Status = StepStatus.Ready;
+        _dirty.Add(step);
+        return true;
+    }
+
+    private bool Expand(StepExecution step, IReadOnlyList<KeyValuePair<string, ValueTemplate>> axes, long now)
+    {
+        List<JsonObject> combinations;
+        try
+        {
+            combinations = MatrixCombinations.Expand(axes, SandboxFor(step));
+        }
+        catch (Exception e) when (e is ExpressionException or MatrixException)
+        {
+            Finish(step, StepStatus.Failed, now, $"matrix: {(e as ExpressionException)?.Reason ?? e.Message}");
+            return true;
+        }
+
+        step.Status = StepStatus.Running;
+        step.StartedAt = now;
+        step.Children = [];
+        for (var i = 0; i < combinations.Count; i++)
+        {
+            var child = new StepExecution($"{step.Id}[{i}]", step.Definition) { Parent = step, Matrix = combinations[i], Status = StepStatus.Ready };
+            step.Children.Add(child);
+            _executions[child.Id] = child;
+            _dirty.Add(child);
+        }
+
+        _dirty.Add(step);
+        if (combinations.Count == 0)
+        {
+            CompleteMatrix(step, step.Children, now);
+        }
+
+        return true;
+    }
+
+    private void CompleteMatrix(StepExecution step, List<StepExecution> children, long now)
+    {
+        if (children.FirstOrDefault(c => c.Status != StepStatus.Succeeded) is { } bad)
+        {
+            var status = children.Any(c => c.Status == StepStatus.Failed) ? StepStatus.Failed : bad.Status;
+            Finish(step, status, now, $"{bad.Id} {bad.Status.Name()}{(bad.Error is null ? "" : ": " + bad.Error)}");
+            return;
+        }
+
+        var all = new JsonArray(children.Select(c => (JsonNode)WithMatrix(c)).ToArray());
+        JsonNode? best = null;
+        if (step.Definition.Select is { } select)
+        {
+            try
+            {
+                best = MatrixCombinations.Select(select, children.Select(WithMatrix).ToList(), item => SandboxFor(step, item));
+            }
+            catch (Exception e) when (e is ExpressionException or MatrixException)
+            {
+                Finish(step, StepStatus.Failed, now, $"select: {(e as ExpressionException)?.Reason ?? e.Message}");
+                return;
+            }
+        }
+
+        step.Outputs = new JsonObject { ["all"] = all, ["best"] = best?.DeepClone() };
+        step.Cached = children.All(c => c.Cached);
+        step.Attempts = children.Max(c => c.Attempts);
+        Finish(step, StepStatus.Succeeded, now, null);
+    }
+
+    private static JsonObject WithMatrix(StepExecution child)
+    {
+        var outputs = child.Outputs?.DeepClone().AsObject() ?? [];
+        if (!outputs.ContainsKey("matrix")) outputs["matrix"] = child.Matrix?.DeepClone();
+        return outputs;
+    }
+
+    public void Finish(StepExecution execution, StepStatus status, long now, string? error)
+    {
+        execution.Status = status;
+        execution.FinishedAt = now;
+        execution.Error = error;
+        execution.LeaseOwner = null;
+        execution.LeaseExpiresAt = null;
+        execution.NextAttemptAt = null;
+        _dirty.Add(execution);
+    }
+
+    /// <summary>True when every top-level step has finished; sets the run's final status.</summary>
+    public bool TryComplete(bool cancelled, string? cancelReason)
+    {
+        if (TopLevel.Any(s => !s.Status.IsTerminal()))
+        {
+            return false;
+        }
+
+        var failed = TopLevel.Where(s => s.Status == StepStatus.Failed).ToList();
+        (Status, Error) = cancelReason is not null ? (RunStatus.Failed, cancelReason)
+            : cancelled ? (RunStatus.Cancelled, "cancelled")
+            : failed.Count > 0 ? (RunStatus.Failed, $"step '{failed[0].Id}' failed: {failed[0].Error}")
+            : (RunStatus.Succeeded, null);
+        RunDirty = true;
+        return true;
+    }
+
+    /// <summary>An expression sandbox for a step: params, run, secrets, its matrix, and only the steps it reads.</summary>
+    public ExpressionSandbox SandboxFor(StepExecution execution, JsonNode? item = null)
+    {
+        var steps = new JsonObject();
+        foreach (var id in execution.Definition.Upstream)
+        {
+            var upstream = _executions[id];
+            steps[id] = new JsonObject
+            {
+                ["outputs"] = upstream.Outputs?.DeepClone() ?? new JsonObject(),
+                ["status"] = upstream.Status.Name(),
+            };
+        }
+
+        return new ExpressionSandbox(new ExpressionScope
+        {
+            Params = Params,
+            Steps = steps,
+            Matrix = execution.Matrix,
+            Item = item,
+            Secrets = Secrets,
+            Run = new JsonObject
+            {
+                ["id"] = Row.Id,
+                ["pipeline"] = Row.Pipeline,
+                ["version"] = Row.Version,
+                ["trigger"] = Row.Trigger,
+                ["started"] = DateTimeOffset.FromUnixTimeMilliseconds(Row.StartedAt ?? Row.CreatedAt).ToString("O"),
+            },
+        });
+    }
+
+    /// <summary>JavaScript truthiness of a JSON value.</summary>
+    public static bool Truthy(JsonNode? value) => value switch
+    {
+        null => false,
+        JsonValue v when v.GetValueKind() == JsonValueKind.False => false,
+        JsonValue v when v.GetValueKind() == JsonValueKind.True => true,
+        JsonValue v when JsonNumbers.IsNumber(v) => JsonNumbers.AsDouble(v) is not (0 or double.NaN),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>().Length > 0,
+        _ => true,
+    };
+}

@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using Pipelines.Definitions;
+using Pipelines.Persistence;
+
+namespace Pipelines.Runtime;
+
+/// <summary>
+/// One execution inside a run's aggregate: a step, or one combination of a matrix step (<c>sweep[2]</c>, whose
+/// <see cref="Parent"/> is the matrix step). Mutated only by the run's coordinator, on its one logical thread.
+/// </summary>
+internal sealed class StepExecution(string id, StepDefinition definition)
+{
+    public string Id { get; } = id;
+
+    public StepDefinition Definition { get; } = definition;
+
+    public StepExecution? Parent { get; init; }
+
+    public List<StepExecution>? Children { get; set; }
+
+    public JsonObject? Matrix { get; init; }
+
+    public StepStatus Status { get; set; } = StepStatus.Pending;
+
+    public int Attempts { get; set; }
+
+    /// <summary>Failed attempts: what the retry budget counts (an attempt lost to a crash is not a failure).</summary>
+    public int Failures { get; set; }
+
+    public bool Cached { get; set; }
+
+    public long? StartedAt { get; set; }
+
+    public long? FinishedAt { get; set; }
+
+    public long? NextAttemptAt { get; set; }
+
+    public string? LeaseOwner { get; set; }
+
+    public long? LeaseExpiresAt { get; set; }
+
+    public JsonObject? Inputs { get; set; }
+
+    public JsonObject? Outputs { get; set; }
+
+    public string? Error { get; set; }
+
+    public string? CacheKey { get; set; }
+
+    public long LogSeq { get; set; }
+
+    public StepRow ToRow(string runId) => new(runId, Id, Parent?.Id, Matrix?.ToJsonString(), Status.Name(), Attempts, Failures, Cached,
+        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, LeaseExpiresAt, Inputs?.ToJsonString(), Outputs?.ToJsonString(), Error, CacheKey);
+
+    public void Load(StepRow row)
+    {
+        Status = StatusNames.ParseStep(row.Status);
+        Attempts = row.Attempts;
+        Failures = row.Failures;
+        Cached = row.Cached;
+        StartedAt = row.StartedAt;
+        FinishedAt = row.FinishedAt;
+        NextAttemptAt = row.NextAttemptAt;
+        LeaseOwner = row.LeaseOwner;
+        LeaseExpiresAt = row.LeaseExpiresAt;
+        Inputs = row.Inputs is null ? null : JsonNode.Parse(row.Inputs)?.AsObject();
+        Outputs = row.Outputs is null ? null : JsonNode.Parse(row.Outputs)?.AsObject();
+        Error = row.Error;
+        CacheKey = row.CacheKey;
+    }
+}

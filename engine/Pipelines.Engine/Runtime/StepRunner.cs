@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using Pipelines.Activities;
+using Pipelines.Definitions;
+using Pipelines.Persistence;
+
+namespace Pipelines.Runtime;
+
+/// <summary>
+/// Runs one attempt of one step, off the coordinator's thread: answers from the cache when it may, otherwise calls
+/// the activity under the step's timeout and the run's cancellation, and turns every way it can end into a
+/// <see cref="StepResult"/>. Never throws.
+/// </summary>
+internal static class StepRunner
+{
+    public static async Task<StepResult> RunAsync(
+        ActivityDescriptor activity,
+        JsonObject inputs,
+        string? cacheKey,
+        RunStore store,
+        TimeSpan? timeout,
+        ActivityContext context,
+        IReadOnlyDictionary<string, string> secrets,
+        CancellationToken runCancelled)
+    {
+        try
+        {
+            if (cacheKey is not null && await store.GetCachedOutputsAsync(cacheKey, runCancelled).ConfigureAwait(false) is { } cached)
+            {
+                return StepResult.Success(JsonNode.Parse(cached)!.AsObject(), cached: true, cacheKey);
+            }
+        }
+        catch (OperationCanceledException) when (runCancelled.IsCancellationRequested)
+        {
+            return StepResult.Cancellation();
+        }
+
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(runCancelled);
+        if (timeout is { } limit) attempt.CancelAfter(limit);
+        try
+        {
+            var outputs = await Task.Run(() => activity.ExecuteAsync(inputs, context, attempt.Token), attempt.Token).ConfigureAwait(false);
+            return StepResult.Success((JsonObject)SecretMask.Apply(outputs, secrets)!, cached: false, cacheKey);
+        }
+        catch (OperationCanceledException) when (runCancelled.IsCancellationRequested)
+        {
+            return StepResult.Cancellation();
+        }
+        catch (OperationCanceledException) when (attempt.IsCancellationRequested)
+        {
+            return StepResult.Failure($"timed out after {Duration.Format(timeout!.Value)}", retryable: true);
+        }
+        catch (ActivityFailedException e)
+        {
+            return StepResult.Failure(SecretMask.Apply(e.Message, secrets), e.Retryable);
+        }
+        catch (Exception e)
+        {
+            // An unexpected exception is a bug in the activity, but it may be transient (I/O); the retry policy decides.
+            return StepResult.Failure(SecretMask.Apply($"{e.GetType().Name}: {e.Message}", secrets), retryable: true);
+        }
+    }
+}
