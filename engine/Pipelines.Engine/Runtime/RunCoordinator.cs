@@ -164,6 +164,7 @@ internal sealed class RunCoordinator
         execution.StartedAt ??= now;
         execution.FinishedAt = null;
         execution.NextAttemptAt = null;
+        execution.Error = null;
         execution.LeaseOwner = ProcessOwner.Current;
         execution.LeaseExpiresAt = now + (long)_engine.Options.LeaseDuration.TotalMilliseconds;
         _state.MarkDirty(execution);

@@ -149,13 +149,13 @@ internal sealed class RunState
 
         if (upstream.FirstOrDefault(u => u.Status is StepStatus.Failed or StepStatus.Cancelled) is { } broken)
         {
-            Finish(step, StepStatus.Skipped, now, $"skipped: upstream step '{broken.Id}' {broken.Status.Name()}");
+            Finish(step, StepStatus.Skipped, now, $"upstream step '{broken.Id}' {broken.Status.Name()}");
             return true;
         }
 
         if (upstream.Count > 0 && upstream.All(u => u.Status == StepStatus.Skipped))
         {
-            Finish(step, StepStatus.Skipped, now, "skipped: every upstream step was skipped");
+            Finish(step, StepStatus.Skipped, now, "every upstream step was skipped");
             return true;
         }
 
@@ -174,7 +174,7 @@ internal sealed class RunState
 
             if (!proceed)
             {
-                Finish(step, StepStatus.Skipped, now, "skipped: when was false");
+                Finish(step, StepStatus.Skipped, now, "when was false");
                 return true;
             }
         }
