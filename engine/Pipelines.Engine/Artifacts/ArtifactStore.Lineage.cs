@@ -6,6 +6,22 @@ namespace Pipelines.Artifacts;
 // The database side of the store: one row per artifact, and which steps produced and consumed it.
 public sealed partial class ArtifactStore
 {
+    /// <summary>
+    /// Sets the producer ($digest, $run_id, $step_id) unless one is set: the first producer wins, because the same
+    /// content made again later (by a rerun, or another pipeline) was not first made there. Shared with writers that
+    /// prepare it once for many rows.
+    /// </summary>
+    internal const string RecordProducerSql = """
+        UPDATE artifacts SET producer_run = $run_id, producer_step = $step_id
+        WHERE digest = $digest AND producer_run IS NULL
+        """;
+
+    /// <summary>Adds a consumer ($digest, $run_id, $step_id) of an artifact the store has a record of; once per step.</summary>
+    internal const string RecordConsumerSql = """
+        INSERT OR IGNORE INTO artifact_consumers (digest, run_id, step_id)
+        SELECT $digest, $run_id, $step_id WHERE EXISTS (SELECT 1 FROM artifacts WHERE digest = $digest)
+        """;
+
     private const string MetadataColumns = "kind, size, is_directory, created_at, producer_run, producer_step";
 
     /// <summary>The record of an artifact, or null when the store has none.</summary>
@@ -64,11 +80,8 @@ public sealed partial class ArtifactStore
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentException.ThrowIfNullOrEmpty(stepId);
-        // The first producer wins: the same content made again later (by a rerun, or another pipeline) was not first made there.
-        var updated = await ExecuteAsync(connection, transaction, """
-            UPDATE artifacts SET producer_run = $run, producer_step = $step
-            WHERE digest = $digest AND producer_run IS NULL
-            """, ct, ("$digest", reference.Digest), ("$run", runId), ("$step", stepId));
+        var updated = await ExecuteAsync(connection, transaction, RecordProducerSql, ct,
+            ("$digest", reference.Digest), ("$run_id", runId), ("$step_id", stepId));
         if (updated == 0)
             await EnsureRecordedAsync(connection, transaction, reference, ct);
     }
@@ -81,10 +94,8 @@ public sealed partial class ArtifactStore
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentException.ThrowIfNullOrEmpty(stepId);
-        var inserted = await ExecuteAsync(connection, transaction, """
-            INSERT OR IGNORE INTO artifact_consumers (digest, run_id, step_id)
-            SELECT $digest, $run, $step WHERE EXISTS (SELECT 1 FROM artifacts WHERE digest = $digest)
-            """, ct, ("$digest", reference.Digest), ("$run", runId), ("$step", stepId));
+        var inserted = await ExecuteAsync(connection, transaction, RecordConsumerSql, ct,
+            ("$digest", reference.Digest), ("$run_id", runId), ("$step_id", stepId));
         if (inserted == 0)
             await EnsureRecordedAsync(connection, transaction, reference, ct);
     }

@@ -136,11 +136,9 @@ public sealed class StoreWriter : IAsyncDisposable
                 INSERT OR REPLACE INTO step_cache (cache_key, outputs, run_id, step_id, created_at)
                 VALUES ($cache_key, $outputs, $run_id, $step_id, $created_at)
                 """, "$cache_key", "$outputs", "$run_id", "$step_id", "$created_at");
-            _consumer = Prepare(connection, "INSERT OR IGNORE INTO artifact_consumers (digest, run_id, step_id) VALUES ($digest, $run_id, $step_id)",
-                "$digest", "$run_id", "$step_id");
-            _producer = Prepare(connection, """
-                UPDATE artifacts SET producer_run = $run_id, producer_step = $step_id WHERE digest = $digest AND producer_run IS NULL
-                """, "$digest", "$run_id", "$step_id");
+            // The artifact store owns the lineage SQL; the writer only runs it inside its own transaction.
+            _consumer = Prepare(connection, Artifacts.ArtifactStore.RecordConsumerSql, "$digest", "$run_id", "$step_id");
+            _producer = Prepare(connection, Artifacts.ArtifactStore.RecordProducerSql, "$digest", "$run_id", "$step_id");
         }
 
         public void Enlist(SqliteTransaction transaction)

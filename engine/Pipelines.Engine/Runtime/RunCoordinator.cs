@@ -22,6 +22,7 @@ internal sealed class RunCoordinator
     private readonly ConcurrentQueue<LogRow> _logs = new();
     private readonly List<CacheRow> _cache = [];
     private readonly List<LineageRow> _lineage = [];
+    private readonly List<string> _finishedCheckpoints = [];
     private readonly Dictionary<StepExecution, StepStatus> _published = [];
     private readonly CancellationTokenSource _stop = new();
     private RunStatus _publishedRunStatus;
@@ -275,6 +276,7 @@ internal sealed class RunCoordinator
                 _cache.Add(new CacheRow(result.CacheKey, result.Outputs!.ToJsonString(), _state.Id, execution.Id, now));
             }
 
+            _finishedCheckpoints.Add(execution.Id);
             foreach (var used in ArtifactReference.FindIn(execution.Inputs)) _lineage.Add(new LineageRow(used.Digest, _state.Id, execution.Id, Produced: false));
             foreach (var made in ArtifactReference.FindIn(execution.Outputs)) _lineage.Add(new LineageRow(made.Digest, _state.Id, execution.Id, Produced: true));
             return;
@@ -357,6 +359,10 @@ internal sealed class RunCoordinator
         _cache.Clear();
         _lineage.Clear();
         await _engine.Writer.CommitAsync(batch).ConfigureAwait(false);
+
+        // A succeeded step never runs again, so its checkpoints can go — but only once that success is durable.
+        foreach (var stepId in _finishedCheckpoints) await _engine.Checkpoints.DeleteAsync(_state.Id, stepId, CancellationToken.None).ConfigureAwait(false);
+        _finishedCheckpoints.Clear();
 
         var at = _engine.Time.GetUtcNow();
         foreach (var execution in changed)
