@@ -26,6 +26,8 @@ public static class CliApp
             RetractCommand.Create(Context),
             ActivitiesCommand.Create(Context),
             RunCommand.Create(Context),
+            RunsCommand.Create(Context),
+            ArtifactsCommand.Create(Context),
         };
         root.Options.Add(dataDir);
 
@@ -41,13 +43,27 @@ public static class CliApp
             }
 
             var command = parsed.CommandResult.Command;
-            await error.WriteLineAsync($"run `pipelines {(command is RootCommand ? "" : command.Name + " ")}--help` for usage");
+            var path = new List<string>();
+            for (var result = parsed.CommandResult; result is not null && result.Command is not RootCommand; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            {
+                path.Insert(0, result.Command.Name);
+            }
+
+            await error.WriteLineAsync($"run `pipelines {string.Join(' ', path.Append("--help"))}` for usage");
             return ExitCodes.InvalidInput;
         }
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, ct);
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                // Ctrl+C belongs to the commands: `run` detaches on the first press and lets a second end the process;
+                // System.CommandLine's handler would cancel every command and force exit 130 two seconds later.
+                ProcessTerminationTimeout = null,
+            }, ct);
         }
         catch (UserError e)
         {

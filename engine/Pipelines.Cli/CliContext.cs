@@ -18,16 +18,24 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
 
     public ActivityCatalog Catalog => _catalog.Value;
 
-    /// <summary>Colours and tables when writing to a terminal; plain text when redirected or NO_COLOR is set.</summary>
-    public IAnsiConsole Console(TextWriter writer)
+    /// <summary>Whether <paramref name="writer"/> is a terminal (the process's own stdout or stderr, not redirected).</summary>
+    public static bool IsTerminal(TextWriter writer) =>
+        ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected
+        || ReferenceEquals(writer, System.Console.Error) && !System.Console.IsErrorRedirected;
+
+    /// <summary>
+    /// Colours and tables when writing to a terminal; plain text when redirected or NO_COLOR is set.
+    /// <paramref name="live"/> asks for a console that can redraw in place (cursor control, no colour under NO_COLOR)
+    /// whatever the writer is.
+    /// </summary>
+    public IAnsiConsole Console(TextWriter writer, bool live = false)
     {
-        var interactive = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected
-                          || ReferenceEquals(writer, System.Console.Error) && !System.Console.IsErrorRedirected;
+        var interactive = live || IsTerminal(writer);
         var color = interactive && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
-            Ansi = color ? AnsiSupport.Yes : AnsiSupport.No,
+            Ansi = color || live ? AnsiSupport.Yes : AnsiSupport.No,
             ColorSystem = color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
         });
@@ -35,11 +43,14 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         return console;
     }
 
-    public async Task<DefinitionStore> DefinitionsAsync(CancellationToken ct)
-    {
-        _database ??= await OpenDatabaseAsync(ct);
-        return new DefinitionStore(_database);
-    }
+    public async Task<DefinitionStore> DefinitionsAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
+
+    /// <summary>Reads of runs, steps and logs (and cancellation requests), without starting a runtime.</summary>
+    public async Task<RunStore> RunsAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
+
+    public async Task<Artifacts.ArtifactStore> ArtifactsAsync(CancellationToken ct) => new(await DatabaseAsync(ct), DataDirectory);
+
+    private async Task<SqliteDatabase> DatabaseAsync(CancellationToken ct) => _database ??= await OpenDatabaseAsync(ct);
 
     private async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)
     {

@@ -18,7 +18,11 @@ public static class RunCommand
         var noCache = new Option<bool>("--no-cache") { Description = "Run every step even when a cached result exists" };
         var maxParallel = new Option<int?>("--max-parallel") { Description = "Steps running at once (default: number of cores)" };
         var timeout = new Option<string?>("--timeout") { Description = "Fail the run if it takes longer, e.g. 30m or 2h" };
-        var command = new Command("run", "Run a pipeline and show its progress") { target, parameters, noCache, maxParallel, timeout };
+        var progress = ProgressOption();
+        var command = new Command("run", "Run a pipeline and show its progress (exit 0 succeeded, 1 failed, 3 waiting, 4 cancelled; Ctrl+C detaches)")
+        {
+            target, parameters, noCache, maxParallel, timeout, progress,
+        };
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
@@ -46,10 +50,18 @@ public static class RunCommand
 
             await cli.Out.WriteLineAsync($"run {runId}");
             await cli.Out.WriteLineAsync($"pipeline {version.Reference}{(published ? " (just published)" : "")}");
-            return await RunDisplay.ExecuteAsync(cli, engine, runId, ct);
+            var run = await engine.Runs.GetRunAsync(runId, ct) ?? throw new InvalidOperationException($"run {runId} vanished after it was created");
+            return await RunDisplay.ExecuteAsync(cli, engine, run, result.GetValue(progress), ct);
         });
         return command;
     }
+
+    /// <summary><c>--progress auto|live|plain</c>, shared with <c>runs resume</c>.</summary>
+    public static Option<ProgressMode> ProgressOption() => new("--progress")
+    {
+        Description = "live: a table redrawn in place; plain: a line per status change and log line; auto: live on a terminal, plain otherwise",
+        DefaultValueFactory = _ => ProgressMode.Auto,
+    };
 
     /// <summary>A file is validated and published (or matched to its identical version); a name is looked up.</summary>
     private static async Task<(DefinitionVersion Version, bool Published)> ResolveAsync(CliContext cli, RunEngine engine, string target, CancellationToken ct)

@@ -65,7 +65,7 @@ public sealed class RunStore(SqliteDatabase database)
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var command = connection.Command("""
             SELECT run_id, step_id, seq, at, line FROM step_logs
-            WHERE run_id = $run AND ($step IS NULL OR step_id = $step OR step_id LIKE $step || '[%')
+            WHERE run_id = $run AND ($step IS NULL OR step_id = $step OR substr(step_id, 1, length($step) + 1) = $step || '[')
             ORDER BY at, step_id, seq
             """, ("$run", runId), ("$step", stepId));
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -4,12 +4,12 @@ using System.Globalization;
 namespace Pipelines.Runtime;
 
 /// <summary>
-/// Who holds a lease: <c>host:pid:start-ticks</c>. A lease held by a process on this host that no longer exists (or
-/// whose pid was reused, which the start time tells) can be taken over at once instead of waiting for it to expire.
+/// Who holds a lease: <c>host:pid:start</c>. A lease held by a process on this host that no longer exists (or whose
+/// pid was reused, which the start time tells) can be taken over at once instead of waiting for it to expire.
 /// </summary>
 public static class ProcessOwner
 {
-    public static string Current { get; } = Describe(Process.GetCurrentProcess());
+    public static string Current { get; } = Describe(Environment.ProcessId) ?? $"{Environment.MachineName}:{Environment.ProcessId}:0";
 
     public static bool IsDead(string? owner)
     {
@@ -20,21 +20,40 @@ public static class ProcessOwner
             return false; // another host: only the lease's expiry can tell
         }
 
+        return Describe(pid) != owner;
+    }
+
+    /// <summary>
+    /// The process's identity, or null when it does not exist. On Linux the start time is the kernel's own
+    /// (<c>/proc/PID/stat</c> field 22, clock ticks since boot): the same number whichever process reads it, unlike
+    /// <see cref="Process.StartTime"/>, which each reader derives from its own idea of the boot time.
+    /// </summary>
+    private static string? Describe(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                return $"{Environment.MachineName}:{pid}:{fields[19]}";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+            {
+                return null;
+            }
+        }
+
         try
         {
             using var process = Process.GetProcessById(pid);
-            return Describe(process) != owner;
+            var seconds = new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeSeconds();
+            return $"{Environment.MachineName}:{pid}:{seconds.ToString(CultureInfo.InvariantCulture)}";
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return true;
+            return null;
         }
     }
-
-    private static string Describe(Process process) =>
-        $"{Environment.MachineName}:{process.Id}:{process.StartTime.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture)}";
 }

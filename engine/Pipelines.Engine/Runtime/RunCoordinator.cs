@@ -70,6 +70,7 @@ internal sealed class RunCoordinator
         }
 
         _state.RunDirty = true;
+        while (_signals.Reader.TryRead(out var early)) Apply(early); // e.g. a cancel requested before we started
         if (_state.Row.TimeoutMs is { } timeoutMs)
         {
             var due = (_state.Row.StartedAt ?? now) + timeoutMs - now;

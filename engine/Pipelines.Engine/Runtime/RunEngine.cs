@@ -142,6 +142,11 @@ public sealed class RunEngine : IAsyncDisposable
             throw new RunRequestException([$"run {runId} is already being executed by this process"]);
         }
 
+        if (row.CancelRequested)
+        {
+            coordinator.Cancel(); // asked while nobody held the run: honour it before anything starts again
+        }
+
         EnsureHeartbeat();
         try
         {
