@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Pipelines.Bench.Engine;
 
@@ -11,16 +12,17 @@ namespace Pipelines.Bench;
 /// </summary>
 public static class EngineBenchmark
 {
-    private const int ChainSteps = 1_000;
-    private const int DiamondRuns = 1_000;
+    internal const int ChainSteps = 1_000;
+    internal const int DiamondRuns = 1_000;
     private const int Rounds = 5;
     private static readonly TimeSpan FloorDuration = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(3);
 
     public static int Run(string[] args) => RunAsync(args, CancellationToken.None).GetAwaiter().GetResult();
 
     private static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        if (args is ["tune", ..]) return await WorkflowCoreTuning.RunAsync(ChainSteps, DiamondRuns, ct);
+        if (args is ["tune", ..]) return await WorkflowCoreTuning.RunAsync(ct);
 
         var theirs = new WorkflowCoreContender();
         var ours = new OursContender();
@@ -73,15 +75,21 @@ public static class EngineBenchmark
     }
 
     /// <summary>
-    /// A small run of each workload (fails fast if a contender is broken), then a full-size one: tiered compilation
-    /// needs many calls before it optimises, and after small runs alone Workflow Core measured at half its speed.
+    /// A small run of each workload (fails fast if a contender is broken), then full-size rounds for at least
+    /// <see cref="WarmUpTime"/>: tiered compilation takes a few seconds of steady calls to reach optimised code, and
+    /// after one full-size round Workflow Core still measured at a third of its speed.
     /// </summary>
-    private static async Task WarmUpAsync(IEngineContender contender, CancellationToken ct)
+    internal static async Task WarmUpAsync(IEngineContender contender, CancellationToken ct)
     {
         await contender.RunChainAsync(20, ct);
         await contender.RunDiamondsAsync(20, ct);
-        await contender.RunChainAsync(ChainSteps, ct);
-        await contender.RunDiamondsAsync(DiamondRuns, ct);
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            await contender.RunChainAsync(ChainSteps, ct);
+            await contender.RunDiamondsAsync(DiamondRuns, ct);
+        }
+        while (clock.Elapsed < WarmUpTime);
     }
 
     private static string Format(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";

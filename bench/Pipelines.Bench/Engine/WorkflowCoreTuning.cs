@@ -8,7 +8,7 @@ public static class WorkflowCoreTuning
 {
     private const int Rounds = 3;
 
-    public static async Task<int> RunAsync(int chainSteps, int diamondRuns, CancellationToken ct)
+    public static async Task<int> RunAsync(CancellationToken ct)
     {
         var candidates = new List<WorkflowCoreSettings> { WorkflowCoreSettings.Defaults, WorkflowCoreSettings.Fastest };
         foreach (var concurrency in new[] { 1, 2, 4, 8, 16, 64 })
@@ -16,23 +16,17 @@ public static class WorkflowCoreTuning
         foreach (var completion in Enum.GetValues<WorkflowCoreCompletion>())
         foreach (var indexes in new[] { true, false })
             candidates.Add(new WorkflowCoreSettings(concurrency, TimeSpan.FromMilliseconds(idle), TimeSpan.FromSeconds(10), completion, indexes));
-
-        var warm = new WorkflowCoreContender(WorkflowCoreSettings.Fastest);
-        for (var i = 0; i < 3; i++)
-        {
-            await warm.RunChainAsync(chainSteps, ct);
-            await warm.RunDiamondsAsync(diamondRuns, ct);
-        }
-
         candidates = candidates.Distinct().ToList();
+
+        await EngineBenchmark.WarmUpAsync(new WorkflowCoreContender(WorkflowCoreSettings.Fastest), ct);
         var rounds = candidates.ToDictionary(c => c, _ => new List<(double Chain, double Diamonds, double Combined)>());
         for (var round = 0; round < Rounds; round++)
         {
             foreach (var settings in candidates)
             {
                 var contender = new WorkflowCoreContender(settings);
-                var chain = await contender.RunChainAsync(chainSteps, ct);
-                var diamonds = await contender.RunDiamondsAsync(diamondRuns, ct);
+                var chain = await contender.RunChainAsync(EngineBenchmark.ChainSteps, ct);
+                var diamonds = await contender.RunDiamondsAsync(EngineBenchmark.DiamondRuns, ct);
                 var combined = (chain.Steps + diamonds.Steps) / (chain.Elapsed + diamonds.Elapsed).TotalSeconds;
                 rounds[settings].Add((chain.StepsPerSecond, diamonds.StepsPerSecond, combined));
             }
