@@ -43,5 +43,8 @@ public static class EngineWorkloads
         .AppendLine("metadata:")
         .Append("  name: ").AppendLine(name)
         .Append("  description: ").AppendLine(description)
+        // Every no-op has the same (empty) inputs: with caching on, all but the first would be cache hits.
+        .AppendLine("defaults:")
+        .AppendLine("  cache: false")
         .AppendLine("steps:");
 }

@@ -1,3 +1,10 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Pipelines.Activities;
+using Pipelines.Definitions;
+using Pipelines.Runtime;
+
 namespace Pipelines.Bench.Engine;
 
 /// <summary>
@@ -14,18 +21,68 @@ public sealed class OursContender : IEngineContender
     public Task<ContenderResult> RunDiamondsAsync(int runs, CancellationToken ct) =>
         RunAsync(EngineWorkloads.DiamondYaml(), runs, EngineWorkloads.DiamondSteps, ct);
 
-    // ---------------------------------------------------------------------------------------------------------------
-    // TO BE WIRED BY THE RUNTIME'S AUTHOR. Contract:
-    //  - load `yaml` with PipelineLoader and BuiltInActivities.CreateCatalog(); create a store in a fresh temporary
-    //    data directory (SqliteDatabase.OpenAsync) and the runtime over it; all of that before the clock;
-    //  - start the clock, start `runs` runs of the pipeline at once, stop it when the last one has succeeded;
-    //  - Steps = step executions that succeeded (check it equals runs * stepsPerRun), Elapsed = that wall time,
-    //    StepLatenciesMs = per step, ready → succeeded in milliseconds (the summary line prints their p50);
-    //  - tear down (stop the runtime, SqliteConnection.ClearAllPools(), delete the directory) after the clock.
-    // Until then it throws NotImplementedException, and the benchmark prints Workflow Core and the floor and exits 3.
-    // ---------------------------------------------------------------------------------------------------------------
-    private static Task<ContenderResult> RunAsync(string yaml, int runs, int stepsPerRun, CancellationToken ct)
+    /// <summary>
+    /// Publishes the pipeline into a fresh data directory and opens the runtime before the clock; then creates and
+    /// executes <paramref name="runs"/> runs at once and stops the clock when the last has succeeded. Latency per step
+    /// is from its first event (claimed, durable) to its success (durable).
+    /// </summary>
+    private static async Task<ContenderResult> RunAsync(string yaml, int runs, int stepsPerRun, CancellationToken ct)
     {
-        throw new NotImplementedException("wired when the runtime lands");
+        var directory = Path.Combine(Path.GetTempPath(), "pipelines-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var catalog = BuiltInActivities.CreateCatalog();
+            var pipeline = PipelineLoader.Load("bench.yaml", yaml, catalog).Pipeline ?? throw new InvalidOperationException("the workload does not validate");
+            var options = new RuntimeOptions { MaxParallel = int.TryParse(Environment.GetEnvironmentVariable("BENCH_MAX_PARALLEL"), out var slots) ? slots : Math.Max(Environment.ProcessorCount, 1) * 4 };
+            await using var engine = await RunEngine.OpenAsync(directory, catalog, options, ct: ct);
+            var version = (await engine.Definitions.PublishAsync(pipeline.Name, yaml, ct)).Version;
+
+            var firstSeen = new Dictionary<(string, string), DateTimeOffset>();
+            var latencies = new List<double>();
+            long succeeded = 0;
+            using var events = engine.Events.Subscribe(runId: null);
+            var recorder = Task.Run(async () =>
+            {
+                await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
+                {
+                    if (e is not StepStatusChanged change) continue;
+                    var key = (change.RunId, change.StepId);
+                    if (!firstSeen.TryGetValue(key, out var first)) firstSeen[key] = first = change.At;
+                    if (change.Status == StepStatus.Succeeded)
+                    {
+                        succeeded++;
+                        latencies.Add((change.At - first).TotalMilliseconds);
+                    }
+                }
+            }, CancellationToken.None);
+
+            var clock = Stopwatch.StartNew();
+            var statuses = await Task.WhenAll(Enumerable.Range(0, runs).Select(async _ =>
+            {
+                var id = await engine.CreateRunAsync(version, new JsonObject(), new RunRequest { Trigger = "bench" }, ct);
+                return await engine.ExecuteAsync(id, ct);
+            }));
+            clock.Stop();
+            events.Dispose();
+            await recorder;
+
+            if (statuses.Any(s => s != RunStatus.Succeeded) || succeeded != (long)runs * stepsPerRun)
+            {
+                throw new InvalidOperationException($"expected {runs * stepsPerRun} succeeded steps, saw {succeeded}; statuses: {string.Join(",", statuses.Distinct())}");
+            }
+
+            return new ContenderResult(succeeded, clock.Elapsed, latencies);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 }

@@ -65,10 +65,19 @@ public sealed class StoreWriter : IAsyncDisposable
         await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync().ConfigureAwait(false);
         _statements ??= new Statements(_connection);
         _statements.Enlist(transaction);
+        // A row changed several times in the queued batches (claimed, then completed) is written once, as it ended.
+        var runs = new Dictionary<string, RunRow>(StringComparer.Ordinal);
+        var steps = new Dictionary<(string, string), StepRow>();
         foreach (var (batch, _) in pending)
         {
-            foreach (var run in batch.Runs) _statements.Run(run);
-            foreach (var step in batch.Steps) _statements.Step(step);
+            foreach (var run in batch.Runs) runs[run.Id] = run;
+            foreach (var step in batch.Steps) steps[(step.RunId, step.StepId)] = step;
+        }
+
+        foreach (var run in runs.Values) _statements.Run(run);
+        foreach (var step in steps.Values) _statements.Step(step);
+        foreach (var (batch, _) in pending)
+        {
             foreach (var log in batch.Logs) _statements.Log(log);
             foreach (var cache in batch.Cache) _statements.Cache(cache);
             foreach (var lineage in batch.Lineage) _statements.Lineage(lineage);

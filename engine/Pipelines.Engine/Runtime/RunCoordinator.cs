@@ -9,9 +9,11 @@ namespace Pipelines.Runtime;
 
 /// <summary>
 /// Drives one run in this process. Everything that changes the run's state happens on its loop, one signal at a
-/// time: settle what can be settled, claim ready steps into free slots, commit, then start the claimed steps. A step
-/// starts only after its claim is durable, and its outputs are committed with the transition that completes it, in
-/// the same transaction that claims its successors — one commit per step along a chain.
+/// time: settle what can be settled, claim ready steps into free slots, hand the changed rows to the writer, start the
+/// claimed steps. Commits are pipelined: the loop does not wait for one before going on, but the writer commits in
+/// order, so the store always holds a prefix of the run's history — a step's outputs land with the transition that
+/// completes it, never after a successor's. The run's end is reported only once everything is durable, and live
+/// events are published in order, each after its commit.
 /// </summary>
 internal sealed class RunCoordinator
 {
@@ -33,6 +35,10 @@ internal sealed class RunCoordinator
     private ITimer? _retryTimer;
     private long _retryTimerDue = long.MaxValue;
     private ITimer? _deadline;
+    private readonly HashSet<StepExecution> _retrying = [];
+    private Task _committed = Task.CompletedTask;
+    private int _waitingForSlot;
+    private Task _publishedTail = Task.CompletedTask;
 
     private abstract record Signal;
 
@@ -82,6 +88,7 @@ internal sealed class RunCoordinator
         {
             while (true)
             {
+                if (_committed.IsFaulted) await _committed; // a failed commit stops the run here; it resumes from the store
                 now = Now();
                 var toStart = new List<StepExecution>();
                 var blocked = false;
@@ -89,10 +96,11 @@ internal sealed class RunCoordinator
                 {
                     ReadyRetries(now);
                     _state.Advance(now);
-                    foreach (var execution in _state.All.Where(e => e.Status == StepStatus.Ready).ToList())
+                    while (_state.TryTakeReady(out var execution))
                     {
                         if (!_engine.Slots.TryAcquire())
                         {
+                            _state.ReturnReady(execution);
                             blocked = true;
                             break;
                         }
@@ -114,14 +122,23 @@ internal sealed class RunCoordinator
                     return _state.Status;
                 }
 
-                await FlushAsync(now);
+                Flush(now);
                 if (finished)
                 {
+                    await _committed;
+                    await _publishedTail;
                     return _state.Status;
                 }
 
                 foreach (var execution in toStart) Start(execution);
-                if (blocked) _engine.Slots.NotifyWhenFree(() => _signals.Writer.TryWrite(new Wake()));
+                if (blocked && Interlocked.Exchange(ref _waitingForSlot, 1) == 0)
+                {
+                    _engine.Slots.NotifyWhenFree(() =>
+                    {
+                        Volatile.Write(ref _waitingForSlot, 0);
+                        _signals.Writer.TryWrite(new Wake());
+                    });
+                }
                 ScheduleRetryTimer(now);
 
                 Apply(await _signals.Reader.ReadAsync(CancellationToken.None));
@@ -141,21 +158,23 @@ internal sealed class RunCoordinator
     /// <summary>Executions caught mid-attempt by a previous owner's death go back to ready (not counted as failures).</summary>
     private void Recover()
     {
-        foreach (var execution in _state.All.Where(e => e is { Status: StepStatus.Running, Children: null }))
+        foreach (var execution in _state.All.Where(e => e is { Status: StepStatus.Running, Children: null }).ToList())
         {
-            execution.Status = StepStatus.Ready;
             execution.LeaseOwner = null;
             execution.LeaseExpiresAt = null;
-            _state.MarkDirty(execution);
+            _state.MakeReady(execution);
         }
+
+        foreach (var execution in _state.All.Where(e => e.Status == StepStatus.Retrying)) _retrying.Add(execution);
     }
 
     private void ReadyRetries(long now)
     {
-        foreach (var execution in _state.All.Where(e => e.Status == StepStatus.Retrying && e.NextAttemptAt <= now))
+        if (_retrying.Count == 0) return;
+        foreach (var execution in _retrying.Where(e => e.NextAttemptAt <= now).ToList())
         {
-            execution.Status = StepStatus.Ready;
-            _state.MarkDirty(execution);
+            _retrying.Remove(execution);
+            if (execution.Status == StepStatus.Retrying) _state.MakeReady(execution);
         }
     }
 
@@ -190,8 +209,9 @@ internal sealed class RunCoordinator
         }
 
         execution.Inputs = (System.Text.Json.Nodes.JsonObject)SecretMask.Apply(inputs, _state.Secrets)!;
-        var useCache = definition.Cache && activity.Deterministic && !_state.Row.NoCache;
-        var cacheKey = useCache ? CacheKey.Compute(activity.Uses, inputs) : null;
+        // A --no-cache run skips the lookup but still stores its results for later runs.
+        var cacheKey = definition.Cache && activity.Deterministic ? CacheKey.Compute(activity.Uses, inputs) : null;
+        var lookup = cacheKey is not null && !_state.Row.NoCache;
         execution.CacheKey = cacheKey;
 
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
@@ -209,7 +229,7 @@ internal sealed class RunCoordinator
         };
         _ = Task.Run(async () =>
         {
-            var result = await StepRunner.RunAsync(activity, inputs, cacheKey, _engine.Runs, definition.Timeout, context, _state.Secrets, cancellation.Token)
+            var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, cancellation.Token)
                 .ConfigureAwait(false);
             _signals.Writer.TryWrite(new Completed(execution, result));
         });
@@ -260,10 +280,9 @@ internal sealed class RunCoordinator
         if (_detaching && !result.Succeeded)
         {
             // Interrupted by shutdown: not an attempt that failed; the next owner runs it again.
-            execution.Status = StepStatus.Ready;
             execution.LeaseOwner = null;
             execution.LeaseExpiresAt = null;
-            _state.MarkDirty(execution);
+            _state.MakeReady(execution);
             return;
         }
 
@@ -300,6 +319,7 @@ internal sealed class RunCoordinator
             execution.LeaseOwner = null;
             execution.LeaseExpiresAt = null;
             _state.MarkDirty(execution);
+            _retrying.Add(execution);
             Log(execution, $"attempt {execution.Attempts} failed: {result.Error}; retrying in {Definitions.Duration.Format(wait)}");
             return;
         }
@@ -309,10 +329,12 @@ internal sealed class RunCoordinator
 
     private void CancelIdle(long now)
     {
-        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !_running.ContainsKey(e)).ToList())
+        // Children first, so a matrix whose last children are cancelled here is cancelled in the same pass.
+        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !_running.ContainsKey(e)).OrderBy(e => e.Children is null ? 0 : 1).ToList())
         {
             if (execution.Children is { } children && children.Any(c => !c.Status.IsTerminal())) continue;
             _state.Finish(execution, StepStatus.Cancelled, now, _cancelReason ?? "cancelled");
+            _retrying.Remove(execution);
         }
     }
 
@@ -326,12 +348,13 @@ internal sealed class RunCoordinator
         }
 
         _state.Advance(now);
-        return _state.TryComplete(false, null);
+        return _state.TryComplete(_cancelling && _cancelReason is null, _cancelReason);
     }
 
     private void ScheduleRetryTimer(long now)
     {
-        var next = _state.All.Where(e => e.Status == StepStatus.Retrying).Select(e => e.NextAttemptAt ?? now).DefaultIfEmpty(long.MaxValue).Min();
+        if (_retrying.Count == 0) return;
+        var next = _retrying.Select(e => e.NextAttemptAt ?? now).Min();
         if (next == long.MaxValue || next >= _retryTimerDue && _retryTimer is not null) return;
         _retryTimer?.Dispose();
         _retryTimerDue = next;
@@ -350,7 +373,11 @@ internal sealed class RunCoordinator
         _engine.Events.Publish(new StepLogged(_state.Id, at, execution.Id, line));
     }
 
-    private async Task FlushAsync(long now)
+    /// <summary>
+    /// Hands everything that changed to the writer without waiting for the commit; events and checkpoint clean-up
+    /// follow once it is durable, in the order of the commits.
+    /// </summary>
+    private void Flush(long now)
     {
         var batch = new StoreBatch();
         var changed = _state.TakeDirty(batch, ProcessOwner.Current, now + (long)_engine.Options.LeaseDuration.TotalMilliseconds, now);
@@ -359,26 +386,47 @@ internal sealed class RunCoordinator
         batch.Lineage.AddRange(_lineage);
         _cache.Clear();
         _lineage.Clear();
-        await _engine.Writer.CommitAsync(batch).ConfigureAwait(false);
-
-        // A succeeded step never runs again, so its checkpoints can go — but only once that success is durable.
-        foreach (var stepId in _finishedCheckpoints) await _engine.Checkpoints.DeleteAsync(_state.Id, stepId, CancellationToken.None).ConfigureAwait(false);
-        _finishedCheckpoints.Clear();
+        if (batch.IsEmpty) return;
 
         var at = _engine.Time.GetUtcNow();
+        var events = new List<RunEvent>();
         foreach (var execution in changed)
         {
             if (_published.TryGetValue(execution, out var before) && before == execution.Status) continue;
             _published[execution] = execution.Status;
-            _engine.Events.Publish(new StepStatusChanged(_state.Id, at, execution.Id, execution.Status, execution.Attempts, execution.Cached,
+            events.Add(new StepStatusChanged(_state.Id, at, execution.Id, execution.Status, execution.Attempts, execution.Cached,
                 execution.Error, execution.Status == StepStatus.Succeeded ? execution.Outputs : null));
         }
 
         if (_state.Status != _publishedRunStatus)
         {
             _publishedRunStatus = _state.Status;
-            _engine.Events.Publish(new RunStatusChanged(_state.Id, at, _state.Status, _state.Error));
+            events.Add(new RunStatusChanged(_state.Id, at, _state.Status, _state.Error));
         }
+
+        var finishedSteps = _finishedCheckpoints.ToList();
+        _finishedCheckpoints.Clear();
+        var commit = _engine.Writer.CommitAsync(batch);
+        _committed = commit;
+        _publishedTail = AfterCommitAsync(_publishedTail, commit, events, finishedSteps);
+    }
+
+    private async Task AfterCommitAsync(Task previous, Task commit, List<RunEvent> events, List<string> finishedSteps)
+    {
+        await previous.ConfigureAwait(false);
+        try
+        {
+            await commit.ConfigureAwait(false);
+        }
+        catch
+        {
+            return; // the loop sees the failed commit and stops; nothing that was not stored is announced
+        }
+
+        foreach (var e in events) _engine.Events.Publish(e);
+
+        // A succeeded step never runs again, so its checkpoints can go — but only once that success is durable.
+        foreach (var stepId in finishedSteps) await _engine.Checkpoints.DeleteAsync(_state.Id, stepId, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>On shutdown: commit what finished, leave the run running but ownerless so it resumes at once elsewhere.</summary>
@@ -390,7 +438,9 @@ internal sealed class RunCoordinator
         while (_logs.TryDequeue(out var log)) batch.Logs.Add(log);
         batch.Cache.AddRange(_cache);
         batch.Lineage.AddRange(_lineage);
+        await _committed.ConfigureAwait(false);
         await _engine.Writer.CommitAsync(batch).ConfigureAwait(false);
+        await _publishedTail.ConfigureAwait(false);
     }
 
     private long Now() => _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();

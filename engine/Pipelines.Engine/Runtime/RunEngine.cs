@@ -30,8 +30,13 @@ public sealed class RunEngine : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, RunCoordinator> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, int), PipelineDefinition> _definitions = new();
+
+    // Runs this process created and has not started yet: executing one needs no read of what was just written.
+    private readonly ConcurrentDictionary<string, (RunRow Run, PipelineDefinition Pipeline)> _created = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _heartbeatLock = new();
+    private readonly ConcurrentDictionary<string, bool> _cancelled = new(StringComparer.Ordinal);
+    private int _disposedFlag;
     private Task? _heartbeat;
 
     private RunEngine(SqliteDatabase database, string dataDirectory, ActivityCatalog catalog, RuntimeOptions options, TimeProvider time)
@@ -99,14 +104,17 @@ public sealed class RunEngine : IAsyncDisposable
         var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
         var id = RunId.New(Time);
         var batch = new StoreBatch();
-        batch.Runs.Add(new RunRow(id, version.Name, version.Version, RunStatus.Pending.Name(), parameters.ToJsonString(), request.Trigger, request.NoCache,
-            (long?)request.Timeout?.TotalMilliseconds, now, null, null, null, false, null, null));
+        // Created owned by this process (with a lease), so executing it here needs no second write to take it.
+        var run = new RunRow(id, version.Name, version.Version, RunStatus.Pending.Name(), parameters.ToJsonString(), request.Trigger, request.NoCache,
+            (long?)request.Timeout?.TotalMilliseconds, now, null, null, null, false, ProcessOwner.Current, now + (long)Options.LeaseDuration.TotalMilliseconds);
+        batch.Runs.Add(run);
         foreach (var step in pipeline.Steps)
         {
             batch.Steps.Add(new StepRow(id, step.Id, null, null, StepStatus.Pending.Name(), 0, 0, false, null, null, null, null, null, null, null, null, null));
         }
 
         await Writer.CommitAsync(batch).ConfigureAwait(false);
+        _created[id] = (run, pipeline);
         return id;
     }
 
@@ -117,24 +125,33 @@ public sealed class RunEngine : IAsyncDisposable
     /// </summary>
     public async Task<RunStatus> ExecuteAsync(string runId, CancellationToken detach = default)
     {
-        var row = await Runs.GetRunAsync(runId, detach).ConfigureAwait(false)
-                  ?? throw new RunRequestException([$"no run with id {runId}"]);
-        if (StatusNames.ParseRun(row.Status).IsTerminal())
+        RunState state;
+        if (_created.TryRemove(runId, out var fresh))
         {
-            return StatusNames.ParseRun(row.Status);
+            state = new RunState(fresh.Run, fresh.Pipeline, Options.Secrets);
         }
-
-        var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var lease = now + (long)Options.LeaseDuration.TotalMilliseconds;
-        if (!await Runs.TryOwnAsync(runId, ProcessOwner.Current, now, lease, ProcessOwner.IsDead(row.Owner), detach).ConfigureAwait(false))
+        else
         {
-            throw new RunRequestException([$"run {runId} is being executed by another live process ({row.Owner}); its lease expires within {Options.LeaseDuration.TotalSeconds:0}s of that process dying"]);
-        }
+            var row = await Runs.GetRunAsync(runId, detach).ConfigureAwait(false)
+                      ?? throw new RunRequestException([$"no run with id {runId}"]);
+            if (StatusNames.ParseRun(row.Status).IsTerminal())
+            {
+                return StatusNames.ParseRun(row.Status);
+            }
 
-        var definition = await Definitions.GetAsync(row.Pipeline, row.Version, detach).ConfigureAwait(false)
-                         ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"]);
-        var state = new RunState(row, Pipeline(row.Pipeline, row.Version, definition.Yaml), Options.Secrets);
-        state.Load(await Runs.GetStepsAsync(runId, detach).ConfigureAwait(false));
+            var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+            var lease = now + (long)Options.LeaseDuration.TotalMilliseconds;
+            if (!await Runs.TryOwnAsync(runId, ProcessOwner.Current, now, lease, ProcessOwner.IsDead(row.Owner), detach).ConfigureAwait(false))
+            {
+                throw new RunRequestException([$"run {runId} is being executed by another live process ({row.Owner}); its lease expires within {Options.LeaseDuration.TotalSeconds:0}s of that process dying"]);
+            }
+
+            var pipeline = _definitions.TryGetValue((row.Pipeline, row.Version), out var known) ? known
+                : Pipeline(row.Pipeline, row.Version, (await Definitions.GetAsync(row.Pipeline, row.Version, detach).ConfigureAwait(false)
+                                                       ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"])).Yaml);
+            state = new RunState(row, pipeline, Options.Secrets);
+            state.Load(await Runs.GetStepsAsync(runId, detach).ConfigureAwait(false));
+        }
 
         var coordinator = new RunCoordinator(this, state);
         if (!_active.TryAdd(runId, coordinator))
@@ -142,7 +159,7 @@ public sealed class RunEngine : IAsyncDisposable
             throw new RunRequestException([$"run {runId} is already being executed by this process"]);
         }
 
-        if (row.CancelRequested)
+        if (state.Row.CancelRequested || _cancelled.TryRemove(runId, out _))
         {
             coordinator.Cancel(); // asked while nobody held the run: honour it before anything starts again
         }
@@ -163,6 +180,7 @@ public sealed class RunEngine : IAsyncDisposable
     {
         var known = await Runs.RequestCancelAsync(runId, ct).ConfigureAwait(false);
         if (_active.TryGetValue(runId, out var coordinator)) coordinator.Cancel();
+        else if (_created.ContainsKey(runId)) _cancelled[runId] = true;
         return known;
     }
 
@@ -212,6 +230,7 @@ public sealed class RunEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposedFlag, 1) == 1) return;
         await _disposed.CancelAsync().ConfigureAwait(false);
         if (_heartbeat is not null) await _heartbeat.ConfigureAwait(false);
         await Writer.DisposeAsync().ConfigureAwait(false);

@@ -17,6 +17,13 @@ internal sealed class RunState
     private readonly Dictionary<string, StepExecution> _executions = new(StringComparer.Ordinal);
     private readonly HashSet<StepExecution> _dirty = [];
 
+    // Work lists that keep each transition O(degree) instead of a scan of the whole run.
+    private readonly Dictionary<string, List<StepExecution>> _downstream = new(StringComparer.Ordinal);
+    private readonly HashSet<StepExecution> _candidates = [];
+    private readonly HashSet<StepExecution> _matrixChecks = [];
+    private readonly Queue<StepExecution> _ready = new();
+    private int _open;
+
     public RunState(RunRow run, PipelineDefinition definition, IReadOnlyDictionary<string, string> secrets)
     {
         Row = run;
@@ -30,6 +37,64 @@ internal sealed class RunState
             _executions[step.Id] = execution;
             TopLevel.Add(execution);
         }
+
+        foreach (var step in TopLevel)
+        {
+            foreach (var upstream in step.Definition.Upstream)
+            {
+                (_downstream.TryGetValue(upstream, out var list) ? list : _downstream[upstream] = []).Add(step);
+            }
+        }
+
+        Reindex();
+    }
+
+    /// <summary>True when every top-level step has finished.</summary>
+    public bool AllFinished => _open == 0;
+
+    /// <summary>Rebuilds the work lists from the statuses (after construction or loading rows).</summary>
+    private void Reindex()
+    {
+        _candidates.Clear();
+        _matrixChecks.Clear();
+        _ready.Clear();
+        _open = 0;
+        foreach (var step in TopLevel)
+        {
+            if (!step.Status.IsTerminal()) _open++;
+            if (step.Status == StepStatus.Pending) _candidates.Add(step);
+            if (step is { Status: StepStatus.Running, Children: not null }) _matrixChecks.Add(step);
+        }
+
+        foreach (var execution in _executions.Values.Where(e => e.Status == StepStatus.Ready)) _ready.Enqueue(execution);
+    }
+
+    /// <summary>Marks an execution ready to be claimed.</summary>
+    public void MakeReady(StepExecution execution)
+    {
+        execution.Status = StepStatus.Ready;
+        _dirty.Add(execution);
+        _ready.Enqueue(execution);
+    }
+
+    /// <summary>The next execution waiting to be claimed, in the order they became ready.</summary>
+    public bool TryTakeReady(out StepExecution execution)
+    {
+        while (_ready.TryDequeue(out execution!))
+        {
+            if (execution.Status == StepStatus.Ready) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Puts back an execution that found no free slot, so it is claimed first next time.</summary>
+    public void ReturnReady(StepExecution execution)
+    {
+        var rest = _ready.ToList();
+        _ready.Clear();
+        _ready.Enqueue(execution);
+        foreach (var e in rest) _ready.Enqueue(e);
     }
 
     public RunRow Row { get; private set; }
@@ -74,6 +139,8 @@ internal sealed class RunState
             (parent.Children ??= []).Add(child);
             _executions[child.Id] = child;
         }
+
+        Reindex();
     }
 
     /// <summary>The combination index of a matrix child id such as <c>sweep[12]</c>.</summary>
@@ -119,24 +186,23 @@ internal sealed class RunState
     /// </summary>
     public void Advance(long now)
     {
-        bool changed;
-        do
+        while (_candidates.Count > 0 || _matrixChecks.Count > 0)
         {
-            changed = false;
-            foreach (var step in TopLevel)
+            foreach (var parent in _matrixChecks.ToList())
             {
-                if (step.Status == StepStatus.Pending)
+                _matrixChecks.Remove(parent);
+                if (parent is { Status: StepStatus.Running, Children: { } children } && children.All(c => c.Status.IsTerminal()))
                 {
-                    changed |= Settle(step, now);
-                }
-                else if (step is { Status: StepStatus.Running, Children: { } children } && children.All(c => c.Status.IsTerminal()))
-                {
-                    CompleteMatrix(step, children, now);
-                    changed = true;
+                    CompleteMatrix(parent, children, now);
                 }
             }
+
+            foreach (var step in _candidates.ToList())
+            {
+                _candidates.Remove(step);
+                if (step.Status == StepStatus.Pending) Settle(step, now);
+            }
         }
-        while (changed);
     }
 
     private bool Settle(StepExecution step, long now)
@@ -184,8 +250,7 @@ internal sealed class RunState
             return Expand(step, axes, now);
         }
 
-        step.Status = StepStatus.Ready;
-        _dirty.Add(step);
+        MakeReady(step);
         return true;
     }
 
@@ -207,10 +272,10 @@ internal sealed class RunState
         step.Children = [];
         for (var i = 0; i < combinations.Count; i++)
         {
-            var child = new StepExecution($"{step.Id}[{i}]", step.Definition) { Parent = step, Matrix = combinations[i], Status = StepStatus.Ready };
+            var child = new StepExecution($"{step.Id}[{i}]", step.Definition) { Parent = step, Matrix = combinations[i] };
             step.Children.Add(child);
             _executions[child.Id] = child;
-            _dirty.Add(child);
+            MakeReady(child);
         }
 
         _dirty.Add(step);
@@ -247,8 +312,8 @@ internal sealed class RunState
         }
 
         step.Outputs = new JsonObject { ["all"] = all, ["best"] = best?.DeepClone() };
-        step.Cached = children.All(c => c.Cached);
-        step.Attempts = children.Max(c => c.Attempts);
+        step.Cached = children.Count > 0 && children.All(c => c.Cached);
+        step.Attempts = children.Count == 0 ? 0 : children.Max(c => c.Attempts);
         Finish(step, StepStatus.Succeeded, now, null);
     }
 
@@ -261,6 +326,19 @@ internal sealed class RunState
 
     public void Finish(StepExecution execution, StepStatus status, long now, string? error)
     {
+        if (!execution.Status.IsTerminal())
+        {
+            if (execution.Parent is { } parent)
+            {
+                _matrixChecks.Add(parent);
+            }
+            else
+            {
+                _open--;
+                if (_downstream.TryGetValue(execution.Id, out var next)) _candidates.UnionWith(next);
+            }
+        }
+
         execution.Status = status;
         execution.FinishedAt = now;
         execution.Error = error;
@@ -273,7 +351,7 @@ internal sealed class RunState
     /// <summary>True when every top-level step has finished; sets the run's final status.</summary>
     public bool TryComplete(bool cancelled, string? cancelReason)
     {
-        if (TopLevel.Any(s => !s.Status.IsTerminal()))
+        if (!AllFinished)
         {
             return false;
         }

@@ -2,7 +2,8 @@ namespace Pipelines.Runtime;
 
 /// <summary>
 /// The process's execution slots (<c>--max-parallel</c>). Coordinators take slots without waiting; one that finds
-/// none leaves a callback and is called back, in arrival order, when a slot frees up.
+/// none leaves a callback. A release calls every waiting callback back: whoever then finds no slot registers again,
+/// so a registration can never be spent on a coordinator that has meanwhile taken a slot or finished.
 /// </summary>
 internal sealed class SlotPool(int slots)
 {
@@ -22,14 +23,15 @@ internal sealed class SlotPool(int slots)
 
     public void Release()
     {
-        Action? wake;
+        Action[] wake;
         lock (_lock)
         {
             _free++;
-            _waiting.TryDequeue(out wake);
+            wake = _waiting.ToArray();
+            _waiting.Clear();
         }
 
-        wake?.Invoke();
+        foreach (var callback in wake) callback();
     }
 
     /// <summary>Asks to be called when a slot frees up (at most once per call).</summary>

@@ -6,7 +6,7 @@ using Pipelines.Persistence;
 namespace Pipelines.Runtime;
 
 /// <summary>
-/// Runs one attempt of one step, off the coordinator's thread: answers from the cache when it may, otherwise calls
+/// Runs one attempt of one step (the caller puts it on the thread pool, off the coordinator's thread): answers from the cache when it may, otherwise calls
 /// the activity under the step's timeout and the run's cancellation, and turns every way it can end into a
 /// <see cref="StepResult"/>. Never throws.
 /// </summary>
@@ -16,6 +16,7 @@ internal static class StepRunner
         ActivityDescriptor activity,
         JsonObject inputs,
         string? cacheKey,
+        bool lookup,
         RunStore store,
         TimeSpan? timeout,
         ActivityContext context,
@@ -24,7 +25,7 @@ internal static class StepRunner
     {
         try
         {
-            if (cacheKey is not null && await store.GetCachedOutputsAsync(cacheKey, runCancelled).ConfigureAwait(false) is { } cached)
+            if (lookup && cacheKey is not null && await store.GetCachedOutputsAsync(cacheKey, runCancelled).ConfigureAwait(false) is { } cached)
             {
                 return StepResult.Success(JsonNode.Parse(cached)!.AsObject(), cached: true, cacheKey);
             }
@@ -38,7 +39,8 @@ internal static class StepRunner
         if (timeout is { } limit) attempt.CancelAfter(limit);
         try
         {
-            var outputs = await Task.Run(() => activity.ExecuteAsync(inputs, context, attempt.Token), attempt.Token).ConfigureAwait(false);
+            // WaitAsync: an activity that ignores its token still loses the step at the timeout or on cancellation.
+            var outputs = await activity.ExecuteAsync(inputs, context, attempt.Token).WaitAsync(attempt.Token).ConfigureAwait(false);
             return StepResult.Success((JsonObject)SecretMask.Apply(outputs, secrets)!, cached: false, cacheKey);
         }
         catch (OperationCanceledException) when (runCancelled.IsCancellationRequested)

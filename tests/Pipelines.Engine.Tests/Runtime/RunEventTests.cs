@@ -1,0 +1,49 @@
+using Pipelines.Runtime;
+
+namespace Pipelines.Engine.Tests.Runtime;
+
+public sealed class RunEventTests
+{
+    [Fact]
+    public async Task Subscribers_see_each_step_run_and_succeed_then_the_run_succeed()
+    {
+        const string yaml = """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: evented }
+            steps:
+              hello:
+                uses: core.echo@1
+                with: { message: hi }
+              after:
+                uses: core.echo@1
+                with:
+                  message: ${{ steps.hello.outputs.message }} again
+            """;
+        await using var harness = await RuntimeHarness.StartAsync();
+        var id = await harness.CreateRunAsync(yaml);
+        using var subscription = harness.Engine.Events.Subscribe(id);
+
+        Assert.Equal(RunStatus.Succeeded, await harness.ExecuteAsync(id));
+
+        subscription.Dispose();
+        var events = new List<RunEvent>();
+        await foreach (var e in subscription.Reader.ReadAllAsync()) events.Add(e);
+        Assert.All(events, e => Assert.Equal(id, e.RunId));
+        var statuses = events.OfType<RunStatusChanged>().Select(e => e.Status).ToList();
+        Assert.Equal([RunStatus.Running, RunStatus.Succeeded], statuses);
+        Assert.IsType<RunStatusChanged>(events[^1]);
+        foreach (var step in new[] { "hello", "after" })
+        {
+            var changes = events.OfType<StepStatusChanged>().Where(e => e.StepId == step).ToList();
+            Assert.Equal(StepStatus.Running, changes[0].Status);
+            Assert.Equal(StepStatus.Succeeded, changes[^1].Status);
+            Assert.NotNull(changes[^1].Outputs);
+        }
+
+        Assert.Equal(["hi", "hi again"], events.OfType<StepLogged>().Select(e => e.Line));
+        var hello = events.FindIndex(e => e is StepStatusChanged { StepId: "hello", Status: StepStatus.Succeeded });
+        var after = events.FindIndex(e => e is StepStatusChanged { StepId: "after", Status: StepStatus.Running });
+        Assert.True(hello < after);
+    }
+}
