@@ -75,6 +75,13 @@ public sealed class CheckpointStore(string dataDirectory)
     public Task DeleteAsync(string runId, string stepId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        // Most steps never checkpoint: one stat of the plain path (ids are checked, so it cannot climb out) spares
+        // them the symlink-safe resolution, which reads every component of the path.
+        if (!Path.Exists(Path.Join(_dataDirectory, "checkpoints", Checked(runId, "run id"), Checked(stepId, "step id"))))
+        {
+            return Task.CompletedTask;
+        }
+
         DeleteFolder(StepPath(runId, stepId));
         return Task.CompletedTask;
     }
