@@ -8,7 +8,8 @@ public sealed record SleepInputs
 }
 
 /// <summary>Waits, reporting progress; cancellable. Used to exercise timeouts, cancellation and progress.</summary>
-[Activity("core.sleep", Category = "Control", Description = "Waits for a number of seconds, reporting progress.")]
+// Not deterministic in the caching sense: its whole point is the wait, which a cached result would skip.
+[Activity("core.sleep", Category = "Control", Description = "Waits for a number of seconds, reporting progress.", Deterministic = false)]
 public sealed class Sleep : IActivity<SleepInputs, NoOutputs>
 {
     public async Task<NoOutputs> ExecuteAsync(SleepInputs inputs, ActivityContext context, CancellationToken cancellationToken)

@@ -90,6 +90,11 @@ public sealed class CheckpointStore(string dataDirectory)
     public Task DeleteRunAsync(string runId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        if (!Path.Exists(Path.Join(_dataDirectory, "checkpoints", Checked(runId, "run id"))))
+        {
+            return Task.CompletedTask;
+        }
+
         DeleteFolder(ArtifactStore.ResolveInside(_dataDirectory, Path.Join("checkpoints", Checked(runId, "run id"))));
         return Task.CompletedTask;
     }

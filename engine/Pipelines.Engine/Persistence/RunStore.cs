@@ -121,17 +121,6 @@ public sealed class RunStore(SqliteDatabase database)
         return cancelled;
     }
 
-    /// <summary>Runs left unfinished (pending, running) — what a restarted host resumes.</summary>
-    public async Task<IReadOnlyList<RunRow>> ListUnfinishedAsync(CancellationToken ct)
-    {
-        await using var connection = await database.OpenConnectionAsync(ct);
-        await using var command = connection.Command($"SELECT {RunColumns} FROM runs WHERE status IN ('pending', 'running') ORDER BY created_at");
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var runs = new List<RunRow>();
-        while (await reader.ReadAsync(ct)) runs.Add(ReadRun(reader));
-        return runs;
-    }
-
     private static RunRow ReadRun(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6) != 0, Long(r, 7),
         r.GetInt64(8), Long(r, 9), Long(r, 10), Text(r, 11), r.GetInt64(12) != 0, Text(r, 13), Long(r, 14));

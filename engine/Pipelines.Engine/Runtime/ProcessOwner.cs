@@ -37,7 +37,8 @@ public static class ProcessOwner
             {
                 var text = File.ReadAllText(stat);
                 var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-                return $"{Environment.MachineName}:{pid}:{fields[19]}";
+                // A killed process lingers as a zombie (Z) until it is reaped: it runs nothing any more.
+                return fields[0] is "Z" or "X" ? null : $"{Environment.MachineName}:{pid}:{fields[19]}";
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
             {

@@ -127,6 +127,7 @@ internal sealed class RunCoordinator
                 {
                     await _committed;
                     await _publishedTail;
+                    await _engine.Checkpoints.DeleteRunAsync(_state.Id, CancellationToken.None); // nothing resumes a finished run
                     return _state.Status;
                 }
 

@@ -149,12 +149,6 @@ internal sealed class RunState
 
     public void MarkDirty(StepExecution execution) => _dirty.Add(execution);
 
-    public void MarkAllDirty()
-    {
-        foreach (var execution in _executions.Values) _dirty.Add(execution);
-        RunDirty = true;
-    }
-
     /// <summary>Moves dirty rows (and the run row, when changed) into <paramref name="batch"/>.</summary>
     public IReadOnlyList<StepExecution> TakeDirty(StoreBatch batch, string? owner, long? leaseExpiresAt, long now)
     {

@@ -47,8 +47,6 @@ internal sealed class StepExecution(string id, StepDefinition definition)
 
     public string? CacheKey { get; set; }
 
-    public long LogSeq { get; set; }
-
     public StepRow ToRow(string runId) => new(runId, Id, Parent?.Id, Matrix?.ToJsonString(), Status.Name(), Attempts, Failures, Cached,
         StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, LeaseExpiresAt, Inputs?.ToJsonString(), Outputs?.ToJsonString(), Error, CacheKey);
 
