@@ -26,7 +26,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Running_the_same_pipeline_again_takes_every_step_from_the_cache_unless_no_cache_is_given()
+    public async Task Running_the_same_pipeline_again_takes_every_deterministic_step_from_the_cache_unless_no_cache_is_given()
     {
         var file = _workspace.Write("hello.yaml", RunPipelines.Hello);
         await _workspace.RunAsync("run", file);
@@ -37,7 +37,8 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, again.ExitCode);
         Assert.Contains(again.OutLines, l => l.Contains("✓ greet", StringComparison.Ordinal) && l.Contains("(cached)", StringComparison.Ordinal));
         var cached = await RunPipelines.ShowJsonAsync(_workspace, RunPipelines.RunId(again));
-        Assert.All(cached["steps"]!.AsArray(), s => Assert.True((bool)s!["cached"]!, s.ToJsonString()));
+        // core.sleep is not deterministic (its point is the wait), so it is never served from the cache.
+        Assert.All(cached["steps"]!.AsArray(), s => Assert.Equal((string)s!["id"]! != "pause", (bool)s["cached"]!));
 
         Assert.Equal(0, fresh.ExitCode);
         var uncached = await RunPipelines.ShowJsonAsync(_workspace, RunPipelines.RunId(fresh));
