@@ -17,10 +17,22 @@ public static class PortJson
     public static string NameOf(PropertyInfo property) =>
         property.GetCustomAttribute<PortAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
 
-    public static T Bind<T>(JsonObject inputs) => inputs.Deserialize<T>(Options)!;
+    public static T Bind<T>(JsonObject inputs) =>
+        inputs.Count == 0 && Shape<T>.CanSkipJson ? Activator.CreateInstance<T>() : inputs.Deserialize<T>(Options)!;
 
     public static JsonObject ToJson(object outputs) =>
-        JsonSerializer.SerializeToNode(outputs, outputs.GetType(), Options)?.AsObject() ?? [];
+        outputs is NoOutputs ? [] : JsonSerializer.SerializeToNode(outputs, outputs.GetType(), Options)?.AsObject() ?? [];
+
+    /// <summary>
+    /// Whether binding <c>{}</c> to <typeparamref name="T"/> is the same as constructing it (a parameterless
+    /// constructor and no required members): then the serializer's round trip can be skipped.
+    /// </summary>
+    private static class Shape<T>
+    {
+        public static readonly bool CanSkipJson =
+            typeof(T).GetConstructor(Type.EmptyTypes) is not null
+            && !typeof(T).GetProperties().Any(p => p.GetCustomAttributes(typeof(System.Runtime.CompilerServices.RequiredMemberAttribute), true).Length > 0);
+    }
 
     private static JsonSerializerOptions CreateOptions()
     {

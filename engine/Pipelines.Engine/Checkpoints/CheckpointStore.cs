@@ -99,6 +99,12 @@ public sealed class CheckpointStore(string dataDirectory)
         return Task.CompletedTask;
     }
 
+    internal static void CheckIds(string runId, string stepId)
+    {
+        Checked(runId, "run id");
+        Checked(stepId, "step id");
+    }
+
     internal string StepPath(string runId, string stepId) =>
         ArtifactStore.ResolveInside(_dataDirectory, Path.Join("checkpoints", Checked(runId, "run id"), Checked(stepId, "step id")));
 

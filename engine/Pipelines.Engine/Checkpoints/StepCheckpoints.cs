@@ -17,8 +17,8 @@ public sealed class StepCheckpoints
         _store = store;
         RunId = runId;
         StepId = stepId;
-        // Refuse bad ids now rather than at the first save, deep inside an activity.
-        _ = store.StepPath(runId, stepId);
+        // Refuse bad ids now rather than at the first save, deep inside an activity (the path is resolved at use).
+        CheckpointStore.CheckIds(runId, stepId);
     }
 
     public string RunId { get; }

@@ -63,8 +63,8 @@ public sealed class StoreWriter : IAsyncDisposable
     {
         _connection ??= await _database.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync().ConfigureAwait(false);
+        // Prepared on the writer's connection, so they run inside its open transaction.
         _statements ??= new Statements(_connection);
-        _statements.Enlist(transaction);
         // A row changed several times in the queued batches (claimed, then completed) is written once, as it ended.
         var runs = new Dictionary<string, RunRow>(StringComparer.Ordinal);
         var steps = new Dictionary<(string, string), StepRow>();
@@ -88,6 +88,7 @@ public sealed class StoreWriter : IAsyncDisposable
 
     private async Task ResetAsync()
     {
+        _statements?.Dispose();
         _statements = null;
         if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
         _connection = null;
@@ -101,14 +102,14 @@ public sealed class StoreWriter : IAsyncDisposable
     }
 
     /// <summary>The writer's prepared statements; parameters are rebound for every row.</summary>
-    private sealed class Statements
+    private sealed class Statements : IDisposable
     {
-        private readonly SqliteCommand _run;
-        private readonly SqliteCommand _step;
-        private readonly SqliteCommand _log;
-        private readonly SqliteCommand _cache;
-        private readonly SqliteCommand _consumer;
-        private readonly SqliteCommand _producer;
+        private readonly PreparedStatement _run;
+        private readonly PreparedStatement _step;
+        private readonly PreparedStatement _log;
+        private readonly PreparedStatement _cache;
+        private readonly PreparedStatement _consumer;
+        private readonly PreparedStatement _producer;
 
         public Statements(SqliteConnection connection)
         {
@@ -150,9 +151,9 @@ public sealed class StoreWriter : IAsyncDisposable
             _producer = Prepare(connection, Artifacts.ArtifactStore.RecordProducerSql, "$digest", "$run_id", "$step_id");
         }
 
-        public void Enlist(SqliteTransaction transaction)
+        public void Dispose()
         {
-            foreach (var command in new[] { _run, _step, _log, _cache, _consumer, _producer }) command.Transaction = transaction;
+            foreach (var statement in new[] { _run, _step, _log, _cache, _consumer, _producer }) statement.Dispose();
         }
 
         public void Run(RunRow r) => Execute(_run, r.Id, r.Pipeline, r.Version, r.Status, r.Params, r.Trigger, r.NoCache ? 1 : 0, r.TimeoutMs,
@@ -167,18 +168,8 @@ public sealed class StoreWriter : IAsyncDisposable
 
         public void Lineage(LineageRow l) => Execute(l.Produced ? _producer : _consumer, l.Digest, l.RunId, l.StepId);
 
-        private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] names)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in names) command.Parameters.Add(new SqliteParameter(name, null));
-            return command;
-        }
+        private static PreparedStatement Prepare(SqliteConnection connection, string sql, params string[] names) => new(connection, sql, names);
 
-        private static void Execute(SqliteCommand command, params object?[] values)
-        {
-            for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
-            command.ExecuteNonQuery();
-        }
+        private static void Execute(PreparedStatement statement, params object?[] values) => statement.Run(values);
     }
 }

@@ -20,7 +20,7 @@ internal sealed class RunCoordinator
     private readonly RunEngine _engine;
     private readonly RunState _state;
     private readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<StepExecution, CancellationTokenSource> _running = [];
+    private readonly HashSet<StepExecution> _running = [];
     private readonly ConcurrentQueue<LogRow> _logs = new();
     private readonly List<CacheRow> _cache = [];
     private readonly List<LineageRow> _lineage = [];
@@ -204,7 +204,7 @@ internal sealed class RunCoordinator
         catch (ExpressionException e)
         {
             // The slot is released when the failure is applied, like any completion.
-            _running[execution] = new CancellationTokenSource();
+            _running.Add(execution);
             _signals.Writer.TryWrite(new Completed(execution, StepResult.Failure($"inputs: {e.Reason}", retryable: false)));
             return;
         }
@@ -215,8 +215,7 @@ internal sealed class RunCoordinator
         var lookup = cacheKey is not null && !_state.Row.NoCache;
         execution.CacheKey = cacheKey;
 
-        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        _running[execution] = cancellation;
+        _running.Add(execution);
         var context = new ActivityContext
         {
             RunId = _state.Id,
@@ -230,7 +229,7 @@ internal sealed class RunCoordinator
         };
         _ = Task.Run(async () =>
         {
-            var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, cancellation.Token)
+            var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, _stop.Token)
                 .ConfigureAwait(false);
             _signals.Writer.TryWrite(new Completed(execution, result));
         });
@@ -272,9 +271,8 @@ internal sealed class RunCoordinator
 
     private void Complete(StepExecution execution, StepResult result, long now)
     {
-        if (_running.Remove(execution, out var cancellation))
+        if (_running.Remove(execution))
         {
-            cancellation.Dispose();
             _engine.Slots.Release();
         }
 
@@ -331,7 +329,7 @@ internal sealed class RunCoordinator
     private void CancelIdle(long now)
     {
         // Children first, so a matrix whose last children are cancelled here is cancelled in the same pass.
-        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !_running.ContainsKey(e)).OrderBy(e => e.Children is null ? 0 : 1).ToList())
+        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !_running.Contains(e)).OrderBy(e => e.Children is null ? 0 : 1).ToList())
         {
             if (execution.Children is { } children && children.Any(c => !c.Status.IsTerminal())) continue;
             _state.Finish(execution, StepStatus.Cancelled, now, _cancelReason ?? "cancelled");

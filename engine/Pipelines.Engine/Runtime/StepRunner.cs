@@ -35,19 +35,21 @@ internal static class StepRunner
             return StepResult.Cancellation();
         }
 
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(runCancelled);
-        if (timeout is { } limit) attempt.CancelAfter(limit);
+        // Only a step with a timeout needs a token of its own.
+        using var attempt = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(runCancelled);
+        attempt?.CancelAfter(timeout!.Value);
+        var token = attempt?.Token ?? runCancelled;
         try
         {
             // WaitAsync: an activity that ignores its token still loses the step at the timeout or on cancellation.
-            var outputs = await activity.ExecuteAsync(inputs, context, attempt.Token).WaitAsync(attempt.Token).ConfigureAwait(false);
+            var outputs = await activity.ExecuteAsync(inputs, context, token).WaitAsync(token).ConfigureAwait(false);
             return StepResult.Success((JsonObject)SecretMask.Apply(outputs, secrets)!, cached: false, cacheKey);
         }
         catch (OperationCanceledException) when (runCancelled.IsCancellationRequested)
         {
             return StepResult.Cancellation();
         }
-        catch (OperationCanceledException) when (attempt.IsCancellationRequested)
+        catch (OperationCanceledException) when (attempt?.IsCancellationRequested == true)
         {
             return StepResult.Failure($"timed out after {Duration.Format(timeout!.Value)}", retryable: true);
         }
