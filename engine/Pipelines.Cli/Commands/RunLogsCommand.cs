@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Pipelines.Diagnostics;
+using Pipelines.Runtime;
 
 namespace Pipelines.Cli.Commands;
 
@@ -20,7 +21,7 @@ public static class RunLogsCommand
             var only = result.GetValue(step);
             if (only is not null)
             {
-                var steps = (await store.GetStepsAsync(run.Id, ct)).Select(s => s.StepId).ToList();
+                var steps = (await RunReport.StepsInOrderAsync(store, run, ct)).Select(s => s.StepId).ToList();
                 if (!steps.Contains(only, StringComparer.Ordinal))
                 {
                     var topLevel = steps.Where(s => !s.Contains('[', StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();

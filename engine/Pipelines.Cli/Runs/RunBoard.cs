@@ -41,7 +41,7 @@ public sealed class RunBoard
             rows.Select(r => r.StepId.Length).DefaultIfEmpty(0).Max());
 
         var board = new RunBoard(run, width);
-        foreach (var row in RunReport.InOrder(rows, order))
+        foreach (var row in RunReport.InOrder(run.Id, rows, order))
         {
             var step = board.Add(row.StepId, row.ParentId);
             step.Status = StatusNames.ParseStep(row.Status);

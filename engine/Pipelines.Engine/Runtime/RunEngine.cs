@@ -107,11 +107,7 @@ public sealed class RunEngine : IAsyncDisposable
         // Created owned by this process (with a lease), so executing it here needs no second write to take it.
         var run = new RunRow(id, version.Name, version.Version, RunStatus.Pending.Name(), parameters.ToJsonString(), request.Trigger, request.NoCache,
             (long?)request.Timeout?.TotalMilliseconds, now, null, null, null, false, ProcessOwner.Current, now + (long)Options.LeaseDuration.TotalMilliseconds);
-        batch.Runs.Add(run);
-        foreach (var step in pipeline.Steps)
-        {
-            batch.Steps.Add(new StepRow(id, step.Id, null, null, StepStatus.Pending.Name(), 0, 0, false, null, null, null, null, null, null, null, null, null));
-        }
+        batch.Runs.Add(run); // steps get their rows at their first transition; until then they are pending by definition
 
         await Writer.CommitAsync(batch).ConfigureAwait(false);
         _created[id] = (run, pipeline);

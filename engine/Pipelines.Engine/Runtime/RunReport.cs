@@ -56,7 +56,7 @@ public static class RunReport
     {
         var rows = await store.GetStepsAsync(run.Id, ct).ConfigureAwait(false);
         var definition = await new DefinitionStore(store.Database).GetAsync(run.Pipeline, run.Version, ct).ConfigureAwait(false);
-        return InOrder(rows, definition is null ? [] : StepOrder(definition.Yaml));
+        return InOrder(run.Id, rows, definition is null ? [] : StepOrder(definition.Yaml));
     }
 
     /// <summary>The step ids of a pipeline file in the order written; empty when the file cannot be read.</summary>
@@ -68,13 +68,21 @@ public static class RunReport
         return root?["steps"] is MappingNode steps ? steps.Entries.Select(e => e.Key.Value).ToList() : [];
     }
 
-    /// <summary>Orders step rows by <paramref name="order"/>, matrix combinations right after their step.</summary>
-    public static IReadOnlyList<StepRow> InOrder(IEnumerable<StepRow> rows, IReadOnlyList<string> order)
+    /// <summary>
+    /// Orders step rows by <paramref name="order"/>, matrix combinations right after their step. A step has no row
+    /// until its first transition (runs are created with the run row only), so steps of <paramref name="order"/>
+    /// without one are listed as pending.
+    /// </summary>
+    public static IReadOnlyList<StepRow> InOrder(string runId, IEnumerable<StepRow> rows, IReadOnlyList<string> order)
     {
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < order.Count; i++) position.TryAdd(order[i], i);
 
-        return rows
+        var present = rows.ToList();
+        var ids = present.Select(r => r.StepId).ToHashSet(StringComparer.Ordinal);
+        var pending = order.Where(id => !ids.Contains(id)).Select(id => new StepRow(
+            runId, id, null, null, StepStatus.Pending.Name(), 0, 0, false, null, null, null, null, null, null, null, null, null));
+        return present.Concat(pending)
             .OrderBy(r => position.TryGetValue(r.ParentId ?? r.StepId, out var p) ? p : int.MaxValue)
             .ThenBy(r => r.ParentId ?? r.StepId, StringComparer.Ordinal)
             .ThenBy(r => r.ParentId is null ? -1 : ChildIndex(r.StepId))

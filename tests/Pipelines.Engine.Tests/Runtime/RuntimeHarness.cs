@@ -63,9 +63,9 @@ public sealed class RuntimeHarness : IAsyncDisposable
 
     public async Task<RunRow> RunRowAsync(string runId) => (await Engine.Runs.GetRunAsync(runId, CancellationToken.None))!;
 
-    /// <summary>The run's step rows (matrix children included) by step id.</summary>
+    /// <summary>The run's step rows (matrix children included, steps not yet started as pending) by step id.</summary>
     public async Task<IReadOnlyDictionary<string, StepRow>> StepsAsync(string runId) =>
-        (await Engine.Runs.GetStepsAsync(runId, CancellationToken.None)).ToDictionary(s => s.StepId, StringComparer.Ordinal);
+        (await RunReport.StepsInOrderAsync(Engine.Runs, await RunRowAsync(runId), CancellationToken.None)).ToDictionary(s => s.StepId, StringComparer.Ordinal);
 
     public async Task<StepRow> StepAsync(string runId, string stepId) => (await StepsAsync(runId))[stepId];
 
