@@ -38,6 +38,8 @@ internal sealed class RunCoordinator
     private readonly HashSet<StepExecution> _retrying = [];
     private Task _committed = Task.CompletedTask;
     private int _waitingForSlot;
+    private int _grantedSlots;
+    private int _closed;
     private Task _publishedTail = Task.CompletedTask;
 
     private abstract record Signal;
@@ -96,15 +98,15 @@ internal sealed class RunCoordinator
                 {
                     ReadyRetries(now);
                     _state.Advance(now);
-                    while (_state.TryTakeReady(out var execution))
+                    while (_state.TryPeekReady(out var execution))
                     {
-                        if (!_engine.Slots.TryAcquire())
+                        if (!TakeGrantedSlot() && !_engine.Slots.TryAcquire())
                         {
-                            _state.ReturnReady(execution);
                             blocked = true;
                             break;
                         }
 
+                        _state.TryTakeReady(out _);
                         Claim(execution, now);
                         toStart.Add(execution);
                     }
@@ -134,10 +136,12 @@ internal sealed class RunCoordinator
                 foreach (var execution in toStart) Start(execution);
                 if (blocked && Interlocked.Exchange(ref _waitingForSlot, 1) == 0)
                 {
-                    _engine.Slots.NotifyWhenFree(() =>
+                    _engine.Slots.Request(() =>
                     {
+                        Interlocked.Increment(ref _grantedSlots);
                         Volatile.Write(ref _waitingForSlot, 0);
-                        _signals.Writer.TryWrite(new Wake());
+                        if (Volatile.Read(ref _closed) == 1) ReleaseGrantedSlots(); // granted after we finished: pass it on
+                        else _signals.Writer.TryWrite(new Wake());
                     });
                 }
                 ScheduleRetryTimer(now);
@@ -148,6 +152,8 @@ internal sealed class RunCoordinator
         }
         finally
         {
+            Volatile.Write(ref _closed, 1);
+            ReleaseGrantedSlots();
             _retryTimer?.Dispose();
             _deadline?.Dispose();
             _stop.Dispose();
@@ -443,6 +449,25 @@ internal sealed class RunCoordinator
     }
 
     private long Now() => _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Uses a slot the pool granted this run while it waited, if any.</summary>
+    private bool TakeGrantedSlot()
+    {
+        var granted = Volatile.Read(ref _grantedSlots);
+        while (granted > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _grantedSlots, granted - 1, granted);
+            if (seen == granted) return true;
+            granted = seen;
+        }
+
+        return false;
+    }
+
+    private void ReleaseGrantedSlots()
+    {
+        while (TakeGrantedSlot()) _engine.Slots.Release();
+    }
 
     /// <summary>Forwards an activity's progress reports as events (not persisted).</summary>
     private sealed class ProgressSink(RunEvents events, string runId, string stepId, TimeProvider time) : IProgress<ProgressUpdate>

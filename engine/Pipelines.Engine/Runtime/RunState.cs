@@ -88,13 +88,16 @@ internal sealed class RunState
         return false;
     }
 
-    /// <summary>Puts back an execution that found no free slot, so it is claimed first next time.</summary>
-    public void ReturnReady(StepExecution execution)
+    /// <summary>The execution that would be claimed next, left in place (for when no slot may be free).</summary>
+    public bool TryPeekReady(out StepExecution execution)
     {
-        var rest = _ready.ToList();
-        _ready.Clear();
-        _ready.Enqueue(execution);
-        foreach (var e in rest) _ready.Enqueue(e);
+        while (_ready.TryPeek(out execution!))
+        {
+            if (execution.Status == StepStatus.Ready) return true;
+            _ready.Dequeue();
+        }
+
+        return false;
     }
 
     public RunRow Row { get; private set; }

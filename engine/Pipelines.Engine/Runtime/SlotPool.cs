@@ -1,9 +1,9 @@
 namespace Pipelines.Runtime;
 
 /// <summary>
-/// The process's execution slots (<c>--max-parallel</c>). Coordinators take slots without waiting; one that finds
-/// none leaves a callback. A release calls every waiting callback back: whoever then finds no slot registers again,
-/// so a registration can never be spent on a coordinator that has meanwhile taken a slot or finished.
+/// The process's execution slots (<c>--max-parallel</c>). Coordinators take a free slot without waiting; one that
+/// finds none asks to be granted the next slot released. A released slot goes straight to the longest waiter, so
+/// waking one coordinator never wakes a thousand, and a grant can never go stale: it is a slot, owned from then on.
 /// </summary>
 internal sealed class SlotPool(int slots)
 {
@@ -21,29 +21,29 @@ internal sealed class SlotPool(int slots)
         }
     }
 
+    /// <summary>Gives a slot back: to the longest waiter if there is one, else to the pool.</summary>
     public void Release()
     {
-        Action[] wake;
+        Action? granted;
         lock (_lock)
         {
-            _free++;
-            wake = _waiting.ToArray();
-            _waiting.Clear();
+            if (!_waiting.TryDequeue(out granted)) _free++;
         }
 
-        foreach (var callback in wake) callback();
+        granted?.Invoke();
     }
 
-    /// <summary>Asks to be called when a slot frees up (at most once per call).</summary>
-    public void NotifyWhenFree(Action callback)
+    /// <summary>Calls <paramref name="granted"/> once a slot is held for the caller (at once when one is free).</summary>
+    public void Request(Action granted)
     {
         bool now;
         lock (_lock)
         {
             now = _free > 0;
-            if (!now) _waiting.Enqueue(callback);
+            if (now) _free--;
+            else _waiting.Enqueue(granted);
         }
 
-        if (now) callback();
+        if (now) granted();
     }
 }
