@@ -46,7 +46,14 @@ internal sealed class RunCoordinator
 
     private sealed record Completed(StepExecution Execution, StepResult Result) : Signal;
 
+    /// <summary>Look again: a slot was granted or a retry is due.</summary>
     private sealed record Wake : Signal;
+
+    /// <summary>Stop the run: cancelled, or failed with the reason (a run timeout).</summary>
+    private sealed record CancelSignal(string? FailReason) : Signal;
+
+    /// <summary>Stop executing but leave the run resumable (shutdown, Ctrl+C).</summary>
+    private sealed record DetachSignal : Signal;
 
     public RunCoordinator(RunEngine engine, RunState state)
     {
@@ -64,8 +71,6 @@ internal sealed class RunCoordinator
     {
         _signals.Writer.TryWrite(new CancelSignal(failReason));
     }
-
-    private sealed record CancelSignal(string? FailReason) : Signal;
 
     public async Task<RunStatus> RunAsync(CancellationToken detach)
     {
@@ -159,8 +164,6 @@ internal sealed class RunCoordinator
             _stop.Dispose();
         }
     }
-
-    private sealed record DetachSignal : Signal;
 
     /// <summary>Executions caught mid-attempt by a previous owner's death go back to ready (not counted as failures).</summary>
     private void Recover()
