@@ -86,12 +86,24 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("no-equals-sign", "no-equals-sign")]
     public async Task A_bad_param_is_a_one_line_error_naming_it_and_nothing_runs(string pair, string named)
     {
+        await Bad_params_are_reported_together_on_one_line([pair], [named]);
+    }
+
+    [Fact]
+    public async Task Every_bad_param_is_reported_at_once()
+    {
+        await Bad_params_are_reported_together_on_one_line(["times=often", "whom=team"], ["times", "whom"]);
+    }
+
+    private async Task Bad_params_are_reported_together_on_one_line(string[] pairs, string[] named)
+    {
         var file = _workspace.Write("hello.yaml", RunPipelines.Hello);
 
-        var result = await _workspace.RunAsync("run", file, "-p", pair);
+        var result = await _workspace.RunAsync(["run", file, .. pairs.SelectMany(p => new[] { "-p", p })]);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains(named, Assert.Single(result.ErrorLines, l => l.StartsWith("error:", StringComparison.Ordinal)));
+        var error = Assert.Single(result.ErrorLines, l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.All(named, name => Assert.Contains(name, error));
         Assert.DoesNotContain(result.OutLines, l => l.StartsWith("run ", StringComparison.Ordinal));
         var runs = await _workspace.RunAsync("runs");
         Assert.Empty(RunPipelines.ListedIds(runs));

@@ -35,7 +35,9 @@ public static class RunCommand
             await using var engine = await cli.OpenEngineAsync(result.GetValue(maxParallel), ct);
             var (version, published) = await ResolveAsync(cli, engine, result.GetValue(target)!, ct);
             var pipeline = PipelineLoader.Load(version.Reference, version.Yaml, engine.Catalog).Pipeline!;
-            var overrides = RunParams.FromPairs(pipeline, result.GetValue(parameters) ?? [], out var errors);
+            var overrides = RunParams.FromPairs(pipeline, result.GetValue(parameters) ?? [], out var unreadable);
+            RunParams.Resolve(pipeline, overrides, out var invalid); // every problem at once: unreadable values, unknown names, missing ones
+            var errors = unreadable.Concat(invalid).ToList();
             if (errors.Count > 0) throw new UserError(string.Join("; ", errors), "params are NAME=VALUE; lists and objects as JSON, e.g. sizes=[4,8]");
 
             string runId;
