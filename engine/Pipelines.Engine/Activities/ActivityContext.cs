@@ -26,6 +26,15 @@ public sealed class ActivityContext
     /// <summary>Writes a line to this step's log.</summary>
     public Action<string> Log { get; init; } = static _ => { };
 
+    /// <summary>What the bookmark this step waited on was resumed with (decisions, a callback's body); null on a first run.</summary>
+    public System.Text.Json.Nodes.JsonNode? Resumption { get; init; }
+
+    /// <summary>
+    /// Suspends the step until <paramref name="bookmark"/> is resumed: <c>throw context.Suspend("review")</c>. The
+    /// run is stored as waiting; when the bookmark is resumed the activity runs again with <see cref="Resumption"/>.
+    /// </summary>
+    public StepSuspendedException Suspend(string bookmark) => new(bookmark);
+
     private readonly ArtifactStore? _artifacts;
     private readonly StepCheckpoints? _checkpoints;
 

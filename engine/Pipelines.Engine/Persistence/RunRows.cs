@@ -36,7 +36,9 @@ public sealed record StepRow(
     string? Inputs,
     string? Outputs,
     string? Error,
-    string? CacheKey);
+    string? CacheKey,
+    string? Bookmark = null,
+    string? Resume = null);
 
 public sealed record LogRow(string RunId, string StepId, long Seq, long At, string Line);
 

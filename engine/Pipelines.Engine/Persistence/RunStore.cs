@@ -15,7 +15,7 @@ public sealed class RunStore(SqliteDatabase database)
 
     private const string StepColumns = """
         run_id, step_id, parent_id, matrix, status, attempts, failures, cached, started_at, finished_at, next_attempt_at,
-        lease_owner, lease_expires_at, inputs, outputs, error, cache_key
+        lease_owner, lease_expires_at, inputs, outputs, error, cache_key, bookmark, resume
         """;
 
     public SqliteDatabase Database => database;
@@ -54,7 +54,8 @@ public sealed class RunStore(SqliteDatabase database)
         {
             steps.Add(new StepRow(reader.GetString(0), reader.GetString(1), Text(reader, 2), Text(reader, 3), reader.GetString(4),
                 reader.GetInt32(5), reader.GetInt32(6), reader.GetInt64(7) != 0, Long(reader, 8), Long(reader, 9), Long(reader, 10),
-                Text(reader, 11), Long(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15), Text(reader, 16)));
+                Text(reader, 11), Long(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15), Text(reader, 16),
+                Text(reader, 17), Text(reader, 18)));
         }
 
         return steps;
@@ -78,6 +79,27 @@ public sealed class RunStore(SqliteDatabase database)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         return (string?)await connection.ScalarAsync("SELECT outputs FROM step_cache WHERE cache_key = $key", ct, ("$key", cacheKey));
+    }
+
+    /// <summary>
+    /// Resumes a step of a run that no process is executing (the run is waiting): the step becomes ready with the
+    /// payload, the run runnable again. False when that step does not wait on that bookmark.
+    /// </summary>
+    public async Task<bool> ResumeBookmarkAsync(string runId, string stepId, string bookmark, string? payload, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        var resumed = await connection.ExecuteAsync("""
+            UPDATE steps SET status = 'ready', bookmark = NULL, resume = $payload
+            WHERE run_id = $run AND step_id = $step AND status = 'waiting' AND bookmark = $bookmark
+            """, ct, ("$payload", payload), ("$run", runId), ("$step", stepId), ("$bookmark", bookmark)) > 0;
+        if (resumed)
+        {
+            await connection.ExecuteAsync("UPDATE runs SET status = 'running' WHERE id = $run AND status = 'waiting'", ct, ("$run", runId));
+        }
+
+        await transaction.CommitAsync(ct);
+        return resumed;
     }
 
     /// <summary>Marks a run for cancellation; whichever process runs it notices within a second.</summary>

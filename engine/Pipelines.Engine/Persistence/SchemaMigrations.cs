@@ -103,5 +103,10 @@ public static class SchemaMigrations
                 PRIMARY KEY (digest, run_id, step_id)
             ) STRICT, WITHOUT ROWID;
             """),
+        new(3, "bookmarks: steps waiting for people or the outside world", """
+            ALTER TABLE steps ADD COLUMN bookmark TEXT;
+            ALTER TABLE steps ADD COLUMN resume TEXT;
+            CREATE INDEX steps_waiting ON steps (status) WHERE status = 'waiting';
+            """),
     ];
 }

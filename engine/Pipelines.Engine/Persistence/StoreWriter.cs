@@ -127,9 +127,9 @@ public sealed class StoreWriter : IAsyncDisposable
                 "$started_at", "$finished_at", "$error", "$cancel_requested", "$owner", "$lease_expires_at");
             _step = Prepare(connection, """
                 INSERT INTO steps (run_id, step_id, parent_id, matrix, status, attempts, failures, cached, started_at, finished_at,
-                                   next_attempt_at, lease_owner, lease_expires_at, inputs, outputs, error, cache_key)
+                                   next_attempt_at, lease_owner, lease_expires_at, inputs, outputs, error, cache_key, bookmark, resume)
                 VALUES ($run_id, $step_id, $parent_id, $matrix, $status, $attempts, $failures, $cached, $started_at, $finished_at,
-                        $next_attempt_at, $lease_owner, $lease_expires_at, $inputs, $outputs, $error, $cache_key)
+                        $next_attempt_at, $lease_owner, $lease_expires_at, $inputs, $outputs, $error, $cache_key, $bookmark, $resume)
                 ON CONFLICT (run_id, step_id) DO UPDATE SET parent_id = excluded.parent_id, matrix = excluded.matrix,
                     status = excluded.status, attempts = excluded.attempts, failures = excluded.failures, cached = excluded.cached,
                     started_at = excluded.started_at, finished_at = excluded.finished_at, next_attempt_at = excluded.next_attempt_at,
@@ -137,9 +137,11 @@ public sealed class StoreWriter : IAsyncDisposable
                     lease_expires_at = CASE WHEN excluded.lease_owner IS NULL THEN NULL
                                             ELSE max(coalesce(steps.lease_expires_at, 0), excluded.lease_expires_at) END,
                     inputs = excluded.inputs,
-                    outputs = excluded.outputs, error = excluded.error, cache_key = excluded.cache_key
+                    outputs = excluded.outputs, error = excluded.error, cache_key = excluded.cache_key,
+                    bookmark = excluded.bookmark, resume = excluded.resume
                 """, "$run_id", "$step_id", "$parent_id", "$matrix", "$status", "$attempts", "$failures", "$cached", "$started_at",
-                "$finished_at", "$next_attempt_at", "$lease_owner", "$lease_expires_at", "$inputs", "$outputs", "$error", "$cache_key");
+                "$finished_at", "$next_attempt_at", "$lease_owner", "$lease_expires_at", "$inputs", "$outputs", "$error", "$cache_key",
+                "$bookmark", "$resume");
             _log = Prepare(connection, "INSERT OR IGNORE INTO step_logs (run_id, step_id, seq, at, line) VALUES ($run_id, $step_id, $seq, $at, $line)",
                 "$run_id", "$step_id", "$seq", "$at", "$line");
             _cache = Prepare(connection, """
@@ -160,7 +162,7 @@ public sealed class StoreWriter : IAsyncDisposable
             r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.CancelRequested ? 1 : 0, r.Owner, r.LeaseExpiresAt);
 
         public void Step(StepRow s) => Execute(_step, s.RunId, s.StepId, s.ParentId, s.Matrix, s.Status, s.Attempts, s.Failures, s.Cached ? 1 : 0,
-            s.StartedAt, s.FinishedAt, s.NextAttemptAt, s.LeaseOwner, s.LeaseExpiresAt, s.Inputs, s.Outputs, s.Error, s.CacheKey);
+            s.StartedAt, s.FinishedAt, s.NextAttemptAt, s.LeaseOwner, s.LeaseExpiresAt, s.Inputs, s.Outputs, s.Error, s.CacheKey, s.Bookmark, s.Resume);
 
         public void Log(LogRow l) => Execute(_log, l.RunId, l.StepId, l.Seq, l.At, l.Line);
 

@@ -55,6 +55,9 @@ internal sealed class RunCoordinator
     /// <summary>Stop executing but leave the run resumable (shutdown, Ctrl+C).</summary>
     private sealed record DetachSignal : Signal;
 
+    /// <summary>A bookmark a step waits on was resumed with a payload.</summary>
+    private sealed record ResumeSignal(string StepId, string Bookmark, System.Text.Json.Nodes.JsonNode? Payload, TaskCompletionSource<bool> Done) : Signal;
+
     public RunCoordinator(RunEngine engine, RunState state)
     {
         _engine = engine;
@@ -72,12 +75,20 @@ internal sealed class RunCoordinator
         _signals.Writer.TryWrite(new CancelSignal(failReason));
     }
 
+    /// <summary>Resumes a step waiting on <paramref name="bookmark"/>; false when no step of this run waits on it.</summary>
+    public Task<bool> ResumeAsync(string stepId, string bookmark, System.Text.Json.Nodes.JsonNode? payload)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_signals.Writer.TryWrite(new ResumeSignal(stepId, bookmark, payload, done))) done.TrySetResult(false);
+        return done.Task;
+    }
+
     public async Task<RunStatus> RunAsync(CancellationToken detach)
     {
         await using var registration = detach.Register(() => _signals.Writer.TryWrite(new DetachSignal()));
         var now = Now();
         Recover();
-        if (_state.Status == RunStatus.Pending)
+        if (_state.Status is RunStatus.Pending or RunStatus.Waiting)
         {
             _state.Status = RunStatus.Running;
         }
@@ -121,8 +132,8 @@ internal sealed class RunCoordinator
                     CancelIdle(now);
                 }
 
-                var finished = !_detaching && _running.Count == 0 && toStart.Count == 0
-                               && (_state.TryComplete(_cancelling && _cancelReason is null, _cancelReason) || Stuck(now));
+                var idle = !_detaching && _running.Count == 0 && toStart.Count == 0;
+                var finished = idle && (_state.TryComplete(_cancelling && _cancelReason is null, _cancelReason) || WaitingOnly() || Stuck(now));
                 if (_detaching && _running.Count == 0)
                 {
                     await DetachAsync(now);
@@ -134,7 +145,11 @@ internal sealed class RunCoordinator
                 {
                     await _committed;
                     await _publishedTail;
-                    await _engine.Checkpoints.DeleteRunAsync(_state.Id, CancellationToken.None); // nothing resumes a finished run
+                    if (_state.Status.IsTerminal())
+                    {
+                        await _engine.Checkpoints.DeleteRunAsync(_state.Id, CancellationToken.None); // nothing resumes a finished run
+                    }
+
                     return _state.Status;
                 }
 
@@ -235,6 +250,7 @@ internal sealed class RunCoordinator
             Progress = new ProgressSink(_engine.Events, _state.Id, execution.Id, _engine.Time),
             Artifacts = _engine.Artifacts,
             Checkpoints = _engine.Checkpoints.ForStep(_state.Id, execution.Id),
+            Resumption = execution.Resume,
         };
         _ = Task.Run(async () =>
         {
@@ -275,6 +291,17 @@ internal sealed class RunCoordinator
                 _detaching = true;
                 _stop.Cancel();
                 break;
+            case ResumeSignal resume:
+                var waiting = _state.All.FirstOrDefault(e => e.Id == resume.StepId && e.Status == StepStatus.Waiting && e.Bookmark == resume.Bookmark);
+                if (waiting is not null)
+                {
+                    waiting.Resume = resume.Payload?.DeepClone();
+                    waiting.Bookmark = null;
+                    _state.MakeReady(waiting);
+                }
+
+                resume.Done.TrySetResult(waiting is not null);
+                break;
         }
     }
 
@@ -283,6 +310,18 @@ internal sealed class RunCoordinator
         if (_running.Remove(execution))
         {
             _engine.Slots.Release();
+        }
+
+        if (result.Bookmark is { } bookmark)
+        {
+            // Waiting for people or the outside world: not an attempt that failed, not a slot held.
+            execution.Status = StepStatus.Waiting;
+            execution.Bookmark = bookmark;
+            execution.LeaseOwner = null;
+            execution.LeaseExpiresAt = null;
+            _state.MarkDirty(execution);
+            Log(execution, $"waiting on {bookmark}");
+            return;
         }
 
         if (_detaching && !result.Succeeded)
@@ -344,6 +383,19 @@ internal sealed class RunCoordinator
             _state.Finish(execution, StepStatus.Cancelled, now, _cancelReason ?? "cancelled");
             _retrying.Remove(execution);
         }
+    }
+
+    /// <summary>
+    /// Nothing running or ready, nothing to retry, and steps wait on bookmarks: the run waits too. It is stored
+    /// without an owner; resuming a bookmark makes it runnable again, in any process.
+    /// </summary>
+    private bool WaitingOnly()
+    {
+        if (_cancelling || _state.All.Any(e => e.Status is StepStatus.Ready or StepStatus.Retrying)) return false;
+        if (!_state.All.Any(e => e.Status == StepStatus.Waiting)) return false;
+        _state.Status = RunStatus.Waiting;
+        _state.RunDirty = true;
+        return true;
     }
 
     /// <summary>Nothing running, nothing ready, nothing to retry, yet not finished: fail what is left rather than hang.</summary>

@@ -171,6 +171,22 @@ public sealed class RunEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Resumes the step of <paramref name="runId"/> waiting on <paramref name="bookmark"/> with <paramref name="payload"/>
+    /// (a review's decisions). A run executing in this process continues at once; a waiting run becomes runnable and
+    /// continues when executed (<see cref="ExecuteAsync"/>, <c>runs resume</c>, or the host's worker). False when no
+    /// such step waits on that bookmark.
+    /// </summary>
+    public async Task<bool> ResumeBookmarkAsync(string runId, string stepId, string bookmark, JsonNode? payload, CancellationToken ct = default)
+    {
+        if (_active.TryGetValue(runId, out var coordinator) && await coordinator.ResumeAsync(stepId, bookmark, payload).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        return await Runs.ResumeBookmarkAsync(runId, stepId, bookmark, payload?.ToJsonString(), ct).ConfigureAwait(false);
+    }
+
     /// <summary>Cancels a run, wherever it executes: at once in this process, within a heartbeat in another.</summary>
     public async Task<bool> CancelAsync(string runId, CancellationToken ct = default)
     {

@@ -166,8 +166,9 @@ internal sealed class RunState
                 Error = Error,
                 StartedAt = Row.StartedAt ?? (Status == RunStatus.Pending ? null : now),
                 FinishedAt = Status.IsTerminal() ? Row.FinishedAt ?? now : null,
-                Owner = Status.IsTerminal() ? null : owner,
-                LeaseExpiresAt = Status.IsTerminal() ? null : leaseExpiresAt,
+                // A waiting run belongs to nobody: whichever process resumes its bookmark takes it.
+                Owner = Status.IsTerminal() || Status == RunStatus.Waiting ? null : owner,
+                LeaseExpiresAt = Status.IsTerminal() || Status == RunStatus.Waiting ? null : leaseExpiresAt,
             };
             batch.Runs.Add(Row);
             RunDirty = false;

@@ -47,8 +47,15 @@ internal sealed class StepExecution(string id, StepDefinition definition)
 
     public string? CacheKey { get; set; }
 
+    /// <summary>What the step waits for while <see cref="StepStatus.Waiting"/> (e.g. <c>review</c>).</summary>
+    public string? Bookmark { get; set; }
+
+    /// <summary>What its bookmark was resumed with (a review's decisions); given to the next attempt.</summary>
+    public System.Text.Json.Nodes.JsonNode? Resume { get; set; }
+
     public StepRow ToRow(string runId) => new(runId, Id, Parent?.Id, Matrix?.ToJsonString(), Status.Name(), Attempts, Failures, Cached,
-        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, LeaseExpiresAt, Inputs?.ToJsonString(), Outputs?.ToJsonString(), Error, CacheKey);
+        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, LeaseExpiresAt, Inputs?.ToJsonString(), Outputs?.ToJsonString(), Error, CacheKey,
+        Bookmark, Resume?.ToJsonString());
 
     public void Load(StepRow row)
     {
@@ -65,5 +72,7 @@ internal sealed class StepExecution(string id, StepDefinition definition)
         Outputs = row.Outputs is null ? null : JsonNode.Parse(row.Outputs)?.AsObject();
         Error = row.Error;
         CacheKey = row.CacheKey;
+        Bookmark = row.Bookmark;
+        Resume = row.Resume is null ? null : JsonNode.Parse(row.Resume);
     }
 }

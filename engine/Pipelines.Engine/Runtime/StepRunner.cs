@@ -53,6 +53,10 @@ internal static class StepRunner
         {
             return StepResult.Failure($"timed out after {Duration.Format(timeout!.Value)}", retryable: true);
         }
+        catch (StepSuspendedException e)
+        {
+            return StepResult.Suspension(e.Bookmark);
+        }
         catch (ActivityFailedException e)
         {
             return StepResult.Failure(SecretMask.Apply(e.Message, secrets), e.Retryable);
