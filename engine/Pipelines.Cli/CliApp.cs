@@ -28,6 +28,7 @@ public static class CliApp
             RunCommand.Create(Context),
             RunsCommand.Create(Context),
             ArtifactsCommand.Create(Context),
+            ServeCommand.Create(Context),
         };
         root.Options.Add(dataDir);
 

@@ -6,7 +6,7 @@ public sealed class HelpAndUsageErrorTests : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 
-    private static readonly string[] CommandNames = ["validate", "schema", "publish", "versions", "show", "diff", "retract", "activities", "run", "runs", "artifacts"];
+    private static readonly string[] CommandNames = ["validate", "schema", "publish", "versions", "show", "diff", "retract", "activities", "run", "runs", "artifacts", "serve"];
 
     public static TheoryData<string> Commands => new(CommandNames);
 

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Pipelines.Api;
+using Pipelines.Runtime;
+
+namespace Pipelines.Cli.Commands;
+
+/// <summary>
+/// <c>pipelines serve</c>: the HTTP API and a worker executing the runs it starts, in one host, until Ctrl+C or SIGTERM
+/// (which detach running runs; the next start resumes them).
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create(Func<ParseResult, CliContext> context)
+    {
+        var urls = new Option<string[]>("--urls")
+        {
+            Description = $"Addresses to listen on (repeatable, or ';'-separated; default {ApiHostOptions.DefaultUrl}). Without Auth:Tokens only loopback is allowed",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var maxParallel = new Option<int?>("--max-parallel") { Description = "Steps running at once across all runs (default: number of cores)" };
+        var command = new Command("serve", "Serve the HTTP API and execute the runs it starts (Ctrl+C stops; running runs stay resumable)") { urls, maxParallel };
+        command.SetAction(async (result, ct) =>
+        {
+            var cli = context(result);
+            if (result.GetValue(maxParallel) is < 1) throw new UserError("--max-parallel must be 1 or more");
+            if (File.Exists(cli.DataDirectory))
+            {
+                throw new UserError($"the data directory {cli.DataDirectory} is a file", "point --data-dir (or PIPELINES_DATA) at a folder");
+            }
+
+            var options = new ApiHostOptions
+            {
+                DataDirectory = cli.DataDirectory,
+                Urls = result.GetValue(urls) is { Length: > 0 } given ? given : [ApiHostOptions.DefaultUrl],
+                Runtime = new RuntimeOptions
+                {
+                    MaxParallel = result.GetValue(maxParallel) ?? Environment.ProcessorCount,
+                    Secrets = RuntimeOptions.SecretsFromEnvironment(),
+                },
+            };
+
+            ApiServer server;
+            try
+            {
+                server = await ApiHost.BuildAsync(options, cli.Catalog, ct);
+            }
+            catch (ApiConfigurationException e)
+            {
+                throw new UserError(e.Message, e.Hint);
+            }
+
+            await using (server)
+            {
+                await cli.Error.WriteLineAsync($"data {cli.DataDirectory}; " + (server.TokenCount > 0
+                    ? $"bearer auth on ({server.TokenCount} token{(server.TokenCount == 1 ? "" : "s")})"
+                    : "no Auth:Tokens configured, so the API is open to this machine only"));
+                try
+                {
+                    await server.RunAsync(ct);
+                }
+                catch (IOException e)
+                {
+                    // Kestrel reports an address in use (or not assignable) as an IOException.
+                    throw new UserError($"cannot listen on {string.Join(", ", server.Urls)}: {e.Message}", "pick another address with --urls");
+                }
+
+                await cli.Error.WriteLineAsync("stopped; runs still in progress were detached and resume on the next start");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

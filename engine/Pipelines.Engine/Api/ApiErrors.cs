@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Pipelines.Diagnostics;
+
+namespace Pipelines.Api;
+
+/// <summary>
+/// Every error the API returns is <c>{"error": "...", "hint": "..."}</c> (hint optional) with the matching status;
+/// invalid pipelines add <c>diagnostics</c>, refused runs add <c>problems</c>. Never a stack trace.
+/// </summary>
+public static class ApiErrors
+{
+    public static IResult Error(int status, string error, string? hint = null, Action<JsonObject>? extend = null)
+    {
+        var body = Body(error, hint);
+        extend?.Invoke(body);
+        return Results.Json(body, statusCode: status);
+    }
+
+    public static IResult NotFound(string error, string? hint = null) => Error(StatusCodes.Status404NotFound, error, hint);
+
+    public static IResult BadRequest(string error, string? hint = null) => Error(StatusCodes.Status400BadRequest, error, hint);
+
+    /// <summary>400 with one entry per diagnostic: <c>{code, severity, message, line, column, hint}</c>.</summary>
+    public static IResult Invalid(IReadOnlyList<Diagnostic> diagnostics) =>
+        Error(StatusCodes.Status400BadRequest,
+            diagnostics.Count == 1 ? "the pipeline has 1 problem" : $"the pipeline has {diagnostics.Count} problems",
+            "fix every diagnostic and send it again",
+            body => body["diagnostics"] = new JsonArray(diagnostics.Select(d => (JsonNode)new JsonObject
+            {
+                ["code"] = d.Code,
+                ["severity"] = d.Severity == Severity.Error ? "error" : "warning",
+                ["message"] = d.Message,
+                ["line"] = d.Location.Line,
+                ["column"] = d.Location.Column,
+                ["hint"] = d.Hint,
+            }).ToArray()));
+
+    /// <summary>Writes an error straight to the response, for middleware that runs outside an endpoint.</summary>
+    public static Task Write(HttpContext context, int status, string error, string? hint = null)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(Body(error, hint), context.RequestAborted);
+    }
+
+    private static JsonObject Body(string error, string? hint)
+    {
+        var body = new JsonObject { ["error"] = error };
+        if (hint is not null) body["hint"] = hint;
+        return body;
+    }
+}

@@ -1,0 +1,108 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipelines.Activities;
+using Pipelines.Runtime;
+
+namespace Pipelines.Api;
+
+/// <summary>
+/// Builds the <c>pipelines serve</c> host: configuration (appsettings.json, environment, <see cref="ApiHostOptions.Settings"/>),
+/// the start-up checks (tokens valid; without tokens, loopback addresses only), the runtime as a singleton, the
+/// <see cref="RunWorker"/>, bearer-token auth and the routes of <see cref="PipelinesApi"/>.
+/// </summary>
+public static class ApiHost
+{
+    /// <summary>How long stopping waits for running runs to detach before the host gives up on them.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Checks the configuration, opens the runtime and builds the server (not started). Throws
+    /// <see cref="ApiConfigurationException"/> before touching the data directory when it cannot serve safely.
+    /// </summary>
+    public static async Task<ApiServer> BuildAsync(ApiHostOptions options, ActivityCatalog catalog, CancellationToken ct = default)
+    {
+        var urls = ListenAddresses.Split(options.Urls);
+        if (urls.Count == 0) throw new ApiConfigurationException("no address to listen on", $"pass --urls {ApiHostOptions.DefaultUrl}");
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(options.Settings);
+        var auth = ReadAuth(builder.Configuration);
+        ListenAddresses.EnsureSafe(urls, auth.Tokens.Count > 0);
+
+        builder.WebHost.UseUrls([.. urls]);
+        builder.Logging.ClearProviders();
+        if (options.ConsoleLogging)
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        }
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true); // `serve` prints its own lines
+        // Binding failures (e.g. ?limit=abc) become exceptions, so they get the same JSON error as everything else.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddSingleton(new TokenAuthenticator(auth));
+        builder.Services.AddSingleton<RunQueue>();
+        builder.Services.AddHostedService<RunWorker>();
+
+        var engine = await RunEngine.OpenAsync(options.DataDirectory, catalog, options.Runtime, ct: ct);
+        builder.Services.AddSingleton(engine);
+
+        var app = builder.Build();
+        app.Use(JsonErrorsAsync);
+        app.UseRouting();
+        app.UseMiddleware<BearerAuthMiddleware>();
+        PipelinesApi.Map(app);
+        return new ApiServer(app, engine, urls, auth.Tokens.Count);
+    }
+
+    /// <summary>The <c>Auth</c> section; throws <see cref="ApiConfigurationException"/> listing every problem with the tokens.</summary>
+    public static AuthOptions ReadAuth(IConfiguration configuration)
+    {
+        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var problems = auth.Problems();
+        if (problems.Count > 0)
+        {
+            throw new ApiConfigurationException($"Auth:Tokens is not usable: {string.Join("; ", problems)}",
+                $"each token needs a Name, a Secret of {ApiToken.MinSecretLength}+ characters and Roles from {string.Join(", ", ApiRoles.All)}");
+        }
+
+        return auth;
+    }
+
+    /// <summary>Turns anything thrown by an endpoint into a JSON error: 400 for an unreadable request, 500 otherwise; never a trace.</summary>
+    private static async Task JsonErrorsAsync(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            await ApiErrors.Write(context, e.StatusCode, e.Message, "check the query string and body against the API reference");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ApiHost))
+                .LogError("{Method} {Path} failed ({Type}): {Message}", context.Request.Method, context.Request.Path, e.GetType().Name, e.Message);
+            await ApiErrors.Write(context, StatusCodes.Status500InternalServerError, "the server hit an unexpected error",
+                "this is a bug in pipelines; the server's log has the details");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using Pipelines.Runtime;
+
+namespace Pipelines.Api;
+
+/// <summary>How <c>pipelines serve</c> runs: where data lives, which addresses it listens on, and the runtime's options.</summary>
+public sealed record ApiHostOptions
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Kestrel URLs, e.g. <c>http://127.0.0.1:5080</c>. Without tokens every one must be loopback.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
+
+    public RuntimeOptions Runtime { get; init; } = new();
+
+    /// <summary>Settings layered over appsettings.json and the environment (tests pass <c>Auth:Tokens:0:Secret</c> here).</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Start-up and shutdown lines on the console; off in tests.</summary>
+    public bool ConsoleLogging { get; init; } = true;
+}

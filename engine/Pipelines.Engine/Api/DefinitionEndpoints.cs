@@ -1,0 +1,140 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Pipelines.Activities;
+using Pipelines.Definitions;
+using Pipelines.Persistence;
+using Pipelines.Runtime;
+
+namespace Pipelines.Api;
+
+/// <summary><c>/api/definitions</c>: publish, validate, list, show and retract pipeline versions.</summary>
+public static class DefinitionEndpoints
+{
+    /// <summary>The file name diagnostics of a posted pipeline carry.</summary>
+    public const string SourceName = "request.yaml";
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var definitions = api.MapGroup("/definitions");
+        definitions.MapPost("", PublishAsync).WithMetadata(new RequiresRole(ApiRoles.Author));
+        definitions.MapPost("/validate", ValidateAsync).WithMetadata(new RequiresRole(ApiRoles.Author));
+        definitions.MapGet("", ListAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
+        definitions.MapGet("/{name}/versions", VersionsAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
+        definitions.MapGet("/{name}/versions/{version:int}", ShowAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
+        definitions.MapPost("/{name}/versions/{version:int}/retract", RetractAsync).WithMetadata(new RequiresRole(ApiRoles.Author));
+    }
+
+    private static async Task<IResult> PublishAsync(HttpRequest request, RunEngine engine, CancellationToken ct)
+    {
+        var (loaded, error) = await LoadAsync(request, engine.Catalog, ct);
+        if (error is not null) return error;
+
+        var result = await engine.Definitions.PublishAsync(loaded!.Name, loaded.Source, ct);
+        var body = Summary(result.Version);
+        body["created"] = result.Created;
+        return result.Created
+            ? Results.Json(body, statusCode: StatusCodes.Status201Created)
+            : Results.Json(body);
+    }
+
+    private static async Task<IResult> ValidateAsync(HttpRequest request, RunEngine engine, CancellationToken ct)
+    {
+        var (loaded, error) = await LoadAsync(request, engine.Catalog, ct);
+        return error ?? Results.Json(new JsonObject { ["valid"] = true, ["name"] = loaded!.Name });
+    }
+
+    private static async Task<IResult> ListAsync(RunEngine engine, CancellationToken ct)
+    {
+        var names = await engine.Definitions.ListNamesAsync(ct);
+        return Results.Json(new JsonObject
+        {
+            ["definitions"] = new JsonArray(names.Select(n => (JsonNode)new JsonObject
+            {
+                ["name"] = n.Name,
+                ["latestVersion"] = n.LatestVersion,
+                ["versionCount"] = n.VersionCount,
+                ["lastPublishedAt"] = Time(n.LastPublishedAt),
+            }).ToArray()),
+        });
+    }
+
+    private static async Task<IResult> VersionsAsync(string name, RunEngine engine, CancellationToken ct)
+    {
+        var versions = await engine.Definitions.ListVersionsAsync(name, ct);
+        return versions.Count == 0
+            ? UnknownName(name)
+            : Results.Json(new JsonObject { ["name"] = name, ["versions"] = new JsonArray(versions.Select(v => (JsonNode)Summary(v)).ToArray()) });
+    }
+
+    private static async Task<IResult> ShowAsync(string name, int version, RunEngine engine, CancellationToken ct)
+    {
+        if (await engine.Definitions.GetAsync(name, version, ct) is not { } found) return await UnknownVersionAsync(engine, name, version, ct);
+        var body = Summary(found);
+        body["yaml"] = found.Yaml;
+        return Results.Json(body);
+    }
+
+    private static async Task<IResult> RetractAsync(string name, int version, RunEngine engine, CancellationToken ct) =>
+        await engine.Definitions.RetractAsync(name, version, ct) is { } retracted
+            ? Results.Json(Summary(retracted))
+            : await UnknownVersionAsync(engine, name, version, ct);
+
+    /// <summary>
+    /// The posted pipeline, validated: YAML as the body (<c>application/yaml</c>, <c>text/yaml</c>, <c>text/plain</c> or no
+    /// type), or <c>{"yaml": "..."}</c> as JSON. Invalid ones become a 400 listing every diagnostic.
+    /// </summary>
+    private static async Task<(PipelineDefinition? Pipeline, IResult? Error)> LoadAsync(HttpRequest request, ActivityCatalog catalog, CancellationToken ct)
+    {
+        var mediaType = RequestBody.MediaType(request);
+        LoadResult loaded;
+        if (RequestBody.IsJson(mediaType))
+        {
+            var (body, error) = await RequestBody.ReadObjectAsync(request, ct);
+            if (error is not null) return (null, error);
+            if (body!["yaml"] is not JsonValue yaml || !yaml.TryGetValue<string>(out var text))
+            {
+                return (null, ApiErrors.BadRequest("the JSON body needs a string field 'yaml'", "send {\"yaml\": \"apiVersion: pipelines/v1\\n...\"}, or the YAML itself as application/yaml"));
+            }
+
+            loaded = PipelineLoader.Load(SourceName, Encoding.UTF8.GetBytes(text), catalog);
+        }
+        else if (mediaType is null or "application/yaml" or "application/x-yaml" or "text/yaml" or "text/x-yaml" or "text/plain")
+        {
+            var (content, error) = await RequestBody.ReadBytesAsync(request, ct);
+            if (error is not null) return (null, error);
+            loaded = PipelineLoader.Load(SourceName, content!, catalog);
+        }
+        else
+        {
+            return (null, ApiErrors.Error(StatusCodes.Status415UnsupportedMediaType, $"cannot read a pipeline sent as {mediaType}",
+                "send the YAML as application/yaml, or {\"yaml\": \"...\"} as application/json"));
+        }
+
+        return loaded.Succeeded ? (loaded.Pipeline, null) : (null, ApiErrors.Invalid(loaded.Diagnostics));
+    }
+
+    private static JsonObject Summary(DefinitionVersion version) => new()
+    {
+        ["name"] = version.Name,
+        ["version"] = version.Version,
+        ["hash"] = version.Hash,
+        ["publishedAt"] = Time(version.PublishedAt),
+        ["retractedAt"] = version.RetractedAt is { } retracted ? Time(retracted) : null,
+    };
+
+    private static async Task<IResult> UnknownVersionAsync(RunEngine engine, string name, int version, CancellationToken ct)
+    {
+        var versions = await engine.Definitions.ListVersionsAsync(name, ct);
+        return versions.Count == 0
+            ? UnknownName(name)
+            : ApiErrors.NotFound($"{name} has no version {version}", $"its versions are 1 to {versions[^1].Version}");
+    }
+
+    private static IResult UnknownName(string name) =>
+        ApiErrors.NotFound($"no pipeline named '{name}' is published", "GET /api/definitions lists the published pipelines");
+
+    private static string? Time(DateTimeOffset time) => RunReport.Time(time.ToUnixTimeMilliseconds());
+}

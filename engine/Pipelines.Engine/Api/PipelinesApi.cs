@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Pipelines.Api;
+
+/// <summary>The HTTP API's routes: <c>/healthz</c> (always open) and everything under <c>/api</c>.</summary>
+public static class PipelinesApi
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok" }));
+
+        var api = endpoints.MapGroup("/api");
+        DefinitionEndpoints.Map(api);
+        RunEndpoints.Map(api);
+        CatalogEndpoints.Map(api);
+        // Anything else under /api is a JSON 404, like every other error.
+        api.Map("/{**rest}", (string? rest) => ApiErrors.NotFound($"no endpoint /api/{rest}", "see the endpoint list in the README"))
+            .WithMetadata(new RequiresRole(ApiRoles.Viewer));
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Pipelines.Api;
+
+/// <summary>Reads request bodies with a size limit, turning every malformed body into a 4xx error, never an exception.</summary>
+public static class RequestBody
+{
+    /// <summary>Above the loader's own 1 MiB limit, so an oversized pipeline gets its diagnostic rather than a bare 413.</summary>
+    public const int MaxBytes = 2 * 1024 * 1024;
+
+    public static async Task<(byte[]? Content, IResult? Error)> ReadBytesAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBytes) return (null, TooLarge());
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes) return (null, TooLarge());
+            buffer.Write(chunk, 0, read);
+        }
+
+        return (buffer.ToArray(), null);
+    }
+
+    /// <summary>A JSON object body; an empty body reads as <c>{}</c>.</summary>
+    public static async Task<(JsonObject? Body, IResult? Error)> ReadObjectAsync(HttpRequest request, CancellationToken ct)
+    {
+        var (content, error) = await ReadBytesAsync(request, ct);
+        if (error is not null) return (null, error);
+        if (content!.Length == 0) return (new JsonObject(), null);
+        try
+        {
+            return JsonNode.Parse(content) is JsonObject body
+                ? (body, null)
+                : (null, ApiErrors.BadRequest("the body must be a JSON object", "send e.g. {\"pipeline\": \"hello\"}"));
+        }
+        catch (JsonException e)
+        {
+            return (null, ApiErrors.BadRequest($"the body is not valid JSON: {e.Message}", "send a JSON object with Content-Type: application/json"));
+        }
+    }
+
+    /// <summary>The media type of the body, lower-case without parameters; null when none was sent.</summary>
+    public static string? MediaType(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() : null;
+
+    public static bool IsJson(string? mediaType) => mediaType is "application/json" || mediaType?.EndsWith("+json", StringComparison.Ordinal) == true;
+
+    private static IResult TooLarge() =>
+        ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBytes / (1024 * 1024)} MiB", "pipeline files are at most 1 MiB");
+}

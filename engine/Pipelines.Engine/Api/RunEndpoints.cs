@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Pipelines.Definitions;
+using Pipelines.Persistence;
+using Pipelines.Runtime;
+
+namespace Pipelines.Api;
+
+/// <summary><c>/api/runs</c>: start (queued to the <see cref="RunWorker"/>), list, show and cancel runs.</summary>
+public static class RunEndpoints
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 1000;
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var runs = api.MapGroup("/runs");
+        runs.MapPost("", StartAsync).WithMetadata(new RequiresRole(ApiRoles.Operator));
+        runs.MapGet("", ListAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
+        runs.MapGet("/{id}", ShowAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
+        runs.MapPost("/{id}/cancel", CancelAsync).WithMetadata(new RequiresRole(ApiRoles.Operator));
+    }
+
+    /// <summary><c>{"pipeline": "name" | "name@N", "params": {...}, "noCache": bool, "timeout": "30m"}</c> → 202 <c>{"id"}</c>.</summary>
+    private static async Task<IResult> StartAsync(HttpRequest request, RunEngine engine, RunQueue queue, CancellationToken ct)
+    {
+        var (body, error) = await RequestBody.ReadObjectAsync(request, ct);
+        if (error is not null) return error;
+
+        var problems = new List<string>();
+        var pipelineText = body!["pipeline"] is JsonValue p && p.TryGetValue<string>(out var text) ? text : null;
+        DefinitionReference? reference = null;
+        if (pipelineText is null) problems.Add("'pipeline' is required: a published NAME or NAME@N");
+        else if (!DefinitionReference.TryParse(pipelineText, out reference, out var referenceError)) problems.Add(referenceError);
+
+        var overrides = new JsonObject();
+        switch (body["params"])
+        {
+            case null:
+                break;
+            case JsonObject given:
+                overrides = (JsonObject)given.DeepClone();
+                break;
+            default:
+                problems.Add("'params' must be an object of NAME: VALUE");
+                break;
+        }
+
+        var noCache = false;
+        if (body["noCache"] is { } noCacheNode && !(noCacheNode is JsonValue b && b.TryGetValue(out noCache))) problems.Add("'noCache' must be true or false");
+
+        TimeSpan? timeout = null;
+        if (body["timeout"] is { } timeoutNode)
+        {
+            if (timeoutNode is JsonValue t && t.TryGetValue<string>(out var timeoutText) && Duration.TryParse(timeoutText, out var parsed, out _)) timeout = parsed;
+            else problems.Add($"'timeout' must be a duration; {Duration.Help}");
+        }
+
+        var unknown = body.Select(kv => kv.Key).Where(k => k is not ("pipeline" or "params" or "noCache" or "timeout")).ToList();
+        problems.AddRange(unknown.Select(k => $"unknown field '{k}'; a run takes pipeline, params, noCache and timeout"));
+        if (problems.Count > 0) return Refused(problems);
+
+        var version = await engine.Definitions.GetAsync(reference!.Name, reference.Version, ct);
+        if (version is null)
+        {
+            var versions = await engine.Definitions.ListVersionsAsync(reference.Name, ct);
+            if (versions.Count == 0)
+            {
+                return ApiErrors.NotFound($"no pipeline named '{reference.Name}' is published", "publish it with POST /api/definitions first");
+            }
+
+            return reference.Version is { } number
+                ? ApiErrors.NotFound($"{reference.Name} has no version {number}", $"its versions are 1 to {versions[^1].Version}")
+                : Refused([$"every version of {reference.Name} is retracted; publish it again to run it"]);
+        }
+
+        string id;
+        try
+        {
+            id = await engine.CreateRunAsync(version, overrides, new RunRequest { Trigger = "api", NoCache = noCache, Timeout = timeout }, ct);
+        }
+        catch (RunRequestException e)
+        {
+            return Refused(e.Problems);
+        }
+
+        queue.Enqueue(id);
+        return Results.Json(new JsonObject { ["id"] = id, ["pipeline"] = version.Reference, ["status"] = RunStatus.Pending.Name() },
+            statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static async Task<IResult> ListAsync(string? pipeline, string? status, int? limit, RunEngine engine, CancellationToken ct)
+    {
+        if (status is not null && !Enum.GetValues<RunStatus>().Any(s => s.Name() == status))
+        {
+            return ApiErrors.BadRequest($"'{status}' is not a run status", $"use one of {string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.Name()))}");
+        }
+
+        if (limit is < 1 or > MaxLimit) return ApiErrors.BadRequest($"limit must be 1 to {MaxLimit}", $"leave it out for the newest {DefaultLimit}");
+
+        var runs = await engine.Runs.ListRunsAsync(string.IsNullOrEmpty(pipeline) ? null : pipeline, status, limit ?? DefaultLimit, ct);
+        return Results.Json(new JsonObject
+        {
+            ["runs"] = new JsonArray(runs.Select(r => (JsonNode)new JsonObject
+            {
+                ["id"] = r.Id,
+                ["pipeline"] = r.Pipeline,
+                ["version"] = r.Version,
+                ["status"] = r.Status,
+                ["trigger"] = r.Trigger,
+                ["createdAt"] = RunReport.Time(r.CreatedAt),
+                ["startedAt"] = RunReport.Time(r.StartedAt),
+                ["finishedAt"] = RunReport.Time(r.FinishedAt),
+                ["error"] = r.Error,
+            }).ToArray()),
+        });
+    }
+
+    private static async Task<IResult> ShowAsync(string id, RunEngine engine, CancellationToken ct) =>
+        await RunReport.BuildAsync(engine.Runs, id, ct) is { } report ? Results.Json(report) : UnknownRun(id);
+
+    private static async Task<IResult> CancelAsync(string id, RunEngine engine, CancellationToken ct)
+    {
+        if (await engine.Runs.GetRunAsync(id, ct) is not { } run) return UnknownRun(id);
+        if (StatusNames.ParseRun(run.Status).IsTerminal())
+        {
+            return ApiErrors.Error(StatusCodes.Status409Conflict, $"run {id} already {run.Status}; nothing to cancel");
+        }
+
+        await engine.CancelAsync(id, ct);
+        return Results.Json(new JsonObject { ["id"] = id, ["status"] = "cancelling" }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static IResult Refused(IReadOnlyList<string> problems) =>
+        ApiErrors.Error(StatusCodes.Status400BadRequest, "the run cannot start: " + string.Join("; ", problems), null,
+            body => body["problems"] = new JsonArray(problems.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()));
+
+    private static IResult UnknownRun(string id) => ApiErrors.NotFound($"no run with id '{id}'", "GET /api/runs lists the runs, newest first");
+}

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipelines.Runtime;
+
+namespace Pipelines.Api;
+
+/// <summary>
+/// Executes the runs started through the API, several at once (their steps share the engine's slots), and on
+/// start-up resumes runs that a dead process left behind. Stopping the host detaches running runs: their running
+/// steps go back to ready and the next <c>serve</c> (or <c>runs resume</c>) continues them.
+/// </summary>
+public sealed class RunWorker(RunEngine engine, RunQueue queue, ILogger<RunWorker> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, Task> _executing = new(StringComparer.Ordinal);
+
+    /// <summary>Runs this worker is executing now.</summary>
+    public int Executing => _executing.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var resumable = await ResumableRuns.FindAsync(engine.Runs, engine.Time, stoppingToken);
+            if (resumable.Count > 0) logger.LogInformation("resuming {Count} interrupted run(s)", resumable.Count);
+            foreach (var id in resumable) queue.Enqueue(id);
+
+            await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                Start(id, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            var detaching = _executing.Values.ToArray();
+            if (detaching.Length > 0) logger.LogInformation("detaching {Count} run(s); they resume on the next start", detaching.Length);
+            await Task.WhenAll(detaching);
+        }
+    }
+
+    private void Start(string id, CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_executing.TryAdd(id, started.Task)) return; // already executing here: a second start would be refused anyway
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await ExecuteOneAsync(id, stoppingToken);
+            }
+            finally
+            {
+                _executing.TryRemove(id, out _);
+                started.SetResult();
+            }
+        }, CancellationToken.None);
+    }
+
+    private async Task ExecuteOneAsync(string id, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var status = await engine.ExecuteAsync(id, stoppingToken);
+            if (stoppingToken.IsCancellationRequested && !status.IsTerminal()) return;
+            logger.LogInformation("run {RunId} {Status}", id, status.Name());
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (RunRequestException e)
+        {
+            logger.LogWarning("run {RunId} not executed: {Reason}", id, e.Message);
+        }
+        catch (Exception e)
+        {
+            // The message only: a trace would go to the console, and run state is in the store anyway.
+            logger.LogError("run {RunId} stopped by an unexpected error ({Type}): {Message}; it stays resumable", id, e.GetType().Name, e.Message);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Pipelines.Cli;
+
+namespace Pipelines.Api.Tests;
+
+public sealed class ServeCommandTests
+{
+    [Fact]
+    public async Task Serve_refuses_a_public_address_without_tokens()
+    {
+        var data = Directory.CreateTempSubdirectory("pipelines-api-test-").FullName;
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var code = await CliApp.RunAsync(["serve", "--urls", "http://0.0.0.0:5099", "--data-dir", Path.Combine(data, "d")], output, error);
+
+            Assert.Equal(2, code);
+            var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("http://0.0.0.0:5099", line, StringComparison.Ordinal);
+            Assert.Contains("Auth:Tokens", line, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(data, "d")), "nothing is created before the checks pass");
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_has_usage_and_checks_max_parallel()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Assert.Equal(0, await CliApp.RunAsync(["serve", "--help"], output, error));
+        Assert.Contains("--urls", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--max-parallel", output.ToString(), StringComparison.Ordinal);
+
+        var data = Path.Combine(Path.GetTempPath(), $"pipelines-api-test-{Guid.NewGuid():N}");
+        error = new StringWriter();
+        Assert.Equal(2, await CliApp.RunAsync(["serve", "--max-parallel", "0", "--data-dir", data], new StringWriter(), error));
+        Assert.Contains("--max-parallel must be 1 or more", error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(data));
+    }
+}
