@@ -108,5 +108,45 @@ public static class SchemaMigrations
             ALTER TABLE steps ADD COLUMN resume TEXT;
             CREATE INDEX steps_waiting ON steps (status) WHERE status = 'waiting';
             """),
+        new(4, "human reviews and their decisions", """
+            CREATE TABLE reviews (
+                id           TEXT    PRIMARY KEY,
+                run_id       TEXT    NOT NULL,
+                step_id      TEXT    NOT NULL,
+                title        TEXT    NOT NULL,
+                instructions TEXT,
+                samples      TEXT    NOT NULL,
+                rubric       TEXT    NOT NULL,
+                reviewers    TEXT    NOT NULL,
+                approvals    INTEGER NOT NULL,
+                reject_on    TEXT    NOT NULL,
+                deadline_at  INTEGER,
+                on_timeout   TEXT    NOT NULL,
+                status       TEXT    NOT NULL,
+                created_at   INTEGER NOT NULL,
+                decided_at   INTEGER,
+                UNIQUE (run_id, step_id)
+            ) STRICT;
+            CREATE INDEX reviews_by_status ON reviews (status, created_at);
+
+            CREATE TABLE review_decisions (
+                review_id TEXT    NOT NULL REFERENCES reviews (id),
+                reviewer  TEXT    NOT NULL,
+                decision  TEXT    NOT NULL,
+                scores    TEXT    NOT NULL,
+                comment   TEXT,
+                at        INTEGER NOT NULL,
+                PRIMARY KEY (review_id, reviewer)
+            ) STRICT, WITHOUT ROWID;
+            """),
+        new(5, "schedule state: when each trigger last fired and the run it started", """
+            CREATE TABLE schedule_state (
+                pipeline      TEXT    NOT NULL,
+                trigger_index INTEGER NOT NULL,
+                last_fire_at  INTEGER,
+                last_run_id   TEXT,
+                PRIMARY KEY (pipeline, trigger_index)
+            ) STRICT, WITHOUT ROWID;
+            """),
     ];
 }
