@@ -27,8 +27,10 @@ public static class CliApp
             ActivitiesCommand.Create(Context),
             RunCommand.Create(Context),
             RunsCommand.Create(Context),
+            ReviewCommand.Create(Context),
             ArtifactsCommand.Create(Context),
             ServeCommand.Create(Context),
+            SchedulesCommand.Create(Context),
         };
         root.Options.Add(dataDir);
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipelines.Activities;
 using Pipelines.Runtime;
+using Pipelines.Schedules;
 
 namespace Pipelines.Api;
 
@@ -56,6 +57,8 @@ public static class ApiHost
         builder.Services.AddSingleton(new TokenAuthenticator(auth));
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService<RunWorker>();
+        builder.Services.AddHostedService<Reviews.ReviewDeadlineWorker>();
+        builder.Services.AddPipelineSchedules(); // after the worker: start-up catch-up runs are enqueued to it
 
         var engine = await RunEngine.OpenAsync(options.DataDirectory, catalog, options.Runtime, ct: ct);
         builder.Services.AddSingleton(engine);

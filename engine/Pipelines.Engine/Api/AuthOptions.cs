@@ -50,7 +50,7 @@ public sealed class ApiToken
 
 /// <summary>
 /// What a token may do. Any role may read (GET); <c>author</c> publishes, validates and retracts definitions;
-/// <c>operator</c> starts and cancels runs; <c>admin</c> may do everything.
+/// <c>operator</c> starts and cancels runs; <c>reviewer</c> decides human reviews; <c>admin</c> may do everything.
 /// </summary>
 public static class ApiRoles
 {
@@ -58,8 +58,9 @@ public static class ApiRoles
     public const string Author = "author";
     public const string Operator = "operator";
     public const string Admin = "admin";
+    public const string Reviewer = "reviewer"; // decides human reviews (gate.human)
 
-    public static IReadOnlyList<string> All { get; } = [Viewer, Author, Operator, Admin];
+    public static IReadOnlyList<string> All { get; } = [Viewer, Author, Operator, Admin, Reviewer];
 
     /// <summary>Whether a token holding <paramref name="held"/> may call an endpoint that requires <paramref name="required"/>.</summary>
     public static bool Allows(IReadOnlyCollection<string> held, string required) =>

@@ -7,6 +7,7 @@ using Pipelines.Activities;
 using Pipelines.Definitions;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
+using Pipelines.Schedules;
 
 namespace Pipelines.Api;
 
@@ -27,12 +28,13 @@ public static class DefinitionEndpoints
         definitions.MapPost("/{name}/versions/{version:int}/retract", RetractAsync).WithMetadata(new RequiresRole(ApiRoles.Author));
     }
 
-    private static async Task<IResult> PublishAsync(HttpRequest request, RunEngine engine, CancellationToken ct)
+    private static async Task<IResult> PublishAsync(HttpRequest request, RunEngine engine, PipelineScheduler scheduler, CancellationToken ct)
     {
         var (loaded, error) = await LoadAsync(request, engine.Catalog, ct);
         if (error is not null) return error;
 
         var result = await engine.Definitions.PublishAsync(loaded!.Name, loaded.Source, ct);
+        await scheduler.SyncAsync(result.Version.Name, ct);
         var body = Summary(result.Version);
         body["created"] = result.Created;
         return result.Created
@@ -77,10 +79,12 @@ public static class DefinitionEndpoints
         return Results.Json(body);
     }
 
-    private static async Task<IResult> RetractAsync(string name, int version, RunEngine engine, CancellationToken ct) =>
-        await engine.Definitions.RetractAsync(name, version, ct) is { } retracted
-            ? Results.Json(Summary(retracted))
-            : await UnknownVersionAsync(engine, name, version, ct);
+    private static async Task<IResult> RetractAsync(string name, int version, RunEngine engine, PipelineScheduler scheduler, CancellationToken ct)
+    {
+        if (await engine.Definitions.RetractAsync(name, version, ct) is not { } retracted) return await UnknownVersionAsync(engine, name, version, ct);
+        await scheduler.SyncAsync(name, ct);
+        return Results.Json(Summary(retracted));
+    }
 
     /// <summary>
     /// The posted pipeline, validated: YAML as the body (<c>application/yaml</c>, <c>text/yaml</c>, <c>text/plain</c> or no

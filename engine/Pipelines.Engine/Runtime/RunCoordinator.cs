@@ -251,6 +251,7 @@ internal sealed class RunCoordinator
             Artifacts = _engine.Artifacts,
             Checkpoints = _engine.Checkpoints.ForStep(_state.Id, execution.Id),
             Resumption = execution.Resume,
+            Services = _engine.Services,
         };
         _ = Task.Run(async () =>
         {

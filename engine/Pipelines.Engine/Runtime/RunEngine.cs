@@ -51,6 +51,7 @@ public sealed class RunEngine : IAsyncDisposable
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(database, dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
+        Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time));
     }
 
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
@@ -77,6 +78,9 @@ public sealed class RunEngine : IAsyncDisposable
     public ArtifactStore Artifacts { get; }
 
     public CheckpointStore Checkpoints { get; }
+
+    /// <summary>What activities reach through <see cref="ActivityContext.Services"/>: the review store.</summary>
+    public IServiceProvider Services { get; }
 
     internal StoreWriter Writer { get; }
 

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Pipelines.Runtime;
+using Quartz;
+
+namespace Pipelines.Schedules;
+
+/// <summary>Registers schedules in a host that already has a <see cref="RunEngine"/> and a <c>RunQueue</c> (and its worker).</summary>
+public static class ScheduleServices
+{
+    public static IServiceCollection AddPipelineSchedules(this IServiceCollection services)
+    {
+        // In memory: restarts are covered by PipelineScheduler's own catch-up; the clustered store comes with PostgreSQL.
+        services.AddQuartz(q => q.UseInMemoryStore());
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddSingleton(sp => new ScheduleStateStore(sp.GetRequiredService<RunEngine>().Database));
+        services.AddSingleton<ScheduledRunStarter>();
+        services.AddTransient<ScheduleFireJob>();
+        services.AddSingleton<PipelineScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
+        return services;
+    }
+}
