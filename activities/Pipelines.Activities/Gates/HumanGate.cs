@@ -35,6 +35,13 @@ public sealed record HumanGateInputs
     [Port("The outputs to review: a list of {input, output, reference?}.")]
     public IReadOnlyList<ReviewSample> Samples { get; init; } = [];
 
+    [Port("A dataset to draw more samples from: an artifact (artifact://sha256/...) or a JSONL file of {input, output, reference?} (or {prompt, completion}).")]
+    public string? Dataset { get; init; }
+
+    [Port("How many records to draw from `dataset`, the same ones for the same run and step.")]
+    [Range(1, 500)]
+    public int SampleSize { get; init; } = 5;
+
     [Port("The criteria, each scored 1 (poor) to 5 (excellent); default coherence, relevance, factual_accuracy, helpfulness.")]
     public IReadOnlyList<RubricCriterion>? Rubric { get; init; }
 
@@ -109,7 +116,8 @@ public sealed class HumanGate : IActivity<HumanGateInputs, HumanGateOutputs>
             throw new ActivityFailedException("gate.human needs the pipelines runtime's review store, and this context has none", retryable: false);
         }
 
-        var review = await store.CreateAsync(Draft(inputs, context), cancellationToken).ConfigureAwait(false);
+        var drawn = inputs.Dataset is { } dataset ? await DrawAsync(dataset, inputs.SampleSize, context, cancellationToken).ConfigureAwait(false) : [];
+        var review = await store.CreateAsync(Draft(inputs, drawn, context), cancellationToken).ConfigureAwait(false);
         if (!review.IsDecided)
         {
             if (context.Resumption is null)
@@ -150,13 +158,63 @@ public sealed class HumanGate : IActivity<HumanGateInputs, HumanGateOutputs>
         };
     }
 
-    private static ReviewDraft Draft(HumanGateInputs inputs, ActivityContext context) => new()
+    /// <summary>
+    /// Draws <paramref name="count"/> records from a JSONL dataset by reservoir sampling, seeded by the run and step,
+    /// so a re-run of the same step shows the reviewers the same records.
+    /// </summary>
+    private static async Task<List<ReviewSample>> DrawAsync(string dataset, int count, ActivityContext context, CancellationToken ct)
+    {
+        var path = Artifacts.ArtifactReference.TryParse(dataset, out var reference) ? context.Artifacts.PathOf(reference) : dataset;
+        if (!File.Exists(path))
+        {
+            throw new ActivityFailedException($"dataset '{dataset}' is not a file", retryable: false);
+        }
+
+        var random = new Random(StableSeed(context.RunId + "/" + context.StepId));
+        var chosen = new List<ReviewSample>();
+        var seen = 0;
+        var line = 0;
+        await foreach (var text in File.ReadLinesAsync(path, ct).ConfigureAwait(false))
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            JsonObject record;
+            try
+            {
+                record = JsonNode.Parse(text)?.AsObject() ?? throw new InvalidOperationException();
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+            {
+                throw new ActivityFailedException($"dataset '{dataset}' line {line} is not a JSON object", retryable: false);
+            }
+
+            var sample = new ReviewSample
+            {
+                Input = (record["input"] ?? record["prompt"])?.DeepClone(),
+                Output = (record["output"] ?? record["completion"])?.DeepClone(),
+                Reference = record["reference"]?.DeepClone(),
+            };
+            seen++;
+            if (chosen.Count < count) chosen.Add(sample);
+            else if (random.Next(seen) is var slot && slot < count) chosen[slot] = sample;
+        }
+
+        return chosen;
+    }
+
+    private static int StableSeed(string text)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
+        return BitConverter.ToInt32(hash, 0);
+    }
+
+    private static ReviewDraft Draft(HumanGateInputs inputs, IReadOnlyList<ReviewSample> drawn, ActivityContext context) => new()
     {
         RunId = context.RunId,
         StepId = context.StepId,
         Title = inputs.Title,
         Instructions = inputs.Instructions,
-        Samples = new JsonArray(inputs.Samples.Select(s => (JsonNode)new JsonObject
+        Samples = new JsonArray(inputs.Samples.Concat(drawn).Select(s => (JsonNode)new JsonObject
         {
             ["input"] = s.Input?.DeepClone(),
             ["output"] = s.Output?.DeepClone(),

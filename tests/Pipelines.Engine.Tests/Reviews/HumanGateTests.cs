@@ -156,4 +156,25 @@ public sealed class HumanGateTests
         Assert.Null(RuntimeHarness.Outputs(await harness.StepAsync(id, "review"))["agreement"]); // one reviewer: no agreement
         Assert.Single(await harness.Engine.Reviews().ListAsync("decided", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Samples_drawn_from_a_dataset_are_added_to_the_inline_ones()
+    {
+        var dataset = Path.Combine(Path.GetTempPath(), $"review-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllLinesAsync(dataset, Enumerable.Range(1, 20).Select(i => $$"""{"prompt": "q{{i}}", "completion": "a{{i}}"}"""));
+        try
+        {
+            var (harness, _, review) = await WaitingAsync($"dataset: {dataset}\nsample_size: 3");
+            await using var _ = harness;
+
+            Assert.Equal(4, review.Samples.Count); // the inline sample and three drawn
+            var drawn = review.Samples.Skip(1).Select(s => (s!["input"]!.GetValue<string>(), s["output"]!.GetValue<string>())).ToList();
+            Assert.All(drawn, d => Assert.Equal(d.Item1[1..], d.Item2[1..])); // each drawn record keeps its own answer
+            Assert.Equal(3, drawn.Distinct().Count());
+        }
+        finally
+        {
+            File.Delete(dataset);
+        }
+    }
 }
