@@ -59,6 +59,7 @@ public static class ApiHost
         builder.Services.AddHostedService<RunWorker>();
         builder.Services.AddHostedService<Reviews.ReviewDeadlineWorker>();
         builder.Services.AddPipelineSchedules(); // after the worker: start-up catch-up runs are enqueued to it
+        builder.Services.AddObservability();
 
         var engine = await RunEngine.OpenAsync(options.DataDirectory, catalog, options.Runtime, ct: ct);
         builder.Services.AddSingleton(engine);

@@ -5,12 +5,13 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Pipelines.Api;
 
-/// <summary>The HTTP API's routes: <c>/healthz</c> (always open) and everything under <c>/api</c>.</summary>
+/// <summary>The HTTP API's routes: <c>/healthz</c>, <c>/openapi/v1.json</c>, <c>/docs</c> (always open), <c>/metrics</c> and everything under <c>/api</c>.</summary>
 public static class PipelinesApi
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok" }));
+        endpoints.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok" })).ExcludeFromDescription();
+        ObservabilityEndpoints.Map(endpoints);
 
         var api = endpoints.MapGroup("/api");
         DefinitionEndpoints.Map(api);
@@ -20,6 +21,6 @@ public static class PipelinesApi
         ScheduleEndpoints.Map(api);
         // Anything else under /api is a JSON 404, like every other error.
         api.Map("/{**rest}", (string? rest) => ApiErrors.NotFound($"no endpoint /api/{rest}", "see the endpoint list in the README"))
-            .WithMetadata(new RequiresRole(ApiRoles.Viewer));
+            .WithMetadata(new RequiresRole(ApiRoles.Viewer)).ExcludeFromDescription();
     }
 }

@@ -21,6 +21,8 @@ public static class RunEndpoints
         runs.MapGet("", ListAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         runs.MapGet("/{id}", ShowAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         runs.MapPost("/{id}/cancel", CancelAsync).WithMetadata(new RequiresRole(ApiRoles.Operator));
+        runs.MapGet("/{id}/events", RunEventStream.StreamAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer))
+            .WithSummary("the run live as Server-Sent Events: snapshot, then step/progress/log/run until it ends").Produces(200, contentType: "text/event-stream");
     }
 
     /// <summary><c>{"pipeline": "name" | "name@N", "params": {...}, "noCache": bool, "timeout": "30m"}</c> → 202 <c>{"id"}</c>.</summary>

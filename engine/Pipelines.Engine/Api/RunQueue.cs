@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Pipelines.Runtime;
 
 namespace Pipelines.Api;
 
@@ -7,7 +9,18 @@ public sealed class RunQueue
 {
     private readonly Channel<string> _ids = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
 
-    public ChannelReader<string> Reader => _ids.Reader;
+    public void Enqueue(string runId)
+    {
+        if (_ids.Writer.TryWrite(runId)) RuntimeMetrics.RunQueued(+1);
+    }
 
-    public void Enqueue(string runId) => _ids.Writer.TryWrite(runId);
+    /// <summary>The queued ids, each counted off the queue-depth metric as it is taken.</summary>
+    public async IAsyncEnumerable<string> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var id in _ids.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            RuntimeMetrics.RunQueued(-1);
+            yield return id;
+        }
+    }
 }

@@ -25,7 +25,7 @@ public sealed class RunWorker(RunEngine engine, RunQueue queue, ILogger<RunWorke
             if (resumable.Count > 0) logger.LogInformation("resuming {Count} interrupted run(s)", resumable.Count);
             foreach (var id in resumable) queue.Enqueue(id);
 
-            await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var id in queue.ReadAllAsync(stoppingToken))
             {
                 Start(id, stoppingToken);
             }

@@ -37,6 +37,8 @@ internal sealed class RunCoordinator
     private ITimer? _deadline;
     private readonly HashSet<StepExecution> _retrying = [];
     private Task _committed = Task.CompletedTask;
+    private readonly Dictionary<StepExecution, RuntimeMetrics.StepAttempt> _attempts = []; // telemetry of running attempts
+    private long _readyReported;
     private int _waitingForSlot;
     private int _grantedSlots;
     private int _closed;
@@ -86,6 +88,7 @@ internal sealed class RunCoordinator
     public async Task<RunStatus> RunAsync(CancellationToken detach)
     {
         await using var registration = detach.Register(() => _signals.Writer.TryWrite(new DetachSignal()));
+        using var span = RuntimeMetrics.StartRun(_state.Id, _state.Definition.Name);
         var now = Now();
         Recover();
         if (_state.Status is RunStatus.Pending or RunStatus.Waiting)
@@ -132,6 +135,7 @@ internal sealed class RunCoordinator
                     CancelIdle(now);
                 }
 
+                RuntimeMetrics.ReadySteps(ref _readyReported, blocked ? _state.All.LongCount(e => e.Status == StepStatus.Ready) : 0);
                 var idle = !_detaching && _running.Count == 0 && toStart.Count == 0;
                 var finished = idle && (_state.TryComplete(_cancelling && _cancelReason is null, _cancelReason) || WaitingOnly() || Stuck(now));
                 if (_detaching && _running.Count == 0)
@@ -173,6 +177,7 @@ internal sealed class RunCoordinator
         finally
         {
             Volatile.Write(ref _closed, 1);
+            RuntimeMetrics.ReadySteps(ref _readyReported, 0);
             ReleaseGrantedSlots();
             _retryTimer?.Dispose();
             _deadline?.Dispose();
@@ -220,6 +225,7 @@ internal sealed class RunCoordinator
     {
         var definition = execution.Definition;
         var activity = _engine.Catalog.Find(definition.ActivityType, definition.ActivityVersion)!;
+        _attempts[execution] = RuntimeMetrics.StartStep(_state.Id, execution.Id, activity.Uses, execution.Attempts);
         System.Text.Json.Nodes.JsonObject inputs;
         try
         {
@@ -308,6 +314,7 @@ internal sealed class RunCoordinator
 
     private void Complete(StepExecution execution, StepResult result, long now)
     {
+        if (_attempts.Remove(execution, out var attempt)) attempt.End(RuntimeMetrics.Outcome(result, _detaching), result.Error);
         if (_running.Remove(execution))
         {
             _engine.Slots.Release();
@@ -463,6 +470,7 @@ internal sealed class RunCoordinator
         {
             _publishedRunStatus = _state.Status;
             events.Add(new RunStatusChanged(_state.Id, at, _state.Status, _state.Error));
+            RuntimeMetrics.RunReached(_state.Status);
         }
 
         var finishedSteps = _finishedCheckpoints.ToList();
