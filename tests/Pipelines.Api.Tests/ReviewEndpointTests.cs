@@ -91,4 +91,36 @@ public sealed class ReviewEndpointTests
         Assert.Contains("1 to 5", (await Json.ReadAsync(bad))["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task A_review_deadline_fires_through_the_hosts_scheduler_and_the_run_continues()
+    {
+        const string expiring = """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: expiring-review }
+            steps:
+              review:
+                uses: gate.human@1
+                with:
+                  title: Nobody will answer
+                  samples: [{ input: "hi", output: "hello" }]
+                  deadline: 1s
+                  on_timeout: approve
+              after:
+                uses: core.echo@1
+                needs: [review]
+                with: { message: done }
+            """;
+        await using var server = await TestServer.StartAsync(null);
+        using (var published = await server.PublishAsync(expiring)) Assert.True(published.IsSuccessStatusCode);
+        var id = await server.StartRunAsync("expiring-review");
+
+        var report = await server.WaitForRunAsync(id, "succeeded");
+
+        Assert.Equal("succeeded", report["status"]!.GetValue<string>());
+        using var decided = await server.Client.GetAsync("/api/reviews?status=decided");
+        var review = Assert.Single((await Json.ReadAsync(decided))["reviews"]!.AsArray())!;
+        Assert.Equal("(deadline)", review["decisions"]![0]!["reviewer"]!.GetValue<string>());
+    }
 }

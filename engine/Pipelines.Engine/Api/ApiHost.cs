@@ -57,8 +57,8 @@ public static class ApiHost
         builder.Services.AddSingleton(new TokenAuthenticator(auth));
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService<RunWorker>();
-        builder.Services.AddHostedService<Reviews.ReviewDeadlineWorker>();
-        builder.Services.AddPipelineSchedules(); // after the worker: start-up catch-up runs are enqueued to it
+        // After the worker: start-up catch-up runs are enqueued to it. Review deadlines fire through the same Quartz.
+        builder.Services.AddPipelineSchedules(Reviews.ReviewDeadlineJob.Configure);
         builder.Services.AddObservability();
 
         var engine = await RunEngine.OpenAsync(options.DataDirectory, catalog, options.Runtime, ct: ct);

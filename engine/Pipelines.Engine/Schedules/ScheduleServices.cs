@@ -7,10 +7,16 @@ namespace Pipelines.Schedules;
 /// <summary>Registers schedules in a host that already has a <see cref="RunEngine"/> and a <c>RunQueue</c> (and its worker).</summary>
 public static class ScheduleServices
 {
-    public static IServiceCollection AddPipelineSchedules(this IServiceCollection services)
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">More jobs for the same Quartz scheduler (review deadlines).</param>
+    public static IServiceCollection AddPipelineSchedules(this IServiceCollection services, Action<IQuartzBuilder>? configure = null)
     {
         // In memory: restarts are covered by PipelineScheduler's own catch-up; the clustered store comes with PostgreSQL.
-        services.AddQuartz(q => q.UseInMemoryStore());
+        services.AddQuartz(q =>
+        {
+            q.UseInMemoryStore();
+            configure?.Invoke(q);
+        });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         services.AddSingleton(sp => new ScheduleStateStore(sp.GetRequiredService<RunEngine>().Database));
         services.AddSingleton<ScheduledRunStarter>();
