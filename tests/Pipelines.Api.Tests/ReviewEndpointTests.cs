@@ -123,4 +123,23 @@ public sealed class ReviewEndpointTests
         var review = Assert.Single((await Json.ReadAsync(decided))["reviews"]!.AsArray())!;
         Assert.Equal("(deadline)", review["decisions"]![0]!["reviewer"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_waiting_review_survives_a_server_restart_and_its_approval_runs_the_steps_after_the_gate()
+    {
+        var (server, id, reviewId) = await WaitingAsync();
+        await using var _ = server;
+
+        await server.StopAsync();
+        await server.StartAgainAsync(); // a new process over the same data directory
+        server.UseToken(ReviewerSecret);
+        using (var decided = await server.PostJsonAsync($"/api/reviews/{reviewId}/decision", Approve()))
+        {
+            Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
+        }
+
+        var report = await server.WaitForRunAsync(id, "succeeded");
+        var steps = report["steps"]!.AsArray().ToDictionary(s => s!["id"]!.GetValue<string>(), s => s!["status"]!.GetValue<string>());
+        Assert.Equal(("succeeded", "succeeded"), (steps["review"], steps["after"]));
+    }
 }
