@@ -100,6 +100,8 @@ public sealed class DefinitionEndpointTests
         var shown = await Json.ReadAsync(show);
         Assert.Equal(HttpStatusCode.OK, show.StatusCode);
         Assert.Contains("Hi, ${{ params.who }}!", shown["yaml"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, shown["pipeline"]!["params"]!["times"]!["default"]!.GetValue<long>()); // the parsed form, typed
+        Assert.Equal("core.echo@1", shown["pipeline"]!["steps"]!["greet"]!["uses"]!.GetValue<string>());
         Assert.Null(shown["retractedAt"]);
         Assert.Equal(64, shown["hash"]!.GetValue<string>().Length);
         Assert.NotNull(shown["publishedAt"]);

@@ -76,6 +76,9 @@ public static class DefinitionEndpoints
         if (await engine.Definitions.GetAsync(name, version, ct) is not { } found) return await UnknownVersionAsync(engine, name, version, ct);
         var body = Summary(found);
         body["yaml"] = found.Yaml;
+        // The parsed form: the document as JSON, scalars typed as the loader reads them (YAML 1.2 core schema).
+        var tree = Yaml.YamlReader.Read($"{found.Reference}", found.Yaml, new Diagnostics.DiagnosticBag());
+        body["pipeline"] = tree is null ? null : Definitions.YamlScalars.ToJson(tree);
         return Results.Json(body);
     }
 
