@@ -52,13 +52,33 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
 
     private async Task<SqliteDatabase> DatabaseAsync(CancellationToken ct) => _database ??= await OpenDatabaseAsync(ct);
 
-    private async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)
+    /// <summary>Refuses a data directory that is a file, before anything tries to create a database in it.</summary>
+    public void EnsureDataDirectoryUsable()
     {
         if (File.Exists(DataDirectory))
         {
             throw new UserError($"the data directory {DataDirectory} is a file", "point --data-dir (or PIPELINES_DATA) at a folder");
         }
+    }
 
+    /// <summary>The runtime options of `run`, `runs resume` and `serve`: <paramref name="maxParallel"/> or the number of cores, secrets from the environment.</summary>
+    public static Runtime.RuntimeOptions RuntimeOptions(int? maxParallel)
+    {
+        if (maxParallel is < 1)
+        {
+            throw new UserError("--max-parallel must be 1 or more");
+        }
+
+        return new Runtime.RuntimeOptions
+        {
+            MaxParallel = maxParallel ?? Environment.ProcessorCount,
+            Secrets = Runtime.RuntimeOptions.SecretsFromEnvironment(),
+        };
+    }
+
+    private async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)
+    {
+        EnsureDataDirectoryUsable();
         try
         {
             return await SqliteDatabase.OpenAsync(DataDirectory, ct);
@@ -77,21 +97,8 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
     /// <summary>The runtime over this data directory; <paramref name="maxParallel"/> overrides the number of cores.</summary>
     public async Task<Runtime.RunEngine> OpenEngineAsync(int? maxParallel, CancellationToken ct)
     {
-        if (File.Exists(DataDirectory))
-        {
-            throw new UserError($"the data directory {DataDirectory} is a file", "point --data-dir (or PIPELINES_DATA) at a folder");
-        }
-
-        if (maxParallel is < 1)
-        {
-            throw new UserError("--max-parallel must be 1 or more");
-        }
-
-        var options = new Runtime.RuntimeOptions
-        {
-            MaxParallel = maxParallel ?? Environment.ProcessorCount,
-            Secrets = Runtime.RuntimeOptions.SecretsFromEnvironment(),
-        };
+        var options = RuntimeOptions(maxParallel);
+        EnsureDataDirectoryUsable();
         return await Runtime.RunEngine.OpenAsync(DataDirectory, Catalog, options, ct: ct);
     }
 

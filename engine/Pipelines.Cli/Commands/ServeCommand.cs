@@ -22,21 +22,14 @@ public static class ServeCommand
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
-            if (result.GetValue(maxParallel) is < 1) throw new UserError("--max-parallel must be 1 or more");
-            if (File.Exists(cli.DataDirectory))
-            {
-                throw new UserError($"the data directory {cli.DataDirectory} is a file", "point --data-dir (or PIPELINES_DATA) at a folder");
-            }
+            var runtime = CliContext.RuntimeOptions(result.GetValue(maxParallel));
+            cli.EnsureDataDirectoryUsable();
 
             var options = new ApiHostOptions
             {
                 DataDirectory = cli.DataDirectory,
                 Urls = result.GetValue(urls) is { Length: > 0 } given ? given : [ApiHostOptions.DefaultUrl],
-                Runtime = new RuntimeOptions
-                {
-                    MaxParallel = result.GetValue(maxParallel) ?? Environment.ProcessorCount,
-                    Secrets = RuntimeOptions.SecretsFromEnvironment(),
-                },
+                Runtime = runtime,
             };
 
             ApiServer server;

@@ -17,19 +17,8 @@ public static class PipelineSchema
     public const string Draft = "https://json-schema.org/draft/2020-12/schema";
     public const string Id = "https://pipelines.dev/schema/pipeline-v1.json";
 
-    // Mirrors Duration's parser (written without its non-capturing groups, which every schema engine reads alike).
-    internal const string DurationPattern = FormatPatterns.Duration;
-
     // A scalar that is exactly one expression keeps the expression's type, so it may stand in for any value.
     internal const string ExpressionPattern = @"^\s*\$\{\{[\s\S]*\}\}\s*$";
-
-    internal const string PipelineNamePattern = FormatPatterns.PipelineName;
-    internal const string LabelKeyPattern = FormatPatterns.LabelKey;
-    internal const string ParamNamePattern = FormatPatterns.ParamName;
-    internal const string MatrixKeyPattern = FormatPatterns.MatrixKey;
-    internal const string StepIdPattern = FormatPatterns.StepId;
-    internal const string MemoryPattern = FormatPatterns.Memory;
-    internal const string PoolNamePattern = FormatPatterns.PoolName;
 
     // Only the field count: Quartz checks the rest, but six or seven fields already catches the common mistake of a
     // five-field Unix cron, which Quartz would read shifted by one field.
@@ -61,7 +50,7 @@ public static class PipelineSchema
             ["kind"] = new JsonObject { ["description"] = "What this file describes.", ["const"] = PipelineLoader.Kind },
             ["metadata"] = Metadata(),
             ["params"] = Map("Typed inputs of a run, by name (read as params.NAME); a run may override their defaults.",
-                ParamNamePattern, Ref("param")),
+                FormatPatterns.ParamName, Ref("param")),
             ["triggers"] = new JsonObject
             {
                 ["description"] = "Schedules that start runs.",
@@ -70,14 +59,14 @@ public static class PipelineSchema
             },
             ["defaults"] = Closed("Settings applied to every step that does not set them itself.", new JsonObject(Settings())),
             ["steps"] = Map("The steps, by id (read as steps.ID). Order is display order only: needs and expressions decide what runs first.",
-                StepIdPattern, Ref("step"), minProperties: 1),
+                FormatPatterns.StepId, Ref("step"), minProperties: 1),
         },
         ["additionalProperties"] = false,
         ["$defs"] = new JsonObject
         {
             ["expression"] = Text("A ${{ }} expression (JavaScript over params, steps, matrix, run and secrets) whose value keeps its type. " +
                                   "Wherever text is accepted, ${{ }} may also appear inside it to interpolate.", ExpressionPattern),
-            ["duration"] = Examples(Text("A duration: numbers with units ms, s, m, h, d, e.g. 30s, 5m, 1h30m.", DurationPattern), "30s", "5m", "1h30m"),
+            ["duration"] = Examples(Text("A duration: numbers with units ms, s, m, h, d, e.g. 30s, 5m, 1h30m.", FormatPatterns.Duration), "30s", "5m", "1h30m"),
             ["retry"] = Retry(),
             ["resources"] = Resources(),
             ["param"] = Param(),
@@ -89,9 +78,9 @@ public static class PipelineSchema
     private static JsonObject Metadata() => Closed("Identity of the pipeline.", new JsonObject
         {
             ["name"] = Text("Name of the pipeline: 1 to 63 lower-case letters, digits and '-', e.g. email-subjects. Versions are published under it.",
-                PipelineNamePattern),
+                FormatPatterns.PipelineName),
             ["description"] = Text("What the pipeline is for."),
-            ["labels"] = Map("Free-form labels for finding pipelines, e.g. team: ml-platform.", LabelKeyPattern, Text("The label's value.")),
+            ["labels"] = Map("Free-form labels for finding pipelines, e.g. team: ml-platform.", FormatPatterns.LabelKey, Text("The label's value.")),
         }, required: ["name"]);
 
     private static JsonObject Param()
@@ -134,7 +123,7 @@ public static class PipelineSchema
             ["schedule"] = Examples(Text("Quartz cron, seconds first: seconds minutes hours day-of-month month day-of-week [year], " +
                                          "with '?' in one day field.", CronPattern), "0 0 3 ? * SUN", "0 */15 * * * ?"),
             ["timezone"] = Examples(Text("IANA time zone the schedule is read in; UTC when left out."), "UTC", "Europe/Paris", "America/New_York"),
-            ["params"] = Map("Values for the pipeline's params in runs this trigger starts (literals only).", ParamNamePattern, new JsonObject()),
+            ["params"] = Map("Values for the pipeline's params in runs this trigger starts (literals only).", FormatPatterns.ParamName, new JsonObject()),
             ["version"] = new JsonObject
             {
                 ["description"] = "Pin a published version instead of following the latest.",
@@ -163,8 +152,8 @@ public static class PipelineSchema
         {
             ["gpu"] = Bounded("GPUs the step needs.", "integer", 0, 16),
             ["cpu"] = cpu,
-            ["memory"] = Examples(Text("Memory the step needs, in binary units.", MemoryPattern), "512Mi", "16Gi"),
-            ["pool"] = Text("Name of the worker pool to run on, e.g. gpu.", PoolNamePattern),
+            ["memory"] = Examples(Text("Memory the step needs, in binary units.", FormatPatterns.Memory), "512Mi", "16Gi"),
+            ["pool"] = Text("Name of the worker pool to run on, e.g. gpu.", FormatPatterns.PoolName),
         });
     }
 
@@ -198,8 +187,8 @@ public static class PipelineSchema
             {
                 ["description"] = "Steps that must finish first, besides those the step's expressions read.",
                 ["anyOf"] = new JsonArray(
-                    Text("A step id.", StepIdPattern),
-                    new JsonObject { ["type"] = "array", ["items"] = Text("A step id.", StepIdPattern) }),
+                    Text("A step id.", FormatPatterns.StepId),
+                    new JsonObject { ["type"] = "array", ["items"] = Text("A step id.", FormatPatterns.StepId) }),
             },
             ["when"] = new JsonObject
             {
@@ -216,7 +205,7 @@ public static class PipelineSchema
                 ["description"] = "Fan-out: one execution per combination of the values, each read as matrix.NAME.",
                 ["type"] = "object",
                 ["minProperties"] = 1,
-                ["propertyNames"] = new JsonObject { ["pattern"] = MatrixKeyPattern },
+                ["propertyNames"] = new JsonObject { ["pattern"] = FormatPatterns.MatrixKey },
                 ["additionalProperties"] = new JsonObject
                 {
                     ["anyOf"] = OrExpression(new JsonObject { ["type"] = "array", ["minItems"] = 1 }),
