@@ -10,7 +10,13 @@ switch (which)
         return 0;
     case "engine":
         return EngineBenchmark.Run(args.Skip(1).ToArray());
+    case "curate":
+        return CurateBenchmark.Run(args.Skip(1).ToArray());
+    case "train":
+        return TrainBenchmark.Run(args.Skip(1).ToArray());
+    case "train-one":
+        return TrainBenchmark.RunOne(args.Skip(1).ToArray());
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train");
         return 2;
 }

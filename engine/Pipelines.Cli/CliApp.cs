@@ -31,6 +31,9 @@ public static class CliApp
             ArtifactsCommand.Create(Context),
             ServeCommand.Create(Context),
             SchedulesCommand.Create(Context),
+            DataCommand.Create(Context),
+            MetricsCommand.Create(Context),
+            ModelCommand.Create(Context),
         };
         root.Options.Add(dataDir);
 
