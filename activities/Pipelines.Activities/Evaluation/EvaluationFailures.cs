@@ -1,0 +1,19 @@
+using Pipelines.Activities.Models;
+using Pipelines.Artifacts;
+
+namespace Pipelines.Activities.Evaluation;
+
+/// <summary>Turns the errors a user can fix (a missing file, a bad record, a model that does not load) into a failed step that is not retried.</summary>
+public static class EvaluationFailures
+{
+    /// <summary>The failure to report for <paramref name="error"/>; null when it is not the user's to fix (a bug, or cancellation).</summary>
+    public static ActivityFailedException? Explain(Exception error) => error switch
+    {
+        ModelFormatException e => new ActivityFailedException(e.Hint is { } hint ? $"{e.Message} ({hint})" : e.Message, retryable: false),
+        ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArtifactNotFoundException
+            => new ActivityFailedException(error.Message, retryable: false),
+        InvalidOperationException when error.Message.StartsWith("libtorch", StringComparison.Ordinal)
+            => new ActivityFailedException(error.Message, retryable: false),
+        _ => null,
+    };
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using Pipelines.Artifacts;
+using Pipelines.Persistence;
+
+namespace Pipelines.Activities.Tests.Safety;
+
+/// <summary>
+/// Runs one activity of the built-in catalog on JSON inputs, as the runtime binds them, with a real artifact store (a
+/// SQLite file) in a temporary data directory.
+/// </summary>
+internal sealed class ActivityHarness : IDisposable
+{
+    private readonly Data.TemporaryFolder _folder = new();
+
+    public string Path => _folder.Path;
+
+    public string Write(string relative, string text) => _folder.Write(relative, text);
+
+    public ArtifactStore? Artifacts { get; private set; }
+
+    public List<string> Log { get; } = [];
+
+    public async Task<JsonObject> RunAsync(string uses, JsonObject inputs)
+    {
+        var data = System.IO.Path.Join(_folder.Path, "data");
+        Directory.CreateDirectory(data);
+        Artifacts ??= new ArtifactStore(await SqliteDatabase.OpenAsync(data, CancellationToken.None), data);
+        var (type, version) = (uses.Split('@')[0], int.Parse(uses.Split('@')[1], System.Globalization.CultureInfo.InvariantCulture));
+        var descriptor = BuiltInActivities.CreateCatalog().Find(type, version) ?? throw new InvalidOperationException($"no activity {uses}");
+        var context = new ActivityContext { RunId = "run-1", StepId = "step", Artifacts = Artifacts, Log = line => { lock (Log) Log.Add(line); } };
+        return await descriptor.ExecuteAsync(inputs, context, CancellationToken.None);
+    }
+
+    /// <summary>The folder of a directory artifact named by an output.</summary>
+    public string PathOf(JsonNode? reference) => Artifacts!.PathOf(ArtifactReference.Parse((string)reference!));
+
+    public void Dispose() => _folder.Dispose();
+}
