@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Pipelines.Activities.Evaluation.Metrics;
 
 namespace Pipelines.Activities.Evaluation;
@@ -5,11 +6,18 @@ namespace Pipelines.Activities.Evaluation;
 /// <summary>
 /// The corpus-level metrics of scored samples, over all of them or over a resample of their indices (with
 /// repeats), as the paired bootstrap needs. Every metric is recomputed at corpus level, as sacrebleu does:
-/// ROUGE and exact match are means over samples, BLEU sums the n-gram statistics, chrF scores the resampled corpus,
-/// perplexity is exp(summed loss / summed tokens).
+/// ROUGE and exact match are means over samples, BLEU and chrF sum the n-gram statistics of the samples, perplexity is
+/// exp(summed loss / summed tokens).
 /// </summary>
 public static class CorpusMetrics
 {
+    /// <summary>
+    /// Each sample's chrF statistics (<see cref="Chrf.SegmentStatistics"/>), counted the first time the sample is
+    /// scored, so that a bootstrap resample only sums them. Keyed by the sample object, which is immutable; an entry
+    /// lives as long as its sample.
+    /// </summary>
+    private static readonly ConditionalWeakTable<SampleScore, long[]> ChrfStatistics = new();
+
     /// <summary>
     /// The flat metrics map (<see cref="MetricSet.AllNames"/> order) of <paramref name="samples"/>, or of
     /// <c>samples[indices[0]], samples[indices[1]], ...</c>. A metric without data (perplexity where no token was
@@ -32,10 +40,7 @@ public static class CorpusMetrics
         }
 
         if (metrics.Has(MetricSet.Bleu)) values[MetricSet.Bleu] = CorpusBleu(picked);
-        if (metrics.Has(MetricSet.Chrf))
-        {
-            values[MetricSet.Chrf] = Chrf.Corpus(picked.Select(s => s.Prediction).ToArray(), [picked.Select(s => s.Reference).ToArray()]).Score;
-        }
+        if (metrics.Has(MetricSet.Chrf)) values[MetricSet.Chrf] = CorpusChrf(picked);
 
         if (metrics.Has(MetricSet.ExactMatch)) values[MetricSet.ExactMatch] = picked.Average(s => s.ExactMatch == true ? 1.0 : 0.0);
         if (metrics.Has(MetricSet.Perplexity))
@@ -75,5 +80,32 @@ public static class CorpusMetrics
         }
 
         return Bleu.FromStatistics(correct, total, hypothesis, reference).Score;
+    }
+
+    /// <summary>Corpus chrF from the summed statistics of the samples: what Chrf.Corpus gives for the same segments, bit for bit.</summary>
+    private static double CorpusChrf(SampleScore[] picked)
+    {
+        var statistics = new long[picked.Length][];
+        List<int>? missing = null;
+        for (var i = 0; i < picked.Length; i++)
+        {
+            if (ChrfStatistics.TryGetValue(picked[i], out var counted)) statistics[i] = counted;
+            else (missing ??= []).Add(i);
+        }
+
+        if (missing is not null)
+        {
+            var counted = Chrf.SegmentStatistics(
+                missing.Select(i => picked[i].Prediction).ToArray(), [missing.Select(i => picked[i].Reference).ToArray()]);
+            for (var j = 0; j < missing.Count; j++)
+            {
+                statistics[missing[j]] = counted[j];
+                ChrfStatistics.AddOrUpdate(picked[missing[j]], counted[j]);
+            }
+        }
+
+        var sum = new long[Chrf.StatisticsLength()];
+        foreach (var sample in statistics) Chrf.Add(sum, sample);
+        return Chrf.FromStatistics(sum).Score;
     }
 }

@@ -20,17 +20,10 @@ public static class Chrf
     /// <summary>Corpus chrF (sacrebleu's <c>corpus_chrf</c>); <see cref="ChrfOptions.ChrfPlusPlus"/> gives chrF++.</summary>
     public static ChrfScore Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string?>> references, ChrfOptions? options = null)
     {
-        options ??= ChrfOptions.Default;
-        if (options.CharOrder < 0 || options.WordOrder < 0 || options.CharOrder + options.WordOrder == 0)
-        {
-            throw new ArgumentException("chrF needs a character or word n-gram order of 1 or more", nameof(options));
-        }
-
-        var segments = ReferenceStreams.BySegment(hypotheses, references, dropEmpty: true);
-        var counter = new SegmentCounter(options);
-        var statistics = new long[3 * (options.CharOrder + options.WordOrder)];
-        for (var i = 0; i < segments.Length; i++) counter.Add(hypotheses[i], segments[i], statistics);
-        return new ChrfScore(FScore(statistics, options), options.CharOrder, options.WordOrder, options.Beta);
+        options = Checked(options);
+        var statistics = new long[StatisticsLength(options)];
+        foreach (var segment in SegmentStatistics(hypotheses, references, options)) Add(statistics, segment);
+        return FromStatistics(statistics, options);
     }
 
     /// <summary>Sentence chrF (sacrebleu's <c>sentence_chrf</c>): the corpus score of one segment.</summary>
@@ -38,6 +31,68 @@ public static class Chrf
     {
         ArgumentNullException.ThrowIfNull(references);
         return Corpus([hypothesis], references.Select(r => (IReadOnlyList<string?>)[r]).ToArray(), options);
+    }
+
+    /// <summary>
+    /// The sufficient statistics of each segment (sacrebleu's <c>_extract_corpus_statistics</c>), references in the
+    /// layout of <see cref="Corpus"/>: per order, character orders 1..<see cref="ChrfOptions.CharOrder"/> then word
+    /// orders 1..<see cref="ChrfOptions.WordOrder"/>, [hypothesis n-grams, reference n-grams, matching n-grams], taken
+    /// from the segment's reference with the best sentence chrF (the first on ties). Summed over any choice of segments
+    /// (with repeats, in any order) and given to <see cref="FromStatistics"/>, they score exactly as <see cref="Corpus"/>
+    /// on those segments: <see cref="Corpus"/> does just that.
+    /// </summary>
+    public static long[][] SegmentStatistics(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string?>> references, ChrfOptions? options = null)
+    {
+        options = Checked(options);
+        var segments = ReferenceStreams.BySegment(hypotheses, references, dropEmpty: true);
+        var counter = new SegmentCounter(options);
+        var statistics = new long[segments.Length][];
+        for (var i = 0; i < segments.Length; i++) statistics[i] = counter.Best(hypotheses[i], segments[i]);
+        return statistics;
+    }
+
+    /// <summary>
+    /// chrF from sufficient statistics summed over segments (sacrebleu's <c>_compute_score_from_stats</c>), in the layout
+    /// of <see cref="SegmentStatistics"/>: <see cref="StatisticsLength"/> counts.
+    /// </summary>
+    public static ChrfScore FromStatistics(IReadOnlyList<long> statistics, ChrfOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        options = Checked(options);
+        var length = StatisticsLength(options);
+        if (statistics.Count != length)
+        {
+            throw new ArgumentException(
+                $"give {length} counts (hypothesis, reference and matching n-grams for each of the {length / 3} orders), not {statistics.Count}", nameof(statistics));
+        }
+
+        var values = statistics as long[] ?? [.. statistics];
+        return new ChrfScore(FScore(values, options), options.CharOrder, options.WordOrder, options.Beta);
+    }
+
+    /// <summary>How many counts one segment's statistics hold: 3 per order, character and word.</summary>
+    public static int StatisticsLength(ChrfOptions? options = null)
+    {
+        options = Checked(options);
+        return 3 * (options.CharOrder + options.WordOrder);
+    }
+
+    /// <summary>Adds <paramref name="segment"/>'s statistics to <paramref name="sum"/>, count by count.</summary>
+    public static void Add(Span<long> sum, ReadOnlySpan<long> segment)
+    {
+        if (sum.Length != segment.Length) throw new ArgumentException($"{segment.Length} counts to add to {sum.Length}", nameof(segment));
+        for (var i = 0; i < sum.Length; i++) sum[i] += segment[i];
+    }
+
+    private static ChrfOptions Checked(ChrfOptions? options)
+    {
+        options ??= ChrfOptions.Default;
+        if (options.CharOrder < 0 || options.WordOrder < 0 || options.CharOrder + options.WordOrder == 0)
+        {
+            throw new ArgumentException("chrF needs a character or word n-gram order of 1 or more", nameof(options));
+        }
+
+        return options;
     }
 
     /// <summary>sacrebleu's <c>_compute_f_score</c> over [hypothesis, reference, match] triples, one per order.</summary>
@@ -82,7 +137,8 @@ public static class Chrf
         private readonly List<int> _ids = [];
         private readonly List<Range> _words = [];
 
-        public void Add(string hypothesis, List<string> references, long[] statistics)
+        /// <summary>The segment's statistics against the reference with the best F-score (the first on ties).</summary>
+        public long[] Best(string hypothesis, List<string> references)
         {
             // Text 0 is the hypothesis, text k the k-th reference; each text's n-grams: character orders, then word orders.
             string[] texts = [hypothesis, .. references];
@@ -96,7 +152,7 @@ public static class Chrf
             for (var k = 1; k < texts.Length; k++)
             {
                 var referenceNGrams = NGrams(k);
-                var candidate = new long[statistics.Length];
+                var candidate = new long[3 * (options.CharOrder + options.WordOrder)];
                 for (var n = 0; n < hypothesisNGrams.Length; n++) Match(hypothesisNGrams[n], referenceNGrams[n], candidate.AsSpan(3 * n, 3));
                 var score = FScore(candidate, options);
                 if (score > bestScore)
@@ -106,7 +162,7 @@ public static class Chrf
                 }
             }
 
-            for (var i = 0; i < statistics.Length; i++) statistics[i] += best![i];
+            return best!;
         }
 
         private int[] CodePoints(string text)
