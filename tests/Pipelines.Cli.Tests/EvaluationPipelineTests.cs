@@ -13,14 +13,6 @@ public sealed class EvaluationPipelineTests : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"no Pipelines.sln above {AppContext.BaseDirectory}");
-    }
 
     private async Task<JsonNode> StepOutputs(string runId, string step)
     {
@@ -31,7 +23,7 @@ public sealed class EvaluationPipelineTests : IDisposable
     [Fact]
     public async Task The_evaluate_example_compares_the_adapter_with_its_base_model_and_gates_on_the_interval()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var model = Path.Combine(_workspace.Root, "base");
         Assert.Equal(0, (await _workspace.RunAsync("model", "init", "--arch", "llama", "--preset", "tiny", "--seed", "3", "--out", model)).ExitCode);
         var yaml = File.ReadAllText(Path.Combine(root, "examples", "evaluate.yaml")).Replace("examples/data/", Path.Combine(root, "examples", "data") + "/");

@@ -13,21 +13,13 @@ public sealed class LoraFineTuningTests : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"no Pipelines.sln above {AppContext.BaseDirectory}");
-    }
 
     [Theory]
     [InlineData("llama")]
     [InlineData("gpt2")]
     public async Task A_lora_pipeline_lowers_the_loss_and_its_adapter_generates_merged_or_not(string arch)
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var model = Path.Combine(_workspace.Root, "base");
         Assert.Equal(0, (await _workspace.RunAsync("model", "init", "--arch", arch, "--preset", "tiny", "--seed", "3", "--out", model)).ExitCode);
 

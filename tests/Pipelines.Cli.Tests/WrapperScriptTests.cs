@@ -5,20 +5,10 @@ namespace Pipelines.Cli.Tests;
 /// <summary>The <c>./pipelines</c> script at the repository root, run as a user runs it.</summary>
 public sealed class WrapperScriptTests
 {
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException($"no Pipelines.sln above {AppContext.BaseDirectory}");
-    }
-
     [Fact]
     public async Task Validates_the_hello_example()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var start = new ProcessStartInfo("bash", ["./pipelines", "validate", "examples/hello.yaml"])
         {
             WorkingDirectory = root,

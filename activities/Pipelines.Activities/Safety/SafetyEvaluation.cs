@@ -14,20 +14,15 @@ public sealed class SafetyEvaluation : IActivity<SafetyEvaluationInputs, SafetyE
 {
     public async Task<SafetyEvaluationOutputs> ExecuteAsync(SafetyEvaluationInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateTempSubdirectory("pipelines-safety-").FullName;
         try
         {
-            var outputs = await Task.Run(() => Evaluate(inputs, context, directory, cancellationToken), cancellationToken).ConfigureAwait(false);
-            var report = await context.Artifacts.PutDirectoryAsync(directory, "report", cancellationToken).ConfigureAwait(false);
-            return outputs with { Report = report.Uri };
+            var (outputs, report) = await ArtifactFolder.StoreAsync(context, "report",
+                directory => Task.Run(() => Evaluate(inputs, context, directory, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
+            return outputs with { Report = report };
         }
         catch (Exception e) when (EvaluationFailures.Explain(e) is { } failure)
         {
             throw failure;
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
         }
     }
 

@@ -15,20 +15,15 @@ public sealed class ModelSelection : IActivity<ModelSelectionInputs, ModelSelect
     public async Task<ModelSelectionOutputs> ExecuteAsync(ModelSelectionInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {
         if (inputs.Candidates.Count == 0) throw new ActivityFailedException("candidates is empty: list at least one model folder", retryable: false);
-        var directory = Directory.CreateTempSubdirectory("pipelines-select-").FullName;
         try
         {
-            var outputs = await Task.Run(() => Select(inputs, context, directory, cancellationToken), cancellationToken).ConfigureAwait(false);
-            var report = await context.Artifacts.PutDirectoryAsync(directory, "report", cancellationToken).ConfigureAwait(false);
-            return outputs with { Report = report.Uri };
+            var (outputs, report) = await ArtifactFolder.StoreAsync(context, "report",
+                directory => Task.Run(() => Select(inputs, context, directory, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
+            return outputs with { Report = report };
         }
         catch (Exception e) when (EvaluationFailures.Explain(e) is { } failure)
         {
             throw failure;
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
         }
     }
 

@@ -46,20 +46,8 @@ internal sealed class FineTuningRun : IDisposable
     public Task<FineTuningResult> TrainAsync(ActivityContext context, CancellationToken ct) =>
         Task.Run(() => FineTuningLoop.RunAsync(_job, context.Checkpoints, context.Progress, context.Log, ct), ct);
 
-    /// <summary>Writes a folder with <paramref name="write"/> and stores it as an artifact of <paramref name="kind"/>.</summary>
-    public async Task<string> StoreAsync(ActivityContext context, string kind, Action<string> write, CancellationToken ct)
-    {
-        var directory = Directory.CreateTempSubdirectory("pipelines-" + kind + "-").FullName;
-        try
-        {
-            write(directory);
-            return (await context.Artifacts.PutDirectoryAsync(directory, kind, ct)).Uri;
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
+    public Task<string> StoreAsync(ActivityContext context, string kind, Action<string> write, CancellationToken ct) =>
+        ArtifactFolder.StoreAsync(context, kind, write, ct);
 
     public Task<string> StoreCurveAsync(FineTuningResult result, ActivityContext context, CancellationToken ct) =>
         StoreAsync(context, "report", directory => LossCurve.Write(result.Curve, directory,
