@@ -46,11 +46,8 @@ internal sealed class FineTuningRun : IDisposable
     public Task<FineTuningResult> TrainAsync(ActivityContext context, CancellationToken ct) =>
         Task.Run(() => FineTuningLoop.RunAsync(_job, context.Checkpoints, context.Progress, context.Log, ct), ct);
 
-    public Task<string> StoreAsync(ActivityContext context, string kind, Action<string> write, CancellationToken ct) =>
-        ArtifactFolder.StoreAsync(context, kind, write, ct);
-
     public Task<string> StoreCurveAsync(FineTuningResult result, ActivityContext context, CancellationToken ct) =>
-        StoreAsync(context, "report", directory => LossCurve.Write(result.Curve, directory,
+        ArtifactFolder.StoreAsync(context, "report", directory => LossCurve.Write(result.Curve, directory,
             $"{(Lora is null ? "Full fine-tuning" : "LoRA fine-tuning")}: {result.Metrics.Steps} steps"), ct);
 
     public void Dispose() => Loaded.Model.Dispose();

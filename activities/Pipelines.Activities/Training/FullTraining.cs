@@ -10,7 +10,7 @@ public sealed class FullTraining : IActivity<FineTuningInputs, FullTrainingOutpu
     {
         using var run = await FineTuningRun.PrepareAsync(inputs, context, wrap: null, cancellationToken);
         var result = await run.TrainAsync(context, cancellationToken);
-        var model = await run.StoreAsync(context, "model", directory => ModelFolder.Save(run.Loaded.Model, run.Loaded.Tokenizer, directory), cancellationToken);
+        var model = await ArtifactFolder.StoreAsync(context, "model", directory => ModelFolder.Save(run.Loaded.Model, run.Loaded.Tokenizer, directory), cancellationToken);
         var curve = await run.StoreCurveAsync(result, context, cancellationToken);
         return new FullTrainingOutputs { Model = model, Metrics = result.Metrics, Curve = curve };
     }

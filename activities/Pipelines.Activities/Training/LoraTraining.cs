@@ -26,7 +26,7 @@ public sealed class LoraTraining : IActivity<LoraTrainingInputs, LoraTrainingOut
         using (run)
         {
             var result = await run.TrainAsync(context, cancellationToken);
-            var adapter = await run.StoreAsync(context, "adapter", directory => PeftAdapter.Save(run.Lora!, directory), cancellationToken);
+            var adapter = await ArtifactFolder.StoreAsync(context, "adapter", directory => PeftAdapter.Save(run.Lora!, directory), cancellationToken);
             var curve = await run.StoreCurveAsync(result, context, cancellationToken);
             return new LoraTrainingOutputs { Adapter = adapter, Metrics = result.Metrics, Curve = curve };
         }
