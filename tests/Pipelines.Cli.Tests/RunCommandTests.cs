@@ -46,6 +46,38 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_step_reading_a_local_file_is_cached_until_the_file_is_edited()
+    {
+        const string yaml = """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: curate-local }
+            params:
+              source: { type: string }
+            steps:
+              curate:
+                uses: data.curate@1
+                with:
+                  source: ${{ params.source }}
+                  format: jsonl
+            """;
+        var file = _workspace.Write("local.yaml", yaml);
+        static string Line(int i) => $$"""{"prompt": "Summarise note {{i}} about the weekly planning meeting and what it decided", "completion": "note {{i}}"}""" + "\n";
+        var data = _workspace.Write("notes.jsonl", string.Concat(Enumerable.Range(0, 10).Select(Line)));
+        var first = await _workspace.RunAsync("run", file, "-p", $"source={data}");
+
+        var again = await _workspace.RunAsync("run", file, "-p", $"source={data}");
+        File.AppendAllText(data, Line(10));
+        var edited = await _workspace.RunAsync("run", file, "-p", $"source={data}");
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains(again.OutLines, l => l.Contains("✓ curate", StringComparison.Ordinal) && l.Contains("(cached)", StringComparison.Ordinal));
+        Assert.True(edited.ExitCode == 0, edited.ToString());
+        Assert.DoesNotContain(edited.OutLines, l => l.Contains("(cached)", StringComparison.Ordinal));
+        Assert.Contains(edited.OutLines, l => l.Contains("11 records", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_failing_step_is_retried_then_the_run_fails_with_exit_1()
     {
         var file = _workspace.Write("failing.yaml", RunPipelines.Failing);

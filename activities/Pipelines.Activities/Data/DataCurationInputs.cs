@@ -74,7 +74,8 @@ public sealed record SplitFractions
 
 public sealed record DataCurationInputs
 {
-    [Port("What to read: a folder (every file under it, dot-files skipped), a file, a glob (data/**/*.jsonl) or an artifact (artifact://sha256/...). Relative paths are relative to the working directory. The step is cached by this text, not by the files' content: after changing the files, run with --no-cache (an artifact is cached by its digest).")]
+    [Port("What to read: a folder (every file under it, dot-files skipped), a file, a glob (data/**/*.jsonl) or an artifact (artifact://sha256/...). Relative paths are relative to the working directory. A changed file (size or modification time) makes the step run again instead of being served from the cache.")]
+    [LocalPath]
     public required string Source { get; init; }
 
     [Port("How to read files: `mail` (one RFC 822 message per file; .mbox files hold many), `jsonl` (one JSON object per line), `csv` (a header row, then records); `auto` decides per file by extension (.jsonl/.ndjson, .csv, else mail; a file of another extension that starts with `{` is JSONL).")]

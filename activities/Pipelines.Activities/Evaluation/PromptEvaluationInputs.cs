@@ -3,15 +3,19 @@ namespace Pipelines.Activities.Evaluation;
 public sealed record PromptEvaluationInputs : GenerationInputs
 {
     [Port("The base model: a Hugging Face–format folder, as an artifact (artifact://sha256/...) or a local path.")]
+    [LocalPath]
     public required string Model { get; init; }
 
     [Port("A LoRA adapter (PEFT format) applied to `model`.")]
+    [LocalPath]
     public string? Adapter { get; init; }
 
     [Port("The validation data the templates are scored on: a JSONL artifact or file of {prompt, completion} (e.g. data.curate's `validation`).")]
+    [LocalPath]
     public required string Dataset { get; init; }
 
     [Port("Where the examples of few-shot templates come from: a JSONL artifact or file of {prompt, completion} (e.g. data.curate's `train`). Needed when a template has shots.")]
+    [LocalPath]
     public string? Train { get; init; }
 
     [Port("The templates to compare: a list of {name, template, shots, shot_template}.")]

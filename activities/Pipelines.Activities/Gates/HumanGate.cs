@@ -36,6 +36,7 @@ public sealed record HumanGateInputs
     public IReadOnlyList<ReviewSample> Samples { get; init; } = [];
 
     [Port("A dataset to draw more samples from: an artifact (artifact://sha256/...) or a JSONL file of {input, output, reference?} (or {prompt, completion}).")]
+    [LocalPath]
     public string? Dataset { get; init; }
 
     [Port("How many records to draw from `dataset`, the same ones for the same run and step.")]

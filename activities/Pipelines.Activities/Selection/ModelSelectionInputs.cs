@@ -5,9 +5,11 @@ namespace Pipelines.Activities.Selection;
 public sealed record ModelSelectionInputs : GenerationInputs
 {
     [Port("Candidate base models: Hugging Face–format folders (config.json, model.safetensors, tokenizer files), as artifacts or local paths.")]
+    [LocalPath]
     public required IReadOnlyList<string> Candidates { get; init; }
 
     [Port("Task data for the metrics: a JSONL artifact or file of {prompt, completion} (e.g. data.curate's `validation`); without it no metric is measured.")]
+    [LocalPath]
     public string? Dataset { get; init; }
 
     [Port("Score each candidate on this many records, drawn by `seed` (kept in file order).")]

@@ -6,12 +6,15 @@ namespace Pipelines.Activities.Training;
 public record FineTuningInputs
 {
     [Port("The model to adapt: a Hugging Face–format folder (config.json, model.safetensors, tokenizer files), as an artifact (artifact://sha256/...) or a local path.")]
+    [LocalPath]
     public required string BaseModel { get; init; }
 
     [Port("Training data: a JSONL artifact or file of {prompt, completion} (loss on the completion only) or {text}.")]
+    [LocalPath]
     public required string Dataset { get; init; }
 
     [Port("Validation data in the same format; enables val_loss, eval_every, early stopping and keeping the best step.")]
+    [LocalPath]
     public string? Validation { get; init; }
 
     [Port("Peak learning rate (AdamW).")]

@@ -82,7 +82,8 @@ public static class ActivityDescriber
                 range?.Minimum,
                 range?.Maximum,
                 property.GetCustomAttribute<SensitiveAttribute>() is not null,
-                allowed)
+                allowed,
+                property.GetCustomAttribute<LocalPathAttribute>() is not null)
             {
                 Property = property,
             });

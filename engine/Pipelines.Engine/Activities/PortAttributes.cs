@@ -29,3 +29,11 @@ public sealed class OneOfAttribute(params string[] values) : Attribute
 {
     public IReadOnlyList<string> Values { get; } = values;
 }
+
+/// <summary>
+/// Marks a string input (or a list of strings) that names a file or folder on this machine, or an artifact reference.
+/// The cache key then includes a fingerprint of what the path names (sizes and last-write times), so that editing the
+/// file makes the next run execute the step again instead of reusing a stale result.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class LocalPathAttribute : Attribute;

@@ -13,7 +13,8 @@ public sealed record PortDescriptor(
     double? Minimum,
     double? Maximum,
     bool Sensitive,
-    IReadOnlyList<string>? AllowedValues)
+    IReadOnlyList<string>? AllowedValues,
+    bool LocalPath = false)
 {
     internal PropertyInfo? Property { get; init; }
 }

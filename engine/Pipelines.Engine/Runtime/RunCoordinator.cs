@@ -241,7 +241,7 @@ internal sealed class RunCoordinator
 
         execution.Inputs = (System.Text.Json.Nodes.JsonObject)SecretMask.Apply(inputs, _state.Secrets)!;
         // A --no-cache run skips the lookup but still stores its results for later runs.
-        var cacheKey = definition.Cache && activity.Deterministic ? CacheKey.Compute(activity.Uses, inputs) : null;
+        var cacheKey = definition.Cache && activity.Deterministic ? CacheKey.Compute(activity, inputs) : null;
         var lookup = cacheKey is not null && !_state.Row.NoCache;
         execution.CacheKey = cacheKey;
 

@@ -109,11 +109,13 @@ public sealed class TimeoutTests
             """;
         await using var harness = await RuntimeHarness.StartAsync();
 
-        var (id, status) = await harness.RunAsync(yaml, request: new RunRequest { Timeout = TimeSpan.FromMilliseconds(500) });
+        // Long enough for both children to fail once and wait for their retry even on a loaded machine: the timeout
+        // must find them waiting, not mid-attempt (500 ms was not always enough with other work on two cores).
+        var (id, status) = await harness.RunAsync(yaml, request: new RunRequest { Timeout = TimeSpan.FromSeconds(3) });
 
         Assert.Equal(RunStatus.Failed, status);
         var run = await harness.RunRowAsync(id);
-        Assert.Contains("timed out after 500ms", run.Error, StringComparison.Ordinal);
+        Assert.Contains("timed out after 3s", run.Error, StringComparison.Ordinal);
         var steps = await harness.StepsAsync(id);
         Assert.Equal("cancelled", steps["sweep[0]"].Status);
         Assert.Equal("cancelled", steps["sweep[1]"].Status);
