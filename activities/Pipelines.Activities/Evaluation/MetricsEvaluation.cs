@@ -19,7 +19,7 @@ public sealed class MetricsEvaluation : IActivity<MetricsEvaluationInputs, Metri
         {
             result = await Task.Run(() => Evaluate(inputs, context, cancellationToken), cancellationToken);
         }
-        catch (Exception e) when (EvaluationFailures.Explain(e) is { } failure)
+        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
         {
             throw failure;
         }

@@ -18,7 +18,7 @@ public sealed class PromptEvaluation : IActivity<PromptEvaluationInputs, PromptE
         {
             return await Task.Run(() => Evaluate(inputs, context, cancellationToken), cancellationToken);
         }
-        catch (Exception e) when (EvaluationFailures.Explain(e) is { } failure)
+        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
         {
             throw failure;
         }

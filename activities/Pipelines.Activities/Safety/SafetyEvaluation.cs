@@ -20,7 +20,7 @@ public sealed class SafetyEvaluation : IActivity<SafetyEvaluationInputs, SafetyE
                 directory => Task.Run(() => Evaluate(inputs, context, directory, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
             return outputs with { Report = report };
         }
-        catch (Exception e) when (EvaluationFailures.Explain(e) is { } failure)
+        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
         {
             throw failure;
         }

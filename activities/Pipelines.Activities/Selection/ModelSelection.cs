@@ -21,7 +21,7 @@ public sealed class ModelSelection : IActivity<ModelSelectionInputs, ModelSelect
                 directory => Task.Run(() => Select(inputs, context, directory, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
             return outputs with { Report = report };
         }
-        catch (Exception e) when (EvaluationFailures.Explain(e) is { } failure)
+        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
         {
             throw failure;
         }

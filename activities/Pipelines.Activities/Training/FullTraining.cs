@@ -8,6 +8,18 @@ public sealed class FullTraining : IActivity<FineTuningInputs, FullTrainingOutpu
 {
     public async Task<FullTrainingOutputs> ExecuteAsync(FineTuningInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await TrainAsync(inputs, context, cancellationToken);
+        }
+        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    static async Task<FullTrainingOutputs> TrainAsync(FineTuningInputs inputs, ActivityContext context, CancellationToken cancellationToken)
+    {
         using var run = await FineTuningRun.PrepareAsync(inputs, context, wrap: null, cancellationToken);
         var result = await run.TrainAsync(context, cancellationToken);
         var model = await ArtifactFolder.StoreAsync(context, "model", directory => ModelFolder.Save(run.Loaded.Model, run.Loaded.Tokenizer, directory), cancellationToken);

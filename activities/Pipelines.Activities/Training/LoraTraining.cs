@@ -11,6 +11,18 @@ public sealed class LoraTraining : IActivity<LoraTrainingInputs, LoraTrainingOut
 {
     public async Task<LoraTrainingOutputs> ExecuteAsync(LoraTrainingInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await TrainAsync(inputs, context, cancellationToken);
+        }
+        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    static async Task<LoraTrainingOutputs> TrainAsync(LoraTrainingInputs inputs, ActivityContext context, CancellationToken cancellationToken)
+    {
         var run = await FineTuningRun.PrepareAsync(inputs, context, model =>
         {
             using var generator = new Generator(unchecked((ulong)inputs.Seed));

@@ -1,10 +1,10 @@
 using Pipelines.Activities.Models;
 using Pipelines.Artifacts;
 
-namespace Pipelines.Activities.Evaluation;
+namespace Pipelines.Activities;
 
 /// <summary>Turns the errors a user can fix (a missing file, a bad record, a model that does not load) into a failed step that is not retried.</summary>
-public static class EvaluationFailures
+public static class UserErrors
 {
     /// <summary>The failure to report for <paramref name="error"/>; null when it is not the user's to fix (a bug, or cancellation).</summary>
     public static ActivityFailedException? Explain(Exception error) => error switch
