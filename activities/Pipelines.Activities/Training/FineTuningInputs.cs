@@ -122,7 +122,7 @@ public sealed record TrainingMetrics
     [Port("Tokens read per second of training (validation and checkpoints excluded).")]
     public required double TokensPerSecond { get; init; }
 
-    [Port("Peak resident memory of the process while training (MB); on CUDA, the peak GPU memory libtorch allocated.")]
+    [Port("Peak resident memory of the process while training (MB); GPU memory is not counted.")]
     public required double PeakMemoryMb { get; init; }
 }
 
