@@ -34,7 +34,11 @@ internal static class SourceResolver
         if (Directory.Exists(source)) return Folder(source, FolderName(Path.GetFullPath(source)), format, null);
 
         var wildcard = source.IndexOfAny(['*', '?']);
-        if (wildcard < 0) throw Bad($"source '{source}' is not a file, a folder or a glob (looked in {Path.GetFullPath(source)})");
+        if (wildcard < 0)
+        {
+            throw Bad($"source '{source}' is not a file, a folder or a glob (looked in {Path.GetFullPath(source)}); "
+                      + "the demo corpus is installed by ./pipelines data fetch spam-assassin");
+        }
 
         var separator = source.LastIndexOfAny(['/', '\\'], wildcard);
         var root = separator < 0 ? "." : source[..(separator + 1)];
