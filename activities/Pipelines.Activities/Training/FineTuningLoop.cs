@@ -56,7 +56,6 @@ public static class FineTuningLoop
 
         var curve = state.Curve;
         var clock = Stopwatch.StartNew();
-        var trainingSeconds = state.TrainingSeconds;
         model.train();
 
         while (state.Step < totalSteps && !state.StoppedEarly)
@@ -104,12 +103,12 @@ public static class FineTuningLoop
             peak = Math.Max(peak, ResidentMemoryMb());
 
             var trainLoss = lossSum / scored;
-            trainingSeconds += (clock.Elapsed - started).TotalSeconds;
             var step = state.Step + 1;
             state = state with
             {
                 Step = step, Epoch = epoch, BatchIndex = batchIndex, InitialLoss = state.InitialLoss ?? trainLoss,
-                TokensSeen = state.TokensSeen + tokens, TrainingSeconds = trainingSeconds, PeakMemoryMb = peak,
+                TokensSeen = state.TokensSeen + tokens, TrainingSeconds = state.TrainingSeconds + (clock.Elapsed - started).TotalSeconds,
+                PeakMemoryMb = peak,
             };
 
             double? validationLoss = null;
@@ -123,7 +122,7 @@ public static class FineTuningLoop
             curve.Add(new CurvePoint(step, epoch, rate, trainLoss, validationLoss));
 
             if (checkpoints is not null && settings.CheckpointEvery > 0 && step % settings.CheckpointEvery == 0 && !lastStep && !state.StoppedEarly)
-                await SaveCheckpointAsync(checkpoints, state with { Curve = curve }, trainable, best, optimizer, dropout, ct);
+                await SaveCheckpointAsync(checkpoints, state, trainable, best, optimizer, dropout, ct);
 
             progress?.Report(Report(state, totalSteps, trainLoss, validationLoss));
         }
@@ -135,6 +134,7 @@ public static class FineTuningLoop
                 for (var i = 0; i < trainable.Count; i++) trainable[i].parameter.copy_(best[i]);
             log($"kept the weights of step {state.BestStep} (validation loss {state.BestValidationLoss:F4})");
         }
+        if (best is not null) foreach (var tensor in best) tensor.Dispose();
         model.eval();
         foreach (var (_, projection) in Adapters.LoraTargets.Projections(model))
             if (projection.Lora is { } lora) lora.DropoutGenerator = null;

@@ -50,5 +50,5 @@ internal sealed class FineTuningRun : IDisposable
         ArtifactFolder.StoreAsync(context, "report", directory => LossCurve.Write(result.Curve, directory,
             $"{(Lora is null ? "Full fine-tuning" : "LoRA fine-tuning")}: {result.Metrics.Steps} steps"), ct);
 
-    public void Dispose() => Loaded.Model.Dispose();
+    public void Dispose() => Loaded.Dispose();
 }

@@ -72,7 +72,7 @@ public static class ArtifactsCommand
             ? reference
             : throw new UserError($"'{text}' is not an artifact reference", $"write {ArtifactReference.Prefix} followed by the 64 lower-case hex digits of its sha256, as step outputs show it");
 
-    private static UserError Missing(CliContext cli, ArtifactReference artifact) =>
+    internal static UserError Missing(CliContext cli, ArtifactReference artifact) =>
         new($"artifact {artifact} is not in {cli.DataDirectory}",
             "it was stored in another data directory (pass --data-dir), or this one was cleaned; run the step that produces it again");
 

@@ -168,7 +168,7 @@ public static class ModelCommand
         }
         catch (Artifacts.ArtifactNotFoundException)
         {
-            throw new UserError($"{reference} is not in the data directory {cli.DataDirectory}", "pass --data-dir where the run that made it stored its artifacts");
+            throw ArtifactsCommand.Missing(cli, reference);
         }
     }
 
