@@ -23,18 +23,7 @@ public static class EngineBenchmark
     private static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
         if (args is ["tune", ..]) return await WorkflowCoreTuning.RunAsync(ct);
-        if (args is ["ours", ..])
-        {
-            // Ours alone, repeatedly: for a profiler (dotnet-trace) to see only our runtime.
-            var alone = new OursContender();
-            for (var round = 0; round < 5; round++)
-            {
-                var result = await alone.RunDiamondsAsync(1000, ct);
-                Console.WriteLine($"diamonds {result.StepsPerSecond:N0} steps/s");
-            }
-
-            return 0;
-        }
+        if (args is ["ours", ..]) return await OursAloneAsync(args, ct);
 
         var theirs = new WorkflowCoreContender();
         var ours = new OursContender();
@@ -83,6 +72,27 @@ public static class EngineBenchmark
         var oursFigures = figures[ours];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"engine ours={oursFigures.CombinedRate:F0} workflowcore={theirsFigures.CombinedRate:F0} ratio={oursFigures.CombinedRate / theirsFigures.CombinedRate:F2} floor={floor:F0} p50_step_latency_ms={Format(oursFigures.P50LatencyMs)}"));
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>engine ours [rounds] [chain|diamonds]</c>: our runtime alone, round after round, for a profiler (perf, dotnet-trace) to
+    /// see only our code; prints each round's rate, what it allocated per step (setup and check included) and the JIT's
+    /// running totals (tiering goes on for many rounds on 2 cores).
+    /// </summary>
+    private static async Task<int> OursAloneAsync(string[] args, CancellationToken ct)
+    {
+        var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        var chain = args.Length > 2 && args[2] == "chain";
+        var alone = new OursContender();
+        for (var round = 0; round < rounds; round++)
+        {
+            var allocated = GC.GetTotalAllocatedBytes();
+            var result = chain ? await alone.RunChainAsync(ChainSteps, ct) : await alone.RunDiamondsAsync(DiamondRuns, ct);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{(chain ? "chain" : "diamonds")} {result.StepsPerSecond:N0} steps/s, {(GC.GetTotalAllocatedBytes() - allocated) / result.Steps:N0} bytes allocated per step, jit: {System.Runtime.JitInfo.GetCompiledMethodCount():N0} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:N0} ms"));
+        }
+
         return 0;
     }
 

@@ -13,7 +13,7 @@ public sealed record EchoOutputs
 }
 
 /// <summary>Logs its message and returns it: the simplest way to see an expression's value in a run.</summary>
-[Activity("core.echo", Category = "Control", Description = "Logs a message and returns it as an output.")]
+[Activity("core.echo", Category = "Control", Inline = true, Description = "Logs a message and returns it as an output.")]
 public sealed class Echo : IActivity<EchoInputs, EchoOutputs>
 {
     public Task<EchoOutputs> ExecuteAsync(EchoInputs inputs, ActivityContext context, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ public sealed record FailInputs
 }
 
 /// <summary>Always fails with its message: for testing retries, failure propagation and alerts.</summary>
-[Activity("core.fail", Category = "Control", Description = "Always fails with the given message.")]
+[Activity("core.fail", Category = "Control", Inline = true, Description = "Always fails with the given message.")]
 public sealed class Fail : IActivity<FailInputs, NoOutputs>
 {
     public Task<NoOutputs> ExecuteAsync(FailInputs inputs, ActivityContext context, CancellationToken cancellationToken) =>

@@ -36,7 +36,7 @@ public sealed class OursContender : IEngineContender
             // No-op steps hold a slot for microseconds: 64 slots keep the writer fed (2 slots, one per core, queue every step).
             var options = new RuntimeOptions { MaxParallel = int.TryParse(Environment.GetEnvironmentVariable("BENCH_MAX_PARALLEL"), out var slots) ? slots : 64 };
             await using var engine = await RunEngine.OpenAsync(directory, catalog, options, ct: ct);
-            var version = (await engine.Definitions.PublishAsync(pipeline.Name, yaml, ct)).Version;
+            var version = (await engine.PublishAsync(pipeline, ct)).Version;
 
             // Nobody subscribes to live events while the clock runs (Workflow Core's lifecycle events are off too);
             // latencies come from the stored timestamps afterwards: first claim to success, millisecond resolution.

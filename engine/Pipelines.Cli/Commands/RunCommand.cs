@@ -77,7 +77,7 @@ public static class RunCommand
                 throw new UserError($"{target}: {DiagnosticPrinter.Count(loaded.Diagnostics.Count)}; nothing was run");
             }
 
-            var published = await engine.Definitions.PublishAsync(loaded.Pipeline!.Name, loaded.Pipeline.Source, ct);
+            var published = await engine.PublishAsync(loaded.Pipeline!, ct);
             return (published.Version, published.Created);
         }
 

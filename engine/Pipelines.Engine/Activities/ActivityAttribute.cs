@@ -14,4 +14,11 @@ public sealed class ActivityAttribute(string type) : Attribute
 
     /// <summary>Same inputs and input artifacts give the same outputs, so results may be cached.</summary>
     public bool Deterministic { get; init; } = true;
+
+    /// <summary>
+    /// Returns at once without blocking (a join, an echo, a decision on values it is given): the runtime calls it on
+    /// the run's own loop, takes no execution slot for it, and applies its result in the same pass, so a chain of
+    /// inline steps costs no thread hops. Leave it false for anything that computes or waits for long.
+    /// </summary>
+    public bool Inline { get; init; }
 }

@@ -33,6 +33,7 @@ public static class ActivityDescriber
         {
             ImplementationType = implementation,
             Execute = execute,
+            Inline = attribute.Inline,
         };
     }
 

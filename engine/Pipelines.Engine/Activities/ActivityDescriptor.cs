@@ -17,6 +17,9 @@ public sealed record ActivityDescriptor(
 
     public required Type ImplementationType { get; init; }
 
+    /// <summary>Runs on the run's loop without a slot (<see cref="ActivityAttribute.Inline"/>).</summary>
+    public bool Inline { get; init; }
+
     internal Func<object, JsonObject, ActivityContext, CancellationToken, Task<JsonObject>> Execute { get; init; } = null!;
 
     public PortDescriptor? Input(string name) => Inputs.FirstOrDefault(i => i.Name == name);

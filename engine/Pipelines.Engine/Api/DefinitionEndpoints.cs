@@ -33,7 +33,7 @@ public static class DefinitionEndpoints
         var (loaded, error) = await LoadAsync(request, engine.Catalog, ct);
         if (error is not null) return error;
 
-        var result = await engine.Definitions.PublishAsync(loaded!.Name, loaded.Source, ct);
+        var result = await engine.PublishAsync(loaded!, ct);
         await scheduler.SyncAsync(result.Version.Name, ct);
         var body = Summary(result.Version);
         body["created"] = result.Created;

@@ -87,6 +87,9 @@ public sealed class CheckpointStore(string dataDirectory)
     }
 
     /// <summary>Deletes the checkpoints of every step of the run: called when the run finishes.</summary>
+    /// <summary>Whether the run has a checkpoint folder (one stat): when not, none of its steps has checkpoints.</summary>
+    public bool HasRun(string runId) => Path.Exists(Path.Join(_dataDirectory, "checkpoints", Checked(runId, "run id")));
+
     public Task DeleteRunAsync(string runId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

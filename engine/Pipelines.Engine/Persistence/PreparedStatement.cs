@@ -1,18 +1,21 @@
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace Pipelines.Persistence;
 
 /// <summary>
-/// A statement prepared once on a connection and run many times, binding by index through SQLite's own API. The
-/// writer's hot path: Microsoft.Data.Sqlite looks every parameter up by name on every execution, which cost more than
-/// the insert itself. Parameter names are resolved to indexes once, here.
+/// A statement prepared once on a connection and run many times, binding by position through SQLite's own API: the
+/// writer's hot path. Microsoft.Data.Sqlite looks every parameter up by name on every execution, which cost more than
+/// the insert itself; here names are resolved to indexes once, values are bound by type without boxing, and text goes
+/// to SQLite as UTF-8 encoded into one reused buffer (SQLite copies it).
 /// </summary>
 internal sealed class PreparedStatement : IDisposable
 {
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
     private readonly int[] _indexes;
+    private byte[] _utf8 = new byte[256];
 
     public PreparedStatement(SqliteConnection connection, string sql, params string[] names)
     {
@@ -25,24 +28,36 @@ internal sealed class PreparedStatement : IDisposable
         }
     }
 
-    /// <summary>Binds <paramref name="values"/> to the named parameters, in the order they were named, and runs the statement.</summary>
-    public void Run(params object?[] values)
+    /// <summary>Binds the <paramref name="parameter"/>th named parameter (in the order they were named) to text or NULL.</summary>
+    public PreparedStatement Text(int parameter, string? value)
     {
-        for (var i = 0; i < values.Length; i++)
-        {
-            var index = _indexes[i];
-            var rc = values[i] switch
-            {
-                null => raw.sqlite3_bind_null(_statement, index),
-                string text => raw.sqlite3_bind_text(_statement, index, text),
-                long number => raw.sqlite3_bind_int64(_statement, index, number),
-                int number => raw.sqlite3_bind_int64(_statement, index, number),
-                bool flag => raw.sqlite3_bind_int64(_statement, index, flag ? 1 : 0),
-                var other => throw new ArgumentException($"cannot bind a {other.GetType().Name}"),
-            };
-            Check(rc);
-        }
+        if (value is null) return Null(parameter);
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (length > _utf8.Length) _utf8 = new byte[Math.Max(length, _utf8.Length * 2)];
+        var written = Encoding.UTF8.GetBytes(value, _utf8);
+        Check(raw.sqlite3_bind_text(_statement, _indexes[parameter], _utf8.AsSpan(0, written)));
+        return this;
+    }
 
+    /// <summary>Binds the <paramref name="parameter"/>th named parameter to an integer or NULL.</summary>
+    public PreparedStatement Integer(int parameter, long? value)
+    {
+        if (value is not { } number) return Null(parameter);
+        Check(raw.sqlite3_bind_int64(_statement, _indexes[parameter], number));
+        return this;
+    }
+
+    public PreparedStatement Integer(int parameter, bool value) => Integer(parameter, value ? 1 : 0);
+
+    private PreparedStatement Null(int parameter)
+    {
+        Check(raw.sqlite3_bind_null(_statement, _indexes[parameter]));
+        return this;
+    }
+
+    /// <summary>Runs the statement with the values bound since the last run.</summary>
+    public void Execute()
+    {
         var step = raw.sqlite3_step(_statement);
         raw.sqlite3_reset(_statement);
         if (step != raw.SQLITE_DONE && step != raw.SQLITE_ROW)

@@ -158,20 +158,23 @@ public sealed class StoreWriter : IAsyncDisposable
             foreach (var statement in new[] { _run, _step, _log, _cache, _consumer, _producer }) statement.Dispose();
         }
 
-        public void Run(RunRow r) => Execute(_run, r.Id, r.Pipeline, r.Version, r.Status, r.Params, r.Trigger, r.NoCache ? 1 : 0, r.TimeoutMs,
-            r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.CancelRequested ? 1 : 0, r.Owner, r.LeaseExpiresAt);
+        public void Run(RunRow r) => _run.Text(0, r.Id).Text(1, r.Pipeline).Integer(2, r.Version).Text(3, r.Status).Text(4, r.Params)
+            .Text(5, r.Trigger).Integer(6, r.NoCache).Integer(7, r.TimeoutMs).Integer(8, r.CreatedAt).Integer(9, r.StartedAt)
+            .Integer(10, r.FinishedAt).Text(11, r.Error).Integer(12, r.CancelRequested).Text(13, r.Owner).Integer(14, r.LeaseExpiresAt)
+            .Execute();
 
-        public void Step(StepRow s) => Execute(_step, s.RunId, s.StepId, s.ParentId, s.Matrix, s.Status, s.Attempts, s.Failures, s.Cached ? 1 : 0,
-            s.StartedAt, s.FinishedAt, s.NextAttemptAt, s.LeaseOwner, s.LeaseExpiresAt, s.Inputs, s.Outputs, s.Error, s.CacheKey, s.Bookmark, s.Resume);
+        public void Step(StepRow s) => _step.Text(0, s.RunId).Text(1, s.StepId).Text(2, s.ParentId).Text(3, s.Matrix).Text(4, s.Status)
+            .Integer(5, s.Attempts).Integer(6, s.Failures).Integer(7, s.Cached).Integer(8, s.StartedAt).Integer(9, s.FinishedAt)
+            .Integer(10, s.NextAttemptAt).Text(11, s.LeaseOwner).Integer(12, s.LeaseExpiresAt).Text(13, s.Inputs).Text(14, s.Outputs)
+            .Text(15, s.Error).Text(16, s.CacheKey).Text(17, s.Bookmark).Text(18, s.Resume)
+            .Execute();
 
-        public void Log(LogRow l) => Execute(_log, l.RunId, l.StepId, l.Seq, l.At, l.Line);
+        public void Log(LogRow l) => _log.Text(0, l.RunId).Text(1, l.StepId).Integer(2, l.Seq).Integer(3, l.At).Text(4, l.Line).Execute();
 
-        public void Cache(CacheRow c) => Execute(_cache, c.CacheKey, c.Outputs, c.RunId, c.StepId, c.CreatedAt);
+        public void Cache(CacheRow c) => _cache.Text(0, c.CacheKey).Text(1, c.Outputs).Text(2, c.RunId).Text(3, c.StepId).Integer(4, c.CreatedAt).Execute();
 
-        public void Lineage(LineageRow l) => Execute(l.Produced ? _producer : _consumer, l.Digest, l.RunId, l.StepId);
+        public void Lineage(LineageRow l) => (l.Produced ? _producer : _consumer).Text(0, l.Digest).Text(1, l.RunId).Text(2, l.StepId).Execute();
 
         private static PreparedStatement Prepare(SqliteConnection connection, string sql, params string[] names) => new(connection, sql, names);
-
-        private static void Execute(PreparedStatement statement, params object?[] values) => statement.Run(values);
     }
 }

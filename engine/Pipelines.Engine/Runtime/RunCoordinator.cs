@@ -20,14 +20,14 @@ internal sealed class RunCoordinator
     private readonly RunEngine _engine;
     private readonly RunState _state;
     private readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly HashSet<StepExecution> _running = [];
+    private readonly Dictionary<StepExecution, bool> _running = []; // executing now; the value: it holds an execution slot
     private readonly ConcurrentQueue<LogRow> _logs = new();
     private readonly List<CacheRow> _cache = [];
     private readonly List<LineageRow> _lineage = [];
     private readonly List<string> _finishedCheckpoints = [];
-    private readonly Dictionary<StepExecution, StepStatus> _published = [];
     private readonly CancellationTokenSource _stop = new();
     private RunStatus _publishedRunStatus;
+    private List<RunEvent>? _events; // announced, published once the changes behind them are committed
     private long _logSeq;
     private bool _cancelling;
     private string? _cancelReason;
@@ -66,7 +66,8 @@ internal sealed class RunCoordinator
         _state = state;
         _publishedRunStatus = state.Status;
         _logSeq = engine.Time.GetUtcNow().ToUnixTimeMilliseconds() << 10;
-        foreach (var execution in state.All) _published[execution] = execution.Status;
+        foreach (var execution in state.All) execution.Announced = execution.Status;
+        state.Changed = execution => Announce(execution, ready: false);
     }
 
     public string RunId => _state.Id;
@@ -97,6 +98,7 @@ internal sealed class RunCoordinator
         }
 
         _state.RunDirty = true;
+        AnnounceRun();
         while (_signals.Reader.TryRead(out var early)) Apply(early); // e.g. a cancel requested before we started
         if (_state.Row.TimeoutMs is { } timeoutMs)
         {
@@ -116,19 +118,35 @@ internal sealed class RunCoordinator
                 if (!_cancelling && !_detaching)
                 {
                     ReadyRetries(now);
-                    _state.Advance(now);
-                    while (_state.TryPeekReady(out var execution))
+                    // Inline steps finish inside this pass, and what they unblock is settled and claimed in it too.
+                    bool ranInline;
+                    do
                     {
-                        if (!TakeGrantedSlot() && !_engine.Slots.TryAcquire())
+                        ranInline = false;
+                        _state.Advance(now);
+                        while (!_cancelling && _state.TryPeekReady(out var execution))
                         {
-                            blocked = true;
-                            break;
-                        }
+                            var inline = IsInline(execution);
+                            if (!inline && !TakeGrantedSlot() && !_engine.Slots.TryAcquire())
+                            {
+                                blocked = true;
+                                break;
+                            }
 
-                        _state.TryTakeReady(out _);
-                        Claim(execution, now);
-                        toStart.Add(execution);
+                            _state.TryTakeReady(out _);
+                            Claim(execution, now);
+                            if (inline)
+                            {
+                                Start(execution, holdsSlot: false, now);
+                                ranInline = true;
+                            }
+                            else
+                            {
+                                toStart.Add(execution);
+                            }
+                        }
                     }
+                    while (ranInline && !blocked);
                 }
                 else if (_cancelling)
                 {
@@ -157,7 +175,7 @@ internal sealed class RunCoordinator
                     return _state.Status;
                 }
 
-                foreach (var execution in toStart) Start(execution);
+                foreach (var execution in toStart) Start(execution, holdsSlot: true, now);
                 if (blocked && Interlocked.Exchange(ref _waitingForSlot, 1) == 0)
                 {
                     _engine.Slots.Request(() =>
@@ -221,11 +239,22 @@ internal sealed class RunCoordinator
         _state.MarkDirty(execution);
     }
 
-    private void Start(StepExecution execution)
+    private bool IsInline(StepExecution execution)
+    {
+        var definition = execution.Definition;
+        return _engine.Catalog.Find(definition.ActivityType, definition.ActivityVersion)!.Inline;
+    }
+
+    /// <summary>
+    /// Starts an attempt of a claimed step: on the thread pool when it holds a slot; on this loop when it is inline,
+    /// where a result that is ready at once is applied at once.
+    /// </summary>
+    private void Start(StepExecution execution, bool holdsSlot, long now)
     {
         var definition = execution.Definition;
         var activity = _engine.Catalog.Find(definition.ActivityType, definition.ActivityVersion)!;
         _attempts[execution] = RuntimeMetrics.StartStep(_state.Id, execution.Id, activity.Uses, execution.Attempts);
+        _running.Add(execution, holdsSlot);
         System.Text.Json.Nodes.JsonObject inputs;
         try
         {
@@ -234,8 +263,7 @@ internal sealed class RunCoordinator
         catch (ExpressionException e)
         {
             // The slot is released when the failure is applied, like any completion.
-            _running.Add(execution);
-            _signals.Writer.TryWrite(new Completed(execution, StepResult.Failure($"inputs: {e.Reason}", retryable: false)));
+            Finished(execution, StepResult.Failure($"inputs: {e.Reason}", retryable: false), holdsSlot, now);
             return;
         }
 
@@ -245,7 +273,6 @@ internal sealed class RunCoordinator
         var lookup = cacheKey is not null && !_state.Row.NoCache;
         execution.CacheKey = cacheKey;
 
-        _running.Add(execution);
         var context = new ActivityContext
         {
             RunId = _state.Id,
@@ -259,12 +286,34 @@ internal sealed class RunCoordinator
             Resumption = execution.Resume,
             Services = _engine.Services,
         };
-        _ = Task.Run(async () =>
+        if (holdsSlot)
         {
-            var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, _stop.Token)
-                .ConfigureAwait(false);
-            _signals.Writer.TryWrite(new Completed(execution, result));
-        });
+            _ = Task.Run(async () =>
+            {
+                var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, _stop.Token)
+                    .ConfigureAwait(false);
+                _signals.Writer.TryWrite(new Completed(execution, result));
+            });
+            return;
+        }
+
+        var attempt = StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, _stop.Token);
+        if (attempt.IsCompleted)
+        {
+            Complete(execution, attempt.Result, now);
+        }
+        else
+        {
+            attempt.ContinueWith(done => _signals.Writer.TryWrite(new Completed(execution, done.Result)), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Applies a result now when the step runs inline (this loop is applying it), else through the signal queue.</summary>
+    private void Finished(StepExecution execution, StepResult result, bool holdsSlot, long now)
+    {
+        if (holdsSlot) _signals.Writer.TryWrite(new Completed(execution, result));
+        else Complete(execution, result, now);
     }
 
     private System.Text.Json.Nodes.JsonObject RenderInputs(StepExecution execution)
@@ -315,7 +364,7 @@ internal sealed class RunCoordinator
     private void Complete(StepExecution execution, StepResult result, long now)
     {
         if (_attempts.Remove(execution, out var attempt)) attempt.End(RuntimeMetrics.Outcome(result, _detaching), result.Error);
-        if (_running.Remove(execution))
+        if (_running.Remove(execution, out var holdsSlot) && holdsSlot)
         {
             _engine.Slots.Release();
         }
@@ -385,7 +434,7 @@ internal sealed class RunCoordinator
     private void CancelIdle(long now)
     {
         // Children first, so a matrix whose last children are cancelled here is cancelled in the same pass.
-        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !_running.Contains(e)).OrderBy(e => e.Children is null ? 0 : 1).ToList())
+        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !_running.ContainsKey(e)).OrderBy(e => e.Children is null ? 0 : 1).ToList())
         {
             if (execution.Children is { } children && children.Any(c => !c.Status.IsTerminal())) continue;
             _state.Finish(execution, StepStatus.Cancelled, now, _cancelReason ?? "cancelled");
@@ -456,31 +505,50 @@ internal sealed class RunCoordinator
         _lineage.Clear();
         if (batch.IsEmpty) return;
 
-        var at = _engine.Time.GetUtcNow();
-        var events = new List<RunEvent>();
+        // A step still ready here waits for a slot: worth announcing. One claimed in the same pass is announced as running.
         foreach (var execution in changed)
         {
-            if (_published.TryGetValue(execution, out var before) && before == execution.Status) continue;
-            _published[execution] = execution.Status;
-            events.Add(new StepStatusChanged(_state.Id, at, execution.Id, execution.Status, execution.Attempts, execution.Cached,
-                execution.Error, execution.Status == StepStatus.Succeeded ? execution.Outputs : null));
+            if (execution.Status == StepStatus.Ready) Announce(execution, ready: true);
         }
 
-        if (_state.Status != _publishedRunStatus)
-        {
-            _publishedRunStatus = _state.Status;
-            events.Add(new RunStatusChanged(_state.Id, at, _state.Status, _state.Error));
-            RuntimeMetrics.RunReached(_state.Status);
-        }
+        AnnounceRun();
+        var events = _events;
+        _events = null;
 
-        var finishedSteps = _finishedCheckpoints.ToList();
+        // Finished steps can no longer write checkpoints: with no folder for the run now, none has any to delete.
+        List<string>? finishedSteps = null;
+        if (_finishedCheckpoints.Count > 0 && _engine.Checkpoints.HasRun(_state.Id)) finishedSteps = [.. _finishedCheckpoints];
         _finishedCheckpoints.Clear();
         var commit = _engine.Writer.CommitAsync(batch);
         _committed = commit;
-        _publishedTail = AfterCommitAsync(_publishedTail, commit, events, finishedSteps);
+        if (events is not null || finishedSteps is not null)
+        {
+            _publishedTail = AfterCommitAsync(_publishedTail, commit, events, finishedSteps);
+        }
     }
 
-    private async Task AfterCommitAsync(Task previous, Task commit, List<RunEvent> events, List<string> finishedSteps)
+    /// <summary>
+    /// Queues a step's new status to be published after the commit that stores it, in the order changes happen (so a
+    /// step that ran inside one pass is still seen running, then succeeded). Events are built only while someone listens.
+    /// </summary>
+    private void Announce(StepExecution execution, bool ready)
+    {
+        if (execution.Announced == execution.Status || execution.Status == StepStatus.Ready && !ready) return;
+        execution.Announced = execution.Status;
+        if (!_engine.Events.HasSubscribers) return;
+        (_events ??= []).Add(new StepStatusChanged(_state.Id, _engine.Time.GetUtcNow(), execution.Id, execution.Status, execution.Attempts,
+            execution.Cached, execution.Error, execution.Status == StepStatus.Succeeded ? execution.Outputs : null));
+    }
+
+    private void AnnounceRun()
+    {
+        if (_state.Status == _publishedRunStatus) return;
+        _publishedRunStatus = _state.Status;
+        RuntimeMetrics.RunReached(_state.Status);
+        if (_engine.Events.HasSubscribers) (_events ??= []).Add(new RunStatusChanged(_state.Id, _engine.Time.GetUtcNow(), _state.Status, _state.Error));
+    }
+
+    private async Task AfterCommitAsync(Task previous, Task commit, List<RunEvent>? events, List<string>? finishedSteps)
     {
         await previous.ConfigureAwait(false);
         try
@@ -492,10 +560,10 @@ internal sealed class RunCoordinator
             return; // the loop sees the failed commit and stops; nothing that was not stored is announced
         }
 
-        foreach (var e in events) _engine.Events.Publish(e);
+        foreach (var e in events ?? []) _engine.Events.Publish(e);
 
         // A succeeded step never runs again, so its checkpoints can go — but only once that success is durable.
-        foreach (var stepId in finishedSteps) await _engine.Checkpoints.DeleteAsync(_state.Id, stepId, CancellationToken.None).ConfigureAwait(false);
+        foreach (var stepId in finishedSteps ?? []) await _engine.Checkpoints.DeleteAsync(_state.Id, stepId, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>On shutdown: commit what finished, leave the run running but ownerless so it resumes at once elsewhere.</summary>

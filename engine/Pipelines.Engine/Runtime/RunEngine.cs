@@ -87,6 +87,17 @@ public sealed class RunEngine : IAsyncDisposable
     internal SlotPool Slots { get; }
 
     /// <summary>
+    /// Publishes a pipeline this process has just loaded (or matches it to its existing version) and keeps the loaded
+    /// definition, so its runs start without parsing and validating the YAML a second time.
+    /// </summary>
+    public async Task<PublishResult> PublishAsync(PipelineDefinition pipeline, CancellationToken ct = default)
+    {
+        var published = await Definitions.PublishAsync(pipeline.Name, pipeline.Source, ct).ConfigureAwait(false);
+        _definitions.TryAdd((published.Version.Name, published.Version.Version), pipeline);
+        return published;
+    }
+
+    /// <summary>
     /// Creates a run of <paramref name="version"/> (pending, nothing executed yet) and returns its id. Params are the
     /// pipeline's defaults with <paramref name="overrides"/>; every problem with them is reported at once.
     /// </summary>

@@ -16,6 +16,9 @@ public sealed class RunEvents
         return new Subscription(this, channel);
     }
 
+    /// <summary>Whether anyone listens now: publishers skip building events nobody would read.</summary>
+    public bool HasSubscribers => !_subscribers.IsEmpty;
+
     public void Publish(RunEvent e)
     {
         foreach (var (channel, runId) in _subscribers)

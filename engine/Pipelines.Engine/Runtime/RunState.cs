@@ -16,6 +16,8 @@ internal sealed class RunState
 {
     private readonly Dictionary<string, StepExecution> _executions = new(StringComparer.Ordinal);
     private readonly HashSet<StepExecution> _dirty = [];
+    private readonly List<StepExecution> _taken = [];
+    private readonly List<StepExecution> _settling = [];
 
     // Work lists that keep each transition O(degree) instead of a scan of the whole run.
     private readonly Dictionary<string, List<StepExecution>> _downstream = new(StringComparer.Ordinal);
@@ -73,7 +75,7 @@ internal sealed class RunState
     public void MakeReady(StepExecution execution)
     {
         execution.Status = StepStatus.Ready;
-        _dirty.Add(execution);
+        MarkDirty(execution);
         _ready.Enqueue(execution);
     }
 
@@ -150,13 +152,25 @@ internal sealed class RunState
     private static int ChildIndex(string id) =>
         int.Parse(id.AsSpan(id.LastIndexOf('[') + 1, id.Length - id.LastIndexOf('[') - 2), System.Globalization.CultureInfo.InvariantCulture);
 
-    public void MarkDirty(StepExecution execution) => _dirty.Add(execution);
+    /// <summary>Records that <paramref name="execution"/> changed: its row is written at the next flush.</summary>
+    public void MarkDirty(StepExecution execution)
+    {
+        _dirty.Add(execution);
+        Changed?.Invoke(execution);
+    }
 
-    /// <summary>Moves dirty rows (and the run row, when changed) into <paramref name="batch"/>.</summary>
+    /// <summary>Called at every change of an execution, as it happens (the coordinator announces statuses from it).</summary>
+    public Action<StepExecution>? Changed { get; set; }
+
+    /// <summary>
+    /// Moves dirty rows (and the run row, when changed) into <paramref name="batch"/> and returns the executions they
+    /// came from, in a list that is reused by the next call.
+    /// </summary>
     public IReadOnlyList<StepExecution> TakeDirty(StoreBatch batch, string? owner, long? leaseExpiresAt, long now)
     {
-        var changed = _dirty.ToList();
-        foreach (var execution in changed) batch.Steps.Add(execution.ToRow(Id));
+        _taken.Clear();
+        _taken.AddRange(_dirty);
+        foreach (var execution in _taken) batch.Steps.Add(execution.ToRow(Id));
         _dirty.Clear();
         if (RunDirty)
         {
@@ -174,7 +188,7 @@ internal sealed class RunState
             RunDirty = false;
         }
 
-        return changed;
+        return _taken;
     }
 
     /// <summary>
@@ -186,18 +200,25 @@ internal sealed class RunState
     {
         while (_candidates.Count > 0 || _matrixChecks.Count > 0)
         {
-            foreach (var parent in _matrixChecks.ToList())
+            if (_matrixChecks.Count > 0)
             {
-                _matrixChecks.Remove(parent);
-                if (parent is { Status: StepStatus.Running, Children: { } children } && children.All(c => c.Status.IsTerminal()))
+                _settling.Clear();
+                _settling.AddRange(_matrixChecks);
+                _matrixChecks.Clear();
+                foreach (var parent in _settling)
                 {
-                    CompleteMatrix(parent, children, now);
+                    if (parent is { Status: StepStatus.Running, Children: { } children } && children.TrueForAll(c => c.Status.IsTerminal()))
+                    {
+                        CompleteMatrix(parent, children, now);
+                    }
                 }
             }
 
-            foreach (var step in _candidates.ToList())
+            _settling.Clear();
+            _settling.AddRange(_candidates);
+            _candidates.Clear();
+            foreach (var step in _settling)
             {
-                _candidates.Remove(step);
                 if (step.Status == StepStatus.Pending) Settle(step, now);
             }
         }
@@ -205,19 +226,24 @@ internal sealed class RunState
 
     private bool Settle(StepExecution step, long now)
     {
-        var upstream = step.Definition.Upstream.Select(id => _executions[id]).ToList();
-        if (upstream.Any(u => !u.Status.IsTerminal()))
+        var upstream = step.Definition.Upstream;
+        StepExecution? broken = null;
+        var skipped = 0;
+        for (var i = 0; i < upstream.Count; i++)
         {
-            return false;
+            var before = _executions[upstream[i]];
+            if (!before.Status.IsTerminal()) return false;
+            if (before.Status is StepStatus.Failed or StepStatus.Cancelled) broken ??= before;
+            else if (before.Status == StepStatus.Skipped) skipped++;
         }
 
-        if (upstream.FirstOrDefault(u => u.Status is StepStatus.Failed or StepStatus.Cancelled) is { } broken)
+        if (broken is not null)
         {
             Finish(step, StepStatus.Skipped, now, $"upstream step '{broken.Id}' {broken.Status.Name()}");
             return true;
         }
 
-        if (upstream.Count > 0 && upstream.All(u => u.Status == StepStatus.Skipped))
+        if (upstream.Count > 0 && skipped == upstream.Count)
         {
             Finish(step, StepStatus.Skipped, now, "every upstream step was skipped");
             return true;
@@ -268,6 +294,7 @@ internal sealed class RunState
         step.Status = StepStatus.Running;
         step.StartedAt = now;
         step.Children = [];
+        MarkDirty(step);
         for (var i = 0; i < combinations.Count; i++)
         {
             var child = new StepExecution($"{step.Id}[{i}]", step.Definition) { Parent = step, Matrix = combinations[i] };
@@ -276,7 +303,6 @@ internal sealed class RunState
             MakeReady(child);
         }
 
-        _dirty.Add(step);
         if (combinations.Count == 0)
         {
             CompleteMatrix(step, step.Children, now);
@@ -343,7 +369,7 @@ internal sealed class RunState
         execution.LeaseOwner = null;
         execution.LeaseExpiresAt = null;
         execution.NextAttemptAt = null;
-        _dirty.Add(execution);
+        MarkDirty(execution);
     }
 
     /// <summary>True when every top-level step has finished; sets the run's final status.</summary>

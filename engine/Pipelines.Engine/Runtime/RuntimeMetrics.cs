@@ -52,10 +52,15 @@ public static class RuntimeMetrics
     /// <summary>Starts the span and clock of one step attempt; <see cref="StepAttempt.End"/> records it.</summary>
     public static StepAttempt StartStep(string runId, string stepId, string activity, int attempt)
     {
-        // Not made current: the loop starts many steps, and each must not become the parent of the next.
-        var previous = Activity.Current;
-        var span = Tracing.StartActivity("step " + stepId);
-        Activity.Current = previous;
+        Activity? span = null;
+        if (Tracing.HasListeners())
+        {
+            // Not made current: the loop starts many steps, and each must not become the parent of the next.
+            var previous = Activity.Current;
+            span = Tracing.StartActivity("step " + stepId);
+            Activity.Current = previous;
+        }
+
         if (span is not null)
         {
             span.SetTag("pipelines.run.id", runId);

@@ -22,6 +22,9 @@ internal sealed class StepExecution(string id, StepDefinition definition)
 
     public StepStatus Status { get; set; } = StepStatus.Pending;
 
+    /// <summary>The status last announced (as an event) by the coordinator, so an unchanged one is not announced again.</summary>
+    public StepStatus Announced { get; set; } = StepStatus.Pending;
+
     public int Attempts { get; set; }
 
     /// <summary>Failed attempts: what the retry budget counts (an attempt lost to a crash is not a failure).</summary>
@@ -53,9 +56,16 @@ internal sealed class StepExecution(string id, StepDefinition definition)
     /// <summary>What its bookmark was resumed with (a review's decisions); given to the next attempt.</summary>
     public System.Text.Json.Nodes.JsonNode? Resume { get; set; }
 
-    public StepRow ToRow(string runId) => new(runId, Id, Parent?.Id, Matrix?.ToJsonString(), Status.Name(), Attempts, Failures, Cached,
-        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, LeaseExpiresAt, Inputs?.ToJsonString(), Outputs?.ToJsonString(), Error, CacheKey,
+    public StepRow ToRow(string runId) => new(runId, Id, Parent?.Id, Text(Matrix), Status.Name(), Attempts, Failures, Cached,
+        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, LeaseExpiresAt, Text(Inputs), Text(Outputs), Error, CacheKey,
         Bookmark, Resume?.ToJsonString());
+
+    private static string? Text(JsonObject? value) => value switch
+    {
+        null => null,
+        { Count: 0 } => "{}",
+        _ => value.ToJsonString(),
+    };
 
     public void Load(StepRow row)
     {

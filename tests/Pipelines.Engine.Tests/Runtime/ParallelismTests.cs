@@ -54,6 +54,39 @@ public sealed class ParallelismTests
     }
 
     [Fact]
+    public async Task Inline_steps_run_while_the_only_slot_is_held()
+    {
+        // core.echo is inline: it runs on the run's loop and needs no slot, so it never queues behind long work.
+        const string yaml = """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: inline-beside-gate }
+            steps:
+              held: { uses: test.gate@1 }
+              quick:
+                uses: core.echo@1
+                with: { message: done }
+              after:
+                uses: core.echo@1
+                needs: [quick]
+                with: { message: "${{ steps.quick.outputs.message }} too" }
+            """;
+        await using var harness = await RuntimeHarness.StartAsync(new RuntimeOptions { MaxParallel = 1 });
+        var id = await harness.CreateRunAsync(yaml);
+        var probe = Probe.For(id);
+
+        var run = harness.ExecuteAsync(id);
+        await Probe.UntilAsync(() => probe.Running == 1, "the gate holds the only slot");
+        await Probe.UntilAsync(async () => (await harness.StepsAsync(id)).TryGetValue("after", out var after) && after.Status == "succeeded",
+            "the inline steps finish while the gate still holds the slot");
+        Assert.Equal("running", (await harness.StepAsync(id, "held")).Status);
+        Assert.Equal("done too", RuntimeHarness.Outputs(await harness.StepAsync(id, "after"))["message"]!.GetValue<string>());
+
+        probe.Gate.Release();
+        Assert.Equal(RunStatus.Succeeded, await run);
+    }
+
+    [Fact]
     public async Task Runs_sharing_one_slot_all_finish()
     {
         // Several coordinators compete for the process's slots; each must be woken when one frees up.
