@@ -55,10 +55,10 @@ public static class EngineBenchmark
 
         Console.WriteLine($"workloads: one {ChainSteps:N0}-step chain; {DiamondRuns:N0} runs of a {EngineWorkloads.DiamondSteps}-step diamond started together; rates are total steps over total time of {Rounds} interleaved rounds");
         Console.WriteLine($"workflowcore settings: {theirs.Settings}");
-        Console.WriteLine($"{"contender",-14} {"chain steps/s",14} {"diamonds steps/s",17} {"combined steps/s",17} {"p50 step ms",12}");
+        Console.WriteLine($"{"contender",-14} {"chain steps/s",14} {"diamonds steps/s",17} {"combined steps/s",17} {"cpu µs/step",12} {"p50 step ms",12}");
         foreach (var (contender, figure) in figures)
         {
-            Console.WriteLine($"{contender.Name,-14} {figure.ChainRate,14:N0} {figure.DiamondRate,17:N0} {figure.CombinedRate,17:N0} {Format(figure.P50LatencyMs),12}");
+            Console.WriteLine($"{contender.Name,-14} {figure.ChainRate,14:N0} {figure.DiamondRate,17:N0} {figure.CombinedRate,17:N0} {figure.CpuMicrosecondsPerStep,12:F1} {Format(figure.P50LatencyMs),12}");
         }
 
         Console.WriteLine($"sqlite floor: {floor:N0} durable commits/s (WAL, synchronous=FULL, one INSERT per transaction)");
@@ -76,22 +76,30 @@ public static class EngineBenchmark
     }
 
     /// <summary>
-    /// <c>engine ours [rounds] [chain|diamonds]</c>: our runtime alone, round after round, for a profiler (perf, dotnet-trace) to
-    /// see only our code; prints each round's rate, what it allocated per step (setup and check included) and the JIT's
-    /// running totals (tiering goes on for many rounds on 2 cores).
+    /// <c>engine ours [rounds] [diamonds | chain [steps] [runs]] [--allocations]</c>: our runtime alone, round after round,
+    /// for a profiler (perf, dotnet-trace) to see only our code; prints each round's rate, processor time and allocations
+    /// per step (setup and check included) and the JIT's running totals (tiering goes on for many rounds on 2 cores);
+    /// <c>--allocations</c> adds the types allocated most in the second half of the rounds.
     /// </summary>
     private static async Task<int> OursAloneAsync(string[] args, CancellationToken ct)
     {
-        var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-        var chain = args.Length > 2 && args[2] == "chain";
+        var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var rounds = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 5;
+        var chain = positional.Length > 2 && positional[2] == "chain";
+        var steps = positional.Length > 3 ? int.Parse(positional[3], CultureInfo.InvariantCulture) : ChainSteps;
+        var runs = positional.Length > 4 ? int.Parse(positional[4], CultureInfo.InvariantCulture) : 1;
         var alone = new OursContender();
+        using var sampler = args.Contains("--allocations") ? new AllocationSampler() : null;
         for (var round = 0; round < rounds; round++)
         {
+            if (sampler is not null) sampler.Sampling = round >= rounds / 2; // the second half: warmed up
             var allocated = GC.GetTotalAllocatedBytes();
-            var result = chain ? await alone.RunChainAsync(ChainSteps, ct) : await alone.RunDiamondsAsync(DiamondRuns, ct);
+            var result = chain ? await alone.RunChainsAsync(steps, runs, ct) : await alone.RunDiamondsAsync(DiamondRuns, ct);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{(chain ? "chain" : "diamonds")} {result.StepsPerSecond:N0} steps/s, {(GC.GetTotalAllocatedBytes() - allocated) / result.Steps:N0} bytes allocated per step, jit: {System.Runtime.JitInfo.GetCompiledMethodCount():N0} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:N0} ms"));
+                $"{(chain ? "chain" : "diamonds")} {result.StepsPerSecond:N0} steps/s, {result.CpuTime.TotalMicroseconds / result.Steps:F1} µs cpu/step, {(GC.GetTotalAllocatedBytes() - allocated) / result.Steps:N0} bytes allocated per step, jit: {System.Runtime.JitInfo.GetCompiledMethodCount():N0} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:N0} ms"));
         }
+
+        foreach (var line in sampler?.Top(30) ?? []) Console.WriteLine(line);
 
         return 0;
     }
@@ -128,6 +136,9 @@ public static class EngineBenchmark
         public double DiamondRate => Rate(Diamonds);
 
         public double CombinedRate => Rate([.. Chain, .. Diamonds]);
+
+        /// <summary>Processor time of the whole process per step, over both workloads: less at the mercy of a busy VM than wall time.</summary>
+        public double CpuMicrosecondsPerStep => Chain.Concat(Diamonds).Sum(r => r.CpuTime.TotalMicroseconds) / Chain.Concat(Diamonds).Sum(r => r.Steps);
 
         public double? P50LatencyMs
         {

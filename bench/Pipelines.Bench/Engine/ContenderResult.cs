@@ -4,7 +4,8 @@ namespace Pipelines.Bench.Engine;
 /// <param name="Steps">Steps executed, counted where they ran, not inferred from the workload's shape.</param>
 /// <param name="Elapsed">Wall time from the first start to the last completion.</param>
 /// <param name="StepLatenciesMs">Per step, milliseconds from ready to completed; empty when the contender does not record them.</param>
-public sealed record ContenderResult(long Steps, TimeSpan Elapsed, IReadOnlyList<double> StepLatenciesMs)
+/// <param name="CpuTime">Processor time the whole process used while the clock ran (every thread: workers, writer, GC, JIT).</param>
+public sealed record ContenderResult(long Steps, TimeSpan Elapsed, IReadOnlyList<double> StepLatenciesMs, TimeSpan CpuTime)
 {
     public double StepsPerSecond => Steps / Elapsed.TotalSeconds;
 }

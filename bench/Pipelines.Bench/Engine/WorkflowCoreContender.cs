@@ -48,15 +48,17 @@ public sealed class WorkflowCoreContender(WorkflowCoreSettings settings) : IEngi
         await host.StartAsync(ct);
         try
         {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < runs; i++) await host.StartWorkflow(workflow.Id, workflow.Version, data: null);
             await completion.Task.WaitAsync(Patience, ct);
             clock.Stop();
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
 
             var expected = (long)runs * stepsPerRun;
             if (counter.Count != expected)
                 throw new InvalidOperationException($"Workflow Core ran {counter.Count} steps of {workflow.Id}, expected {expected}");
-            return new ContenderResult(counter.Count, clock.Elapsed, []);
+            return new ContenderResult(counter.Count, clock.Elapsed, [], cpu);
         }
         finally
         {

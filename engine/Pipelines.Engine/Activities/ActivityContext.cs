@@ -21,7 +21,7 @@ public sealed class ActivityContext
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    public IProgress<ProgressUpdate> Progress { get; init; } = new Progress<ProgressUpdate>();
+    public IProgress<ProgressUpdate> Progress { get; init; } = Discard.Instance;
 
     /// <summary>Writes a line to this step's log.</summary>
     public Action<string> Log { get; init; } = static _ => { };
@@ -53,5 +53,15 @@ public sealed class ActivityContext
     {
         get => _checkpoints ?? throw new InvalidOperationException("this activity context has no checkpoint store");
         init => _checkpoints = value;
+    }
+
+    /// <summary>Progress nobody reads (a context built without a sink).</summary>
+    private sealed class Discard : IProgress<ProgressUpdate>
+    {
+        public static readonly Discard Instance = new();
+
+        public void Report(ProgressUpdate value)
+        {
+        }
     }
 }

@@ -56,6 +56,8 @@ public sealed record ArtifactReference
     /// </summary>
     public static IEnumerable<ArtifactReference> FindIn(JsonNode? node)
     {
+        // Most steps pass no artifacts at all: nothing to find, nothing allocated.
+        if (node is null or JsonObject { Count: 0 }) return [];
         var found = new List<ArtifactReference>();
         Collect(node, found, new HashSet<string>(StringComparer.Ordinal));
         return found;

@@ -22,6 +22,9 @@ public sealed class CheckpointStore(string dataDirectory)
 
     private readonly string _dataDirectory = Path.GetFullPath(dataDirectory);
 
+    // Runs this process made a checkpoint folder for: a run created and executed only here has a folder only if listed.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _foldersMade = new(StringComparer.Ordinal);
+
     /// <summary>The checkpoints of one step, as an activity receives them.</summary>
     public StepCheckpoints ForStep(string runId, string stepId) => new(this, runId, stepId);
 
@@ -32,17 +35,18 @@ public sealed class CheckpointStore(string dataDirectory)
     public string GetDirectory(string runId, string stepId)
     {
         var path = StepPath(runId, stepId);
+        _foldersMade[runId] = true;
         Directory.CreateDirectory(path);
         return path;
     }
 
     /// <summary>Saves (or atomically replaces) the checkpoint <paramref name="name"/>.</summary>
     public Task SaveAsync(string runId, string stepId, string name, ReadOnlyMemory<byte> content, CancellationToken ct) =>
-        WriteAtomicallyAsync(FilePath(runId, stepId, name), (output, token) => output.WriteAsync(content, token).AsTask(), ct);
+        WriteAtomicallyAsync(Made(runId, FilePath(runId, stepId, name)), (output, token) => output.WriteAsync(content, token).AsTask(), ct);
 
     /// <summary>Saves (or atomically replaces) the checkpoint <paramref name="name"/> with everything <paramref name="content"/> yields.</summary>
     public Task SaveAsync(string runId, string stepId, string name, Stream content, CancellationToken ct) =>
-        WriteAtomicallyAsync(FilePath(runId, stepId, name), content.CopyToAsync, ct);
+        WriteAtomicallyAsync(Made(runId, FilePath(runId, stepId, name)), content.CopyToAsync, ct);
 
     /// <summary>The checkpoint's content, or null when none was saved.</summary>
     public async Task<byte[]?> LoadAsync(string runId, string stepId, string name, CancellationToken ct)
@@ -87,12 +91,17 @@ public sealed class CheckpointStore(string dataDirectory)
     }
 
     /// <summary>Deletes the checkpoints of every step of the run: called when the run finishes.</summary>
-    /// <summary>Whether the run has a checkpoint folder (one stat): when not, none of its steps has checkpoints.</summary>
-    public bool HasRun(string runId) => Path.Exists(Path.Join(_dataDirectory, "checkpoints", Checked(runId, "run id")));
+    /// <summary>
+    /// Whether the run has a checkpoint folder: when not, none of its steps has checkpoints. For a run that only this
+    /// process ever executed (<paramref name="onlyHere"/>) that is known without touching the disk.
+    /// </summary>
+    public bool HasRun(string runId, bool onlyHere) =>
+        onlyHere ? _foldersMade.ContainsKey(runId) : Path.Exists(Path.Join(_dataDirectory, "checkpoints", Checked(runId, "run id")));
 
     public Task DeleteRunAsync(string runId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        _foldersMade.TryRemove(runId, out _);
         if (!Path.Exists(Path.Join(_dataDirectory, "checkpoints", Checked(runId, "run id"))))
         {
             return Task.CompletedTask;
@@ -126,6 +135,13 @@ public sealed class CheckpointStore(string dataDirectory)
                 what.Replace(' ', '_'));
         }
         return value;
+    }
+
+    /// <summary>Notes that the run gets a checkpoint folder (before it is made, so a crash between leaves no unlisted folder) and passes the path on.</summary>
+    private string Made(string runId, string path)
+    {
+        _foldersMade[runId] = true;
+        return path;
     }
 
     private static async Task WriteAtomicallyAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken ct)

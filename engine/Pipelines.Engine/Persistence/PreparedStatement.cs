@@ -15,6 +15,7 @@ internal sealed class PreparedStatement : IDisposable
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
     private readonly int[] _indexes;
+    private readonly bool[] _null; // bindings outlive a reset: a parameter that stays NULL row after row is bound once
     private byte[] _utf8 = new byte[256];
 
     public PreparedStatement(SqliteConnection connection, string sql, params string[] names)
@@ -26,6 +27,9 @@ internal sealed class PreparedStatement : IDisposable
         {
             throw new InvalidOperationException($"a parameter of [{string.Join(", ", names)}] is not in: {sql}");
         }
+
+        _null = new bool[names.Length];
+        Array.Fill(_null, true); // a fresh statement's parameters are NULL
     }
 
     /// <summary>Binds the <paramref name="parameter"/>th named parameter (in the order they were named) to text or NULL.</summary>
@@ -36,6 +40,7 @@ internal sealed class PreparedStatement : IDisposable
         if (length > _utf8.Length) _utf8 = new byte[Math.Max(length, _utf8.Length * 2)];
         var written = Encoding.UTF8.GetBytes(value, _utf8);
         Check(raw.sqlite3_bind_text(_statement, _indexes[parameter], _utf8.AsSpan(0, written)));
+        _null[parameter] = false;
         return this;
     }
 
@@ -44,6 +49,7 @@ internal sealed class PreparedStatement : IDisposable
     {
         if (value is not { } number) return Null(parameter);
         Check(raw.sqlite3_bind_int64(_statement, _indexes[parameter], number));
+        _null[parameter] = false;
         return this;
     }
 
@@ -51,7 +57,9 @@ internal sealed class PreparedStatement : IDisposable
 
     private PreparedStatement Null(int parameter)
     {
+        if (_null[parameter]) return this;
         Check(raw.sqlite3_bind_null(_statement, _indexes[parameter]));
+        _null[parameter] = true;
         return this;
     }
 

@@ -16,6 +16,8 @@ public sealed class StoreWriter : IAsyncDisposable
     private readonly Channel<(StoreBatch Batch, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(StoreBatch, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
+    private readonly Dictionary<string, RunRow> _runs = new(StringComparer.Ordinal); // the writer loop's own, reused per commit
+    private readonly Dictionary<(string, string), StepRow> _steps = [];
     private SqliteConnection? _connection;
     private Statements? _statements;
 
@@ -66,8 +68,10 @@ public sealed class StoreWriter : IAsyncDisposable
         // Prepared on the writer's connection, so they run inside its open transaction.
         _statements ??= new Statements(_connection);
         // A row changed several times in the queued batches (claimed, then completed) is written once, as it ended.
-        var runs = new Dictionary<string, RunRow>(StringComparer.Ordinal);
-        var steps = new Dictionary<(string, string), StepRow>();
+        var runs = _runs;
+        var steps = _steps;
+        runs.Clear();
+        steps.Clear();
         foreach (var (batch, _) in pending)
         {
             foreach (var run in batch.Runs) runs[run.Id] = run;

@@ -21,11 +21,12 @@ internal sealed class RunCoordinator
     private readonly RunState _state;
     private readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<StepExecution, bool> _running = []; // executing now; the value: it holds an execution slot
-    private readonly ConcurrentQueue<LogRow> _logs = new();
+    private ConcurrentQueue<LogRow>? _logs; // made at the first log line: most steps never log
     private readonly List<CacheRow> _cache = [];
     private readonly List<LineageRow> _lineage = [];
     private readonly List<string> _finishedCheckpoints = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly bool _onlyHere;
     private RunStatus _publishedRunStatus;
     private List<RunEvent>? _events; // announced, published once the changes behind them are committed
     private long _logSeq;
@@ -60,8 +61,10 @@ internal sealed class RunCoordinator
     /// <summary>A bookmark a step waits on was resumed with a payload.</summary>
     private sealed record ResumeSignal(string StepId, string Bookmark, System.Text.Json.Nodes.JsonNode? Payload, TaskCompletionSource<bool> Done) : Signal;
 
-    public RunCoordinator(RunEngine engine, RunState state)
+    /// <param name="onlyHere">The run was created by this process and never executed elsewhere (so its checkpoint folder, if any, was made here).</param>
+    public RunCoordinator(RunEngine engine, RunState state, bool onlyHere)
     {
+        _onlyHere = onlyHere;
         _engine = engine;
         _state = state;
         _publishedRunStatus = state.Status;
@@ -91,7 +94,7 @@ internal sealed class RunCoordinator
         await using var registration = detach.Register(() => _signals.Writer.TryWrite(new DetachSignal()));
         using var span = RuntimeMetrics.StartRun(_state.Id, _state.Definition.Name);
         var now = Now();
-        Recover();
+        if (!_onlyHere) Recover(); // a run created here and never executed has nothing to recover
         if (_state.Status is RunStatus.Pending or RunStatus.Waiting)
         {
             _state.Status = RunStatus.Running;
@@ -167,7 +170,7 @@ internal sealed class RunCoordinator
                 {
                     await _committed;
                     await _publishedTail;
-                    if (_state.Status.IsTerminal())
+                    if (_state.Status.IsTerminal() && _engine.Checkpoints.HasRun(_state.Id, _onlyHere))
                     {
                         await _engine.Checkpoints.DeleteRunAsync(_state.Id, CancellationToken.None); // nothing resumes a finished run
                     }
@@ -273,14 +276,15 @@ internal sealed class RunCoordinator
         var lookup = cacheKey is not null && !_state.Row.NoCache;
         execution.CacheKey = cacheKey;
 
+        var sink = new StepSink(this, execution);
         var context = new ActivityContext
         {
             RunId = _state.Id,
             StepId = execution.Id,
             Attempt = execution.Attempts,
             Time = _engine.Time,
-            Log = line => Log(execution, line),
-            Progress = new ProgressSink(_engine.Events, _state.Id, execution.Id, _engine.Time),
+            Log = sink.Log,
+            Progress = sink,
             Artifacts = _engine.Artifacts,
             Checkpoints = _engine.Checkpoints.ForStep(_state.Id, execution.Id),
             Resumption = execution.Resume,
@@ -288,12 +292,7 @@ internal sealed class RunCoordinator
         };
         if (holdsSlot)
         {
-            _ = Task.Run(async () =>
-            {
-                var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, _stop.Token)
-                    .ConfigureAwait(false);
-                _signals.Writer.TryWrite(new Completed(execution, result));
-            });
+            _ = Task.Run(() => RunAttemptAsync(execution, activity, inputs, cacheKey, lookup, context));
             return;
         }
 
@@ -304,9 +303,21 @@ internal sealed class RunCoordinator
         }
         else
         {
-            attempt.ContinueWith(done => _signals.Writer.TryWrite(new Completed(execution, done.Result)), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _ = SignalWhenDoneAsync(execution, attempt);
         }
+    }
+
+    /// <summary>An inline attempt that did not finish at once (it awaits something): its result comes back as a signal.</summary>
+    private async Task SignalWhenDoneAsync(StepExecution execution, Task<StepResult> attempt) =>
+        _signals.Writer.TryWrite(new Completed(execution, await attempt.ConfigureAwait(false)));
+
+    /// <summary>An attempt on the thread pool, its result signalled to the loop.</summary>
+    private async Task RunAttemptAsync(StepExecution execution, ActivityDescriptor activity, System.Text.Json.Nodes.JsonObject inputs, string? cacheKey,
+        bool lookup, ActivityContext context)
+    {
+        var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, execution.Definition.Timeout, context, _state.Secrets,
+            _stop.Token).ConfigureAwait(false);
+        _signals.Writer.TryWrite(new Completed(execution, result));
     }
 
     /// <summary>Applies a result now when the step runs inline (this loop is applying it), else through the signal queue.</summary>
@@ -486,7 +497,7 @@ internal sealed class RunCoordinator
     {
         line = SecretMask.Apply(line, _state.Secrets);
         var at = _engine.Time.GetUtcNow();
-        _logs.Enqueue(new LogRow(_state.Id, execution.Id, Interlocked.Increment(ref _logSeq), at.ToUnixTimeMilliseconds(), line));
+        LazyInitializer.EnsureInitialized(ref _logs).Enqueue(new LogRow(_state.Id, execution.Id, Interlocked.Increment(ref _logSeq), at.ToUnixTimeMilliseconds(), line));
         _engine.Events.Publish(new StepLogged(_state.Id, at, execution.Id, line));
     }
 
@@ -498,7 +509,7 @@ internal sealed class RunCoordinator
     {
         var batch = new StoreBatch();
         var changed = _state.TakeDirty(batch, ProcessOwner.Current, now + (long)_engine.Options.LeaseDuration.TotalMilliseconds, now);
-        while (_logs.TryDequeue(out var log)) batch.Logs.Add(log);
+        while (_logs is not null && _logs.TryDequeue(out var log)) batch.Logs.Add(log);
         batch.Cache.AddRange(_cache);
         batch.Lineage.AddRange(_lineage);
         _cache.Clear();
@@ -517,7 +528,7 @@ internal sealed class RunCoordinator
 
         // Finished steps can no longer write checkpoints: with no folder for the run now, none has any to delete.
         List<string>? finishedSteps = null;
-        if (_finishedCheckpoints.Count > 0 && _engine.Checkpoints.HasRun(_state.Id)) finishedSteps = [.. _finishedCheckpoints];
+        if (_finishedCheckpoints.Count > 0 && _engine.Checkpoints.HasRun(_state.Id, _onlyHere)) finishedSteps = [.. _finishedCheckpoints];
         _finishedCheckpoints.Clear();
         var commit = _engine.Writer.CommitAsync(batch);
         _committed = commit;
@@ -572,7 +583,7 @@ internal sealed class RunCoordinator
         var batch = new StoreBatch();
         _state.RunDirty = true;
         _state.TakeDirty(batch, owner: null, leaseExpiresAt: null, now);
-        while (_logs.TryDequeue(out var log)) batch.Logs.Add(log);
+        while (_logs is not null && _logs.TryDequeue(out var log)) batch.Logs.Add(log);
         batch.Cache.AddRange(_cache);
         batch.Lineage.AddRange(_lineage);
         await _committed.ConfigureAwait(false);
@@ -601,10 +612,13 @@ internal sealed class RunCoordinator
         while (TakeGrantedSlot()) _engine.Slots.Release();
     }
 
-    /// <summary>Forwards an activity's progress reports as events (not persisted).</summary>
-    private sealed class ProgressSink(RunEvents events, string runId, string stepId, TimeProvider time) : IProgress<ProgressUpdate>
+    /// <summary>A step's log (stored) and progress reports (forwarded as events, not persisted).</summary>
+    private sealed class StepSink(RunCoordinator coordinator, StepExecution execution) : IProgress<ProgressUpdate>
     {
+        public void Log(string line) => coordinator.Log(execution, line);
+
         public void Report(ProgressUpdate value) =>
-            events.Publish(new StepProgressed(runId, time.GetUtcNow(), stepId, value.Fraction, value.Message, value.Metrics));
+            coordinator._engine.Events.Publish(new StepProgressed(coordinator._state.Id, coordinator._engine.Time.GetUtcNow(), execution.Id,
+                value.Fraction, value.Message, value.Metrics));
     }
 }

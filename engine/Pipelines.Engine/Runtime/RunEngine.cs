@@ -164,7 +164,7 @@ public sealed class RunEngine : IAsyncDisposable
             state.Load(await Runs.GetStepsAsync(runId, detach).ConfigureAwait(false));
         }
 
-        var coordinator = new RunCoordinator(this, state);
+        var coordinator = new RunCoordinator(this, state, onlyHere: fresh.Run is not null);
         if (!_active.TryAdd(runId, coordinator))
         {
             throw new RunRequestException([$"run {runId} is already being executed by this process"]);

@@ -10,7 +10,9 @@ public static class RunId
     public static string New(TimeProvider time)
     {
         var milliseconds = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
-        var random = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+        Span<byte> bytes = stackalloc byte[4];
+        RandomNumberGenerator.Fill(bytes);
+        var random = BitConverter.ToUInt32(bytes);
         var value = (UInt128)milliseconds << 32 | random;
         Span<char> text = stackalloc char[16];
         for (var i = text.Length - 1; i >= 0; i--)

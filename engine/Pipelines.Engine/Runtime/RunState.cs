@@ -166,7 +166,7 @@ internal sealed class RunState
     /// Moves dirty rows (and the run row, when changed) into <paramref name="batch"/> and returns the executions they
     /// came from, in a list that is reused by the next call.
     /// </summary>
-    public IReadOnlyList<StepExecution> TakeDirty(StoreBatch batch, string? owner, long? leaseExpiresAt, long now)
+    public List<StepExecution> TakeDirty(StoreBatch batch, string? owner, long? leaseExpiresAt, long now)
     {
         _taken.Clear();
         _taken.AddRange(_dirty);

@@ -44,7 +44,7 @@ public static class RuntimeMetrics
 
     public static Activity? StartRun(string runId, string pipeline)
     {
-        var span = Tracing.StartActivity("run " + pipeline);
+        var span = Tracing.HasListeners() ? Tracing.StartActivity("run " + pipeline) : null;
         span?.SetTag("pipelines.run.id", runId);
         return span;
     }

@@ -30,9 +30,13 @@ public enum StepStatus
 
 public static class StatusNames
 {
-    public static string Name(this RunStatus status) => status.ToString().ToLowerInvariant();
+    // Every row written names its status: interned once here, not formatted per row.
+    private static readonly string[] RunNames = Enum.GetNames<RunStatus>().Select(n => n.ToLowerInvariant()).ToArray();
+    private static readonly string[] StepNames = Enum.GetNames<StepStatus>().Select(n => n.ToLowerInvariant()).ToArray();
 
-    public static string Name(this StepStatus status) => status.ToString().ToLowerInvariant();
+    public static string Name(this RunStatus status) => RunNames[(int)status];
+
+    public static string Name(this StepStatus status) => StepNames[(int)status];
 
     public static RunStatus ParseRun(string text) => Enum.Parse<RunStatus>(text, ignoreCase: true);
 
