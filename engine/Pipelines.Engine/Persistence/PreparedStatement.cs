@@ -14,6 +14,7 @@ internal sealed class PreparedStatement : IDisposable
 {
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
+    private readonly IntPtr _handle; // _statement's, for the direct calls of SqliteNative; valid while _statement is not disposed
     private readonly int[] _indexes;
     private readonly bool[] _null; // bindings outlive a reset: a parameter that stays NULL row after row is bound once
     private byte[] _utf8 = new byte[256];
@@ -22,6 +23,7 @@ internal sealed class PreparedStatement : IDisposable
     {
         _database = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
         Check(raw.sqlite3_prepare_v2(_database, sql, out _statement));
+        _handle = _statement.DangerousGetHandle();
         _indexes = names.Select(n => raw.sqlite3_bind_parameter_index(_statement, n)).ToArray();
         if (_indexes.Any(i => i == 0))
         {
@@ -39,7 +41,8 @@ internal sealed class PreparedStatement : IDisposable
         var length = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (length > _utf8.Length) _utf8 = new byte[Math.Max(length, _utf8.Length * 2)];
         var written = Encoding.UTF8.GetBytes(value, _utf8);
-        Check(raw.sqlite3_bind_text(_statement, _indexes[parameter], _utf8.AsSpan(0, written)));
+        // Never an empty span: one may be passed as a null pointer, which SQLite binds as NULL, not as ''.
+        Check(SqliteNative.sqlite3_bind_text(_handle, _indexes[parameter], _utf8.AsSpan(0, Math.Max(written, 1)), written, SqliteNative.Transient));
         _null[parameter] = false;
         return this;
     }
@@ -48,7 +51,7 @@ internal sealed class PreparedStatement : IDisposable
     public PreparedStatement Integer(int parameter, long? value)
     {
         if (value is not { } number) return Null(parameter);
-        Check(raw.sqlite3_bind_int64(_statement, _indexes[parameter], number));
+        Check(SqliteNative.sqlite3_bind_int64(_handle, _indexes[parameter], number));
         _null[parameter] = false;
         return this;
     }
@@ -58,7 +61,7 @@ internal sealed class PreparedStatement : IDisposable
     private PreparedStatement Null(int parameter)
     {
         if (_null[parameter]) return this;
-        Check(raw.sqlite3_bind_null(_statement, _indexes[parameter]));
+        Check(SqliteNative.sqlite3_bind_null(_handle, _indexes[parameter]));
         _null[parameter] = true;
         return this;
     }
@@ -66,8 +69,8 @@ internal sealed class PreparedStatement : IDisposable
     /// <summary>Runs the statement with the values bound since the last run.</summary>
     public void Execute()
     {
-        var step = raw.sqlite3_step(_statement);
-        raw.sqlite3_reset(_statement);
+        var step = SqliteNative.sqlite3_step(_handle);
+        _ = SqliteNative.sqlite3_reset(_handle); // its code repeats the step's, checked below
         if (step != raw.SQLITE_DONE && step != raw.SQLITE_ROW)
         {
             Check(step);
