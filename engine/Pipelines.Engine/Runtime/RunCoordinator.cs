@@ -17,6 +17,8 @@ namespace Pipelines.Runtime;
 /// </summary>
 internal sealed class RunCoordinator
 {
+    private const int FlushEveryInline = 128;
+
     private readonly RunEngine _engine;
     private readonly RunState _state;
     private readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
@@ -123,6 +125,7 @@ internal sealed class RunCoordinator
                     ReadyRetries(now);
                     // Inline steps finish inside this pass, and what they unblock is settled and claimed in it too.
                     bool ranInline;
+                    var inlineInPass = 0;
                     do
                     {
                         ranInline = false;
@@ -142,6 +145,9 @@ internal sealed class RunCoordinator
                             {
                                 Start(execution, holdsSlot: false, now);
                                 ranInline = true;
+                                // A long pass hands what it has to the writer as it goes, so the rows are written
+                                // while the pass continues instead of all after it.
+                                if (++inlineInPass % FlushEveryInline == 0) Flush(now);
                             }
                             else
                             {

@@ -212,7 +212,7 @@ public sealed class RunEngine : IAsyncDisposable
     }
 
     private PipelineDefinition Pipeline(string name, int version, string yaml) =>
-        _definitions.GetOrAdd((name, version), _ =>
+        _definitions.TryGetValue((name, version), out var known) ? known : _definitions.GetOrAdd((name, version), _ =>
         {
             var loaded = PipelineLoader.Load($"{name}@{version}", yaml, Catalog);
             return loaded.Pipeline ?? throw new RunRequestException(

@@ -38,9 +38,17 @@ public static class StatusNames
 
     public static string Name(this StepStatus status) => StepNames[(int)status];
 
-    public static RunStatus ParseRun(string text) => Enum.Parse<RunStatus>(text, ignoreCase: true);
+    public static RunStatus ParseRun(string text)
+    {
+        var index = Array.IndexOf(RunNames, text); // the stored spelling, without Enum.Parse's reflection
+        return index >= 0 ? (RunStatus)index : Enum.Parse<RunStatus>(text, ignoreCase: true);
+    }
 
-    public static StepStatus ParseStep(string text) => Enum.Parse<StepStatus>(text, ignoreCase: true);
+    public static StepStatus ParseStep(string text)
+    {
+        var index = Array.IndexOf(StepNames, text);
+        return index >= 0 ? (StepStatus)index : Enum.Parse<StepStatus>(text, ignoreCase: true);
+    }
 
     public static bool IsTerminal(this StepStatus status) =>
         status is StepStatus.Succeeded or StepStatus.Failed or StepStatus.Skipped or StepStatus.Cancelled;
