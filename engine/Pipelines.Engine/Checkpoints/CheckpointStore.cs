@@ -90,7 +90,6 @@ public sealed class CheckpointStore(string dataDirectory)
         return Task.CompletedTask;
     }
 
-    /// <summary>Deletes the checkpoints of every step of the run: called when the run finishes.</summary>
     /// <summary>
     /// Whether the run has a checkpoint folder: when not, none of its steps has checkpoints. For a run that only this
     /// process ever executed (<paramref name="onlyHere"/>) that is known without touching the disk.
@@ -98,6 +97,7 @@ public sealed class CheckpointStore(string dataDirectory)
     public bool HasRun(string runId, bool onlyHere) =>
         onlyHere ? _foldersMade.ContainsKey(runId) : Path.Exists(Path.Join(_dataDirectory, "checkpoints", Checked(runId, "run id")));
 
+    /// <summary>Deletes the checkpoints of every step of the run: called when the run finishes.</summary>
     public Task DeleteRunAsync(string runId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

@@ -4,8 +4,9 @@ namespace Pipelines.Persistence;
 
 /// <summary>
 /// The few SQLite calls of the writer's per-row loop, bound straight to the library Microsoft.Data.Sqlite already loaded
-/// (e_sqlite3). SQLitePCL's wrappers add a provider dispatch and a SafeHandle reference count to every call, which at
-/// twenty calls a row cost as much as the insert; the handles stay owned (and kept alive) by <see cref="PreparedStatement"/>.
+/// (e_sqlite3: the same file, so the same instance). SQLitePCL's wrappers add a provider dispatch and a SafeHandle
+/// reference count to every call, twenty calls a row; in profiles of the engine benchmark those alone took about 4% of
+/// all processor time. The handles stay owned (and kept alive) by <see cref="PreparedStatement"/>.
 /// </summary>
 internal static partial class SqliteNative
 {

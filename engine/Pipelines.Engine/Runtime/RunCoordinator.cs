@@ -118,7 +118,7 @@ internal sealed class RunCoordinator
             {
                 if (_committed.IsFaulted) await _committed; // a failed commit stops the run here; it resumes from the store
                 now = Now();
-                var toStart = new List<StepExecution>();
+                var toStart = new List<(StepExecution Execution, ActivityDescriptor Activity)>();
                 var blocked = false;
                 if (!_cancelling && !_detaching)
                 {
@@ -132,8 +132,8 @@ internal sealed class RunCoordinator
                         _state.Advance(now);
                         while (!_cancelling && _state.TryPeekReady(out var execution))
                         {
-                            var inline = IsInline(execution);
-                            if (!inline && !TakeGrantedSlot() && !_engine.Slots.TryAcquire())
+                            var activity = ActivityOf(execution);
+                            if (!activity.Inline && !TakeGrantedSlot() && !_engine.Slots.TryAcquire())
                             {
                                 blocked = true;
                                 break;
@@ -141,9 +141,9 @@ internal sealed class RunCoordinator
 
                             _state.TryTakeReady(out _);
                             Claim(execution, now);
-                            if (inline)
+                            if (activity.Inline)
                             {
-                                Start(execution, holdsSlot: false, now);
+                                Start(execution, activity, holdsSlot: false, now);
                                 ranInline = true;
                                 // A long pass hands what it has to the writer as it goes, so the rows are written
                                 // while the pass continues instead of all after it.
@@ -151,7 +151,7 @@ internal sealed class RunCoordinator
                             }
                             else
                             {
-                                toStart.Add(execution);
+                                toStart.Add((execution, activity));
                             }
                         }
                     }
@@ -184,7 +184,7 @@ internal sealed class RunCoordinator
                     return _state.Status;
                 }
 
-                foreach (var execution in toStart) Start(execution, holdsSlot: true, now);
+                foreach (var (execution, activity) in toStart) Start(execution, activity, holdsSlot: true, now);
                 if (blocked && Interlocked.Exchange(ref _waitingForSlot, 1) == 0)
                 {
                     _engine.Slots.Request(() =>
@@ -248,20 +248,16 @@ internal sealed class RunCoordinator
         _state.MarkDirty(execution);
     }
 
-    private bool IsInline(StepExecution execution)
-    {
-        var definition = execution.Definition;
-        return _engine.Catalog.Find(definition.ActivityType, definition.ActivityVersion)!.Inline;
-    }
+    private ActivityDescriptor ActivityOf(StepExecution execution) =>
+        _engine.Catalog.Find(execution.Definition.ActivityType, execution.Definition.ActivityVersion)!;
 
     /// <summary>
     /// Starts an attempt of a claimed step: on the thread pool when it holds a slot; on this loop when it is inline,
     /// where a result that is ready at once is applied at once.
     /// </summary>
-    private void Start(StepExecution execution, bool holdsSlot, long now)
+    private void Start(StepExecution execution, ActivityDescriptor activity, bool holdsSlot, long now)
     {
         var definition = execution.Definition;
-        var activity = _engine.Catalog.Find(definition.ActivityType, definition.ActivityVersion)!;
         _attempts[execution] = RuntimeMetrics.StartStep(_state.Id, execution.Id, activity.Uses, execution.Attempts);
         _running.Add(execution, holdsSlot);
         System.Text.Json.Nodes.JsonObject inputs;
@@ -271,8 +267,10 @@ internal sealed class RunCoordinator
         }
         catch (ExpressionException e)
         {
-            // The slot is released when the failure is applied, like any completion.
-            Finished(execution, StepResult.Failure($"inputs: {e.Reason}", retryable: false), holdsSlot, now);
+            // Applied like any completion (which releases the slot): through the signal queue, or at once when inline.
+            var failure = StepResult.Failure($"inputs: {e.Reason}", retryable: false);
+            if (holdsSlot) _signals.Writer.TryWrite(new Completed(execution, failure));
+            else Complete(execution, failure, now);
             return;
         }
 
@@ -324,13 +322,6 @@ internal sealed class RunCoordinator
         var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, execution.Definition.Timeout, context, _state.Secrets,
             _stop.Token).ConfigureAwait(false);
         _signals.Writer.TryWrite(new Completed(execution, result));
-    }
-
-    /// <summary>Applies a result now when the step runs inline (this loop is applying it), else through the signal queue.</summary>
-    private void Finished(StepExecution execution, StepResult result, bool holdsSlot, long now)
-    {
-        if (holdsSlot) _signals.Writer.TryWrite(new Completed(execution, result));
-        else Complete(execution, result, now);
     }
 
     private System.Text.Json.Nodes.JsonObject RenderInputs(StepExecution execution)
