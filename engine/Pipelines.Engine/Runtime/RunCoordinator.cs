@@ -31,6 +31,8 @@ internal sealed class RunCoordinator
     private readonly bool _onlyHere;
     private RunStatus _publishedRunStatus;
     private List<RunEvent>? _events; // announced, published once the changes behind them are committed
+    private StepExecution? _onLoop; // the inline step whose synchronous part runs on this loop now, and the loop's thread
+    private int _onLoopThread;
     private long _logSeq;
     private bool _cancelling;
     private string? _cancelReason;
@@ -300,7 +302,9 @@ internal sealed class RunCoordinator
             return;
         }
 
+        (_onLoop, _onLoopThread) = (execution, Environment.CurrentManagedThreadId);
         var attempt = StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, _stop.Token);
+        _onLoop = null;
         if (attempt.IsCompleted)
         {
             Complete(execution, attempt.Result, now);
@@ -495,7 +499,16 @@ internal sealed class RunCoordinator
         line = SecretMask.Apply(line, _state.Secrets);
         var at = _engine.Time.GetUtcNow();
         LazyInitializer.EnsureInitialized(ref _logs).Enqueue(new LogRow(_state.Id, execution.Id, Interlocked.Increment(ref _logSeq), at.ToUnixTimeMilliseconds(), line));
-        _engine.Events.Publish(new StepLogged(_state.Id, at, execution.Id, line));
+        var logged = new StepLogged(_state.Id, at, execution.Id, line);
+        if (execution == _onLoop && Environment.CurrentManagedThreadId == _onLoopThread)
+        {
+            // Logged by an inline step on this loop: announced in order, after the step is announced running.
+            if (_engine.Events.HasSubscribers) (_events ??= []).Add(logged);
+        }
+        else
+        {
+            _engine.Events.Publish(logged); // live, as the step runs
+        }
     }
 
     /// <summary>

@@ -45,5 +45,13 @@ public sealed class RunEventTests
         var hello = events.FindIndex(e => e is StepStatusChanged { StepId: "hello", Status: StepStatus.Succeeded });
         var after = events.FindIndex(e => e is StepStatusChanged { StepId: "after", Status: StepStatus.Running });
         Assert.True(hello < after);
+        // core.echo runs inline, inside one pass of the run's loop; its line still shows between running and succeeded.
+        foreach (var step in new[] { "hello", "after" })
+        {
+            var running = events.FindIndex(e => e is StepStatusChanged { Status: StepStatus.Running } s && s.StepId == step);
+            var line = events.FindIndex(e => e is StepLogged l && l.StepId == step);
+            var succeeded = events.FindIndex(e => e is StepStatusChanged { Status: StepStatus.Succeeded } s && s.StepId == step);
+            Assert.True(running < line && line < succeeded, $"{step}: running at {running}, its line at {line}, succeeded at {succeeded}");
+        }
     }
 }
