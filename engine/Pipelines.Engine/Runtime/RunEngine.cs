@@ -32,7 +32,7 @@ public sealed class RunEngine : IAsyncDisposable
     private readonly ConcurrentDictionary<(string, int), PipelineDefinition> _definitions = new();
 
     // Runs this process created and has not started yet: executing one needs no read of what was just written.
-    private readonly ConcurrentDictionary<string, (RunRow Run, PipelineDefinition Pipeline)> _created = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (RunRow Run, PipelineDefinition Pipeline, JsonObject Params)> _created = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _heartbeatLock = new();
     private readonly ConcurrentDictionary<string, bool> _cancelled = new(StringComparer.Ordinal);
@@ -125,7 +125,7 @@ public sealed class RunEngine : IAsyncDisposable
         batch.Runs.Add(run); // steps get their rows at their first transition; until then they are pending by definition
 
         await Writer.CommitAsync(batch).ConfigureAwait(false);
-        _created[id] = (run, pipeline);
+        _created[id] = (run, pipeline, parameters);
         return id;
     }
 
@@ -139,7 +139,7 @@ public sealed class RunEngine : IAsyncDisposable
         RunState state;
         if (_created.TryRemove(runId, out var fresh))
         {
-            state = new RunState(fresh.Run, fresh.Pipeline, Options.Secrets);
+            state = new RunState(fresh.Run, fresh.Pipeline, Options.Secrets, fresh.Params);
         }
         else
         {

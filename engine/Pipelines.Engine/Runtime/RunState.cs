@@ -26,11 +26,12 @@ internal sealed class RunState
     private readonly Queue<StepExecution> _ready = new();
     private int _open;
 
-    public RunState(RunRow run, PipelineDefinition definition, IReadOnlyDictionary<string, string> secrets)
+    /// <param name="parameters">The run's params when the caller has them parsed already (they are <paramref name="run"/>'s, as text).</param>
+    public RunState(RunRow run, PipelineDefinition definition, IReadOnlyDictionary<string, string> secrets, JsonObject? parameters = null)
     {
         Row = run;
         Definition = definition;
-        Params = JsonNode.Parse(run.Params)!.AsObject();
+        Params = parameters ?? JsonNode.Parse(run.Params)!.AsObject();
         Secrets = secrets;
         Status = StatusNames.ParseRun(run.Status);
         foreach (var step in definition.Steps)
