@@ -6,7 +6,9 @@ namespace Pipelines.Persistence;
 /// <summary>
 /// The one writer of run state. Callers hand it batches; it commits whatever has queued up in one transaction
 /// (group commit), so many runs progressing at once share each fsync, and a caller's await returns only once its
-/// batch is durable. Statements are prepared once on the writer's own connection.
+/// batch is durable. Statements are prepared once on the writer's own connection. SQLite's calls and the fsync block,
+/// so the writer has a thread of its own rather than holding one of the thread pool's, which the runs' loops and
+/// activities need.
 /// </summary>
 public sealed class StoreWriter : IAsyncDisposable
 {
@@ -15,7 +17,7 @@ public sealed class StoreWriter : IAsyncDisposable
     private readonly SqliteDatabase _database;
     private readonly Channel<(StoreBatch Batch, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(StoreBatch, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, RunRow> _runs = new(StringComparer.Ordinal); // the writer loop's own, reused per commit
     private readonly Dictionary<(string, string), StepRow> _steps = [];
     private SqliteConnection? _connection;
@@ -24,7 +26,7 @@ public sealed class StoreWriter : IAsyncDisposable
     public StoreWriter(SqliteDatabase database)
     {
         _database = database;
-        _loop = Task.Run(LoopAsync);
+        new Thread(Loop) { IsBackground = true, Name = "pipelines store writer" }.Start();
     }
 
     /// <summary>Commits <paramref name="batch"/> durably; throws if the transaction failed.</summary>
@@ -40,31 +42,40 @@ public sealed class StoreWriter : IAsyncDisposable
         return done.Task;
     }
 
-    private async Task LoopAsync()
+    private void Loop()
     {
         var pending = new List<(StoreBatch Batch, TaskCompletionSource Done)>();
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            pending.Clear();
-            while (pending.Count < MaxBatchesPerCommit && _queue.Reader.TryRead(out var item)) pending.Add(item);
-            try
+            // Blocking on this thread of its own is the point: nothing else waits behind it.
+            while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                await WriteAsync(pending).ConfigureAwait(false);
-                foreach (var (_, done) in pending) done.TrySetResult();
+                pending.Clear();
+                while (pending.Count < MaxBatchesPerCommit && _queue.Reader.TryRead(out var item)) pending.Add(item);
+                try
+                {
+                    Write(pending);
+                    foreach (var (_, done) in pending) done.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    // Reset the connection so one bad transaction does not poison the ones after it.
+                    Reset();
+                    foreach (var (_, done) in pending) done.TrySetException(e);
+                }
             }
-            catch (Exception e)
-            {
-                // Reset the connection so one bad transaction does not poison the ones after it.
-                await ResetAsync().ConfigureAwait(false);
-                foreach (var (_, done) in pending) done.TrySetException(e);
-            }
+        }
+        finally
+        {
+            Reset();
+            _stopped.TrySetResult();
         }
     }
 
-    private async Task WriteAsync(List<(StoreBatch Batch, TaskCompletionSource Done)> pending)
+    private void Write(List<(StoreBatch Batch, TaskCompletionSource Done)> pending)
     {
-        _connection ??= await _database.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync().ConfigureAwait(false);
+        _connection ??= _database.OpenConnectionAsync(CancellationToken.None).GetAwaiter().GetResult();
+        using var transaction = _connection.BeginTransaction();
         // Prepared on the writer's connection, so they run inside its open transaction.
         _statements ??= new Statements(_connection);
         // A row changed several times in the queued batches (claimed, then completed) is written once, as it ended.
@@ -87,22 +98,21 @@ public sealed class StoreWriter : IAsyncDisposable
             foreach (var lineage in batch.Lineage) _statements.Lineage(lineage);
         }
 
-        await transaction.CommitAsync().ConfigureAwait(false);
+        transaction.Commit();
     }
 
-    private async Task ResetAsync()
+    private void Reset()
     {
         _statements?.Dispose();
         _statements = null;
-        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+        _connection?.Dispose();
         _connection = null;
     }
 
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
-        await ResetAsync().ConfigureAwait(false);
+        await _stopped.Task.ConfigureAwait(false);
     }
 
     /// <summary>The writer's prepared statements; parameters are rebound for every row.</summary>
