@@ -16,4 +16,17 @@ public static class UserErrors
             => new ActivityFailedException(error.Message, retryable: false),
         _ => null,
     };
+
+    /// <summary>Runs <paramref name="work"/>; a mistake of the user's that it throws becomes the failure <see cref="Explain"/> gives.</summary>
+    public static async Task<T> ExplainedAsync<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (Exception e) when (Explain(e) is { } failure)
+        {
+            throw failure;
+        }
+    }
 }

@@ -14,15 +14,7 @@ public sealed class MetricsEvaluation : IActivity<MetricsEvaluationInputs, Metri
 {
     public async Task<MetricsEvaluationOutputs> ExecuteAsync(MetricsEvaluationInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {
-        EvaluationReport result;
-        try
-        {
-            result = await Task.Run(() => Evaluate(inputs, context, cancellationToken), cancellationToken);
-        }
-        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
-        {
-            throw failure;
-        }
+        var result = await UserErrors.ExplainedAsync(() => Task.Run(() => Evaluate(inputs, context, cancellationToken), cancellationToken));
 
         var report = await context.Artifacts.PutTextAsync(result.ToHtml(), "report", cancellationToken);
         var predictions = await context.Artifacts.PutTextAsync(

@@ -12,17 +12,8 @@ namespace Pipelines.Activities.Evaluation;
     Description = "Scores zero-shot and few-shot prompt templates with a base model on a validation sample (examples drawn from the train split) and reports the best.")]
 public sealed class PromptEvaluation : IActivity<PromptEvaluationInputs, PromptEvaluationOutputs>
 {
-    public async Task<PromptEvaluationOutputs> ExecuteAsync(PromptEvaluationInputs inputs, ActivityContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await Task.Run(() => Evaluate(inputs, context, cancellationToken), cancellationToken);
-        }
-        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
-        {
-            throw failure;
-        }
-    }
+    public Task<PromptEvaluationOutputs> ExecuteAsync(PromptEvaluationInputs inputs, ActivityContext context, CancellationToken cancellationToken) =>
+        UserErrors.ExplainedAsync(() => Task.Run(() => Evaluate(inputs, context, cancellationToken), cancellationToken));
 
     private static PromptEvaluationOutputs Evaluate(PromptEvaluationInputs inputs, ActivityContext context, CancellationToken ct)
     {

@@ -12,19 +12,13 @@ namespace Pipelines.Activities.Safety;
     Description = "Toxicity and PII-leak rates, counterfactual bias probes (female/male first names) and source grounding (a hallucination proxy) of a model's outputs on a dataset, or of given outputs; writes a report with flagged examples.")]
 public sealed class SafetyEvaluation : IActivity<SafetyEvaluationInputs, SafetyEvaluationOutputs>
 {
-    public async Task<SafetyEvaluationOutputs> ExecuteAsync(SafetyEvaluationInputs inputs, ActivityContext context, CancellationToken cancellationToken)
-    {
-        try
+    public Task<SafetyEvaluationOutputs> ExecuteAsync(SafetyEvaluationInputs inputs, ActivityContext context, CancellationToken cancellationToken) =>
+        UserErrors.ExplainedAsync(async () =>
         {
             var (outputs, report) = await ArtifactFolder.StoreAsync(context, "report",
                 directory => Task.Run(() => Evaluate(inputs, context, directory, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
             return outputs with { Report = report };
-        }
-        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
-        {
-            throw failure;
-        }
-    }
+        });
 
     private static SafetyEvaluationOutputs Evaluate(SafetyEvaluationInputs inputs, ActivityContext context, string directory, CancellationToken ct)
     {

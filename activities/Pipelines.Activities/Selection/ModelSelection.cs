@@ -15,16 +15,12 @@ public sealed class ModelSelection : IActivity<ModelSelectionInputs, ModelSelect
     public async Task<ModelSelectionOutputs> ExecuteAsync(ModelSelectionInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {
         if (inputs.Candidates.Count == 0) throw new ActivityFailedException("candidates is empty: list at least one model folder", retryable: false);
-        try
+        return await UserErrors.ExplainedAsync(async () =>
         {
             var (outputs, report) = await ArtifactFolder.StoreAsync(context, "report",
                 directory => Task.Run(() => Select(inputs, context, directory, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
             return outputs with { Report = report };
-        }
-        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
-        {
-            throw failure;
-        }
+        });
     }
 
     private static ModelSelectionOutputs Select(ModelSelectionInputs inputs, ActivityContext context, string directory, CancellationToken ct)

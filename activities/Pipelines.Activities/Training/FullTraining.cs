@@ -6,17 +6,8 @@ namespace Pipelines.Activities.Training;
     Description = "Fine-tunes every weight of a Hugging Face–format model on the same loop as train.lora and returns the new model folder, its metrics and loss curve.")]
 public sealed class FullTraining : IActivity<FineTuningInputs, FullTrainingOutputs>
 {
-    public async Task<FullTrainingOutputs> ExecuteAsync(FineTuningInputs inputs, ActivityContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await TrainAsync(inputs, context, cancellationToken);
-        }
-        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
-        {
-            throw failure;
-        }
-    }
+    public Task<FullTrainingOutputs> ExecuteAsync(FineTuningInputs inputs, ActivityContext context, CancellationToken cancellationToken) =>
+        UserErrors.ExplainedAsync(() => TrainAsync(inputs, context, cancellationToken));
 
     static async Task<FullTrainingOutputs> TrainAsync(FineTuningInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {

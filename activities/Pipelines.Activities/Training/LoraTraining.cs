@@ -9,17 +9,8 @@ namespace Pipelines.Activities.Training;
     Description = "Fine-tunes a Hugging Face–format model with LoRA on TorchSharp (CPU or CUDA) and returns a PEFT-compatible adapter, its metrics and loss curve; resumes from its last checkpoint after a crash.")]
 public sealed class LoraTraining : IActivity<LoraTrainingInputs, LoraTrainingOutputs>
 {
-    public async Task<LoraTrainingOutputs> ExecuteAsync(LoraTrainingInputs inputs, ActivityContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await TrainAsync(inputs, context, cancellationToken);
-        }
-        catch (Exception e) when (UserErrors.Explain(e) is { } failure)
-        {
-            throw failure;
-        }
-    }
+    public Task<LoraTrainingOutputs> ExecuteAsync(LoraTrainingInputs inputs, ActivityContext context, CancellationToken cancellationToken) =>
+        UserErrors.ExplainedAsync(() => TrainAsync(inputs, context, cancellationToken));
 
     static async Task<LoraTrainingOutputs> TrainAsync(LoraTrainingInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {
