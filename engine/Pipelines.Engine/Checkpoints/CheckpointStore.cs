@@ -34,8 +34,7 @@ public sealed class CheckpointStore(string dataDirectory)
     /// </summary>
     public string GetDirectory(string runId, string stepId)
     {
-        var path = StepPath(runId, stepId);
-        _foldersMade[runId] = true;
+        var path = Made(runId, StepPath(runId, stepId));
         Directory.CreateDirectory(path);
         return path;
     }
