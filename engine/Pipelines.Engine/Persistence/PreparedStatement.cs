@@ -47,6 +47,15 @@ internal sealed class PreparedStatement : IDisposable
         return this;
     }
 
+    /// <summary>Binds the <paramref name="parameter"/>th named parameter to text already encoded as UTF-8 (never empty).</summary>
+    public PreparedStatement Utf8(int parameter, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty) throw new ArgumentException("empty text would be bound as NULL", nameof(value));
+        Check(SqliteNative.sqlite3_bind_text(_handle, _indexes[parameter], value, value.Length, SqliteNative.Transient));
+        _null[parameter] = false;
+        return this;
+    }
+
     /// <summary>Binds the <paramref name="parameter"/>th named parameter to an integer or NULL.</summary>
     public PreparedStatement Integer(int parameter, long? value)
     {

@@ -18,7 +18,11 @@ public sealed record RunRow(
     string? Owner,
     long? LeaseExpiresAt);
 
-/// <summary>A row of <c>steps</c>: one execution of a step (or of one matrix combination, id <c>sweep[2]</c>).</summary>
+/// <summary>
+/// One execution of a step (or of one matrix combination, id <c>sweep[2]</c>), as stored in its run's
+/// <see cref="StepChunks">chunk</see>. A step has no lease of its own: its run's covers it; <see cref="LeaseOwner"/>
+/// is the process that claimed it.
+/// </summary>
 public sealed record StepRow(
     string RunId,
     string StepId,
@@ -32,13 +36,15 @@ public sealed record StepRow(
     long? FinishedAt,
     long? NextAttemptAt,
     string? LeaseOwner,
-    long? LeaseExpiresAt,
     string? Inputs,
     string? Outputs,
     string? Error,
     string? CacheKey,
     string? Bookmark = null,
     string? Resume = null);
+
+/// <summary>A row of <c>step_chunks</c>: chunk <paramref name="Chunk"/> of a run's executions, as UTF-8 JSON (<see cref="StepChunks"/>).</summary>
+public sealed record StepChunkRow(string RunId, int Chunk, byte[] Steps);
 
 public sealed record LogRow(string RunId, string StepId, long Seq, long At, string Line);
 
@@ -51,10 +57,10 @@ public sealed record LineageRow(string Digest, string RunId, string StepId, bool
 public sealed class StoreBatch
 {
     public List<RunRow> Runs { get; } = [];
-    public List<StepRow> Steps { get; } = [];
+    public List<StepChunkRow> Chunks { get; } = [];
     public List<LogRow> Logs { get; } = [];
     public List<CacheRow> Cache { get; } = [];
     public List<LineageRow> Lineage { get; } = [];
 
-    public bool IsEmpty => Runs.Count == 0 && Steps.Count == 0 && Logs.Count == 0 && Cache.Count == 0 && Lineage.Count == 0;
+    public bool IsEmpty => Runs.Count == 0 && Chunks.Count == 0 && Logs.Count == 0 && Cache.Count == 0 && Lineage.Count == 0;
 }

@@ -13,11 +13,6 @@ public sealed class RunStore(SqliteDatabase database)
         error, cancel_requested, owner, lease_expires_at
         """;
 
-    private const string StepColumns = """
-        run_id, step_id, parent_id, matrix, status, attempts, failures, cached, started_at, finished_at, next_attempt_at,
-        lease_owner, lease_expires_at, inputs, outputs, error, cache_key, bookmark, resume
-        """;
-
     public SqliteDatabase Database => database;
 
     public async Task<RunRow?> GetRunAsync(string id, CancellationToken ct)
@@ -43,22 +38,30 @@ public sealed class RunStore(SqliteDatabase database)
         return runs;
     }
 
-    /// <summary>A run's step executions (matrix children included), in no particular order.</summary>
-    public async Task<IReadOnlyList<StepRow>> GetStepsAsync(string runId, CancellationToken ct)
+    /// <summary>A run's step executions (matrix children included), in the order they were first stored.</summary>
+    public async Task<IReadOnlyList<StepRow>> GetStepsAsync(string runId, CancellationToken ct) =>
+        [.. (await GetStepChunksAsync(runId, ct)).SelectMany(chunk => chunk)];
+
+    /// <summary>A run's step executions by chunk (<see cref="StepChunks"/>): the list's index is the chunk's number.</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<StepRow>>> GetStepChunksAsync(string runId, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        await using var command = connection.Command($"SELECT {StepColumns} FROM steps WHERE run_id = $run", ("$run", runId));
+        return await ReadChunksAsync(connection, runId, ct);
+    }
+
+    private static async Task<List<IReadOnlyList<StepRow>>> ReadChunksAsync(SqliteConnection connection, string runId, CancellationToken ct)
+    {
+        await using var command = connection.Command("SELECT chunk, steps FROM step_chunks WHERE run_id = $run ORDER BY chunk", ("$run", runId));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var steps = new List<StepRow>();
+        var chunks = new List<IReadOnlyList<StepRow>>();
         while (await reader.ReadAsync(ct))
         {
-            steps.Add(new StepRow(reader.GetString(0), reader.GetString(1), Text(reader, 2), Text(reader, 3), reader.GetString(4),
-                reader.GetInt32(5), reader.GetInt32(6), reader.GetInt64(7) != 0, Long(reader, 8), Long(reader, 9), Long(reader, 10),
-                Text(reader, 11), Long(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15), Text(reader, 16),
-                Text(reader, 17), Text(reader, 18)));
+            var number = reader.GetInt32(0);
+            while (chunks.Count < number) chunks.Add([]); // never expected: chunks are stored in order
+            chunks.Add(StepChunks.Decode(runId, reader.GetString(1)));
         }
 
-        return steps;
+        return chunks;
     }
 
     public async Task<IReadOnlyList<LogRow>> GetLogsAsync(string runId, string? stepId, CancellationToken ct)
@@ -89,10 +92,19 @@ public sealed class RunStore(SqliteDatabase database)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var resumed = await connection.ExecuteAsync("""
-            UPDATE steps SET status = 'ready', bookmark = NULL, resume = $payload
-            WHERE run_id = $run AND step_id = $step AND status = 'waiting' AND bookmark = $bookmark
-            """, ct, ("$payload", payload), ("$run", runId), ("$step", stepId), ("$bookmark", bookmark)) > 0;
+        var resumed = false;
+        var chunks = await ReadChunksAsync(connection, runId, ct);
+        for (var number = 0; number < chunks.Count && !resumed; number++)
+        {
+            var steps = chunks[number].ToList();
+            var index = steps.FindIndex(s => s.StepId == stepId && s.Status == "waiting" && s.Bookmark == bookmark);
+            if (index < 0) continue;
+            steps[index] = steps[index] with { Status = "ready", Bookmark = null, Resume = payload };
+            await connection.ExecuteAsync("UPDATE step_chunks SET steps = $steps WHERE run_id = $run AND chunk = $chunk", ct,
+                ("$steps", System.Text.Encoding.UTF8.GetString(StepChunks.Encode(steps))), ("$run", runId), ("$chunk", number));
+            resumed = true;
+        }
+
         if (resumed)
         {
             await connection.ExecuteAsync("UPDATE runs SET status = 'running' WHERE id = $run AND status = 'waiting'", ct, ("$run", runId));
@@ -122,15 +134,13 @@ public sealed class RunStore(SqliteDatabase database)
             """, ct, ("$owner", owner), ("$expires", leaseExpiresAt), ("$id", runId), ("$now", now), ("$force", takeOverFromDeadOwner ? 1 : 0)) > 0;
     }
 
-    /// <summary>Extends the leases of every run and running step this owner holds; returns the runs asked to cancel.</summary>
+    /// <summary>Extends the leases of every run this owner holds (a run's lease covers its steps); returns the runs asked to cancel.</summary>
     public async Task<IReadOnlyList<string>> RenewAsync(string owner, long leaseExpiresAt, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct))
         {
             await connection.ExecuteAsync("UPDATE runs SET lease_expires_at = $expires WHERE owner = $owner AND status IN ('pending', 'running')", ct,
-                ("$expires", leaseExpiresAt), ("$owner", owner));
-            await connection.ExecuteAsync("UPDATE steps SET lease_expires_at = $expires WHERE lease_owner = $owner AND status = 'running'", ct,
                 ("$expires", leaseExpiresAt), ("$owner", owner));
             await transaction.CommitAsync(ct);
         }

@@ -148,5 +148,31 @@ public static class SchemaMigrations
                 PRIMARY KEY (pipeline, trigger_index)
             ) STRICT, WITHOUT ROWID;
             """),
+        new(6, "step executions stored as per-run chunks of up to 32 (StepChunks) instead of a row each", """
+            -- A rowid table: new chunks are appended at the end of the table's B-tree, so a commit writes few pages;
+            -- keyed by (run_id, chunk), documents of runs finishing in any order would split pages all over it.
+            CREATE TABLE step_chunks (
+                id     INTEGER PRIMARY KEY,
+                run_id TEXT    NOT NULL,
+                chunk  INTEGER NOT NULL,
+                steps  TEXT    NOT NULL,
+                UNIQUE (run_id, chunk)
+            ) STRICT;
+
+            INSERT INTO step_chunks (run_id, chunk, steps)
+            SELECT run_id, chunk, json_group_array(json(step)) FROM (
+                SELECT run_id,
+                       (row_number() OVER (PARTITION BY run_id ORDER BY step_id) - 1) / 32 AS chunk,
+                       json_object('id', step_id, 'parent', parent_id, 'matrix', json(matrix), 'status', status,
+                                   'attempts', attempts, 'failures', failures, 'cached', json(iif(cached, 'true', 'false')),
+                                   'started', started_at, 'finished', finished_at, 'next_attempt', next_attempt_at,
+                                   'owner', lease_owner, 'inputs', json(inputs), 'outputs', json(outputs), 'error', error,
+                                   'cache_key', cache_key, 'bookmark', bookmark, 'resume', json(resume)) AS step
+                FROM steps ORDER BY run_id, step_id)
+            GROUP BY run_id, chunk;
+
+            DROP INDEX steps_waiting;
+            DROP TABLE steps;
+            """),
     ];
 }

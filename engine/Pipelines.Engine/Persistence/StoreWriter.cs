@@ -19,7 +19,7 @@ public sealed class StoreWriter : IAsyncDisposable
         Channel.CreateUnbounded<(StoreBatch, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, RunRow> _runs = new(StringComparer.Ordinal); // the writer loop's own, reused per commit
-    private readonly Dictionary<(string, string), StepRow> _steps = [];
+    private readonly Dictionary<(string, int), StepChunkRow> _chunks = [];
     private SqliteConnection? _connection;
     private Statements? _statements;
 
@@ -80,17 +80,17 @@ public sealed class StoreWriter : IAsyncDisposable
         _statements ??= new Statements(_connection);
         // A row changed several times in the queued batches (claimed, then completed) is written once, as it ended.
         var runs = _runs;
-        var steps = _steps;
+        var chunks = _chunks;
         runs.Clear();
-        steps.Clear();
+        chunks.Clear();
         foreach (var (batch, _) in pending)
         {
             foreach (var run in batch.Runs) runs[run.Id] = run;
-            foreach (var step in batch.Steps) steps[(step.RunId, step.StepId)] = step;
+            foreach (var chunk in batch.Chunks) chunks[(chunk.RunId, chunk.Chunk)] = chunk;
         }
 
         foreach (var run in runs.Values) _statements.Run(run);
-        foreach (var step in steps.Values) _statements.Step(step);
+        foreach (var chunk in chunks.Values) _statements.Chunk(chunk);
         foreach (var (batch, _) in pending)
         {
             foreach (var log in batch.Logs) _statements.Log(log);
@@ -119,7 +119,7 @@ public sealed class StoreWriter : IAsyncDisposable
     private sealed class Statements : IDisposable
     {
         private readonly PreparedStatement _run;
-        private readonly PreparedStatement _step;
+        private readonly PreparedStatement _chunk;
         private readonly PreparedStatement _log;
         private readonly PreparedStatement _cache;
         private readonly PreparedStatement _consumer;
@@ -139,23 +139,10 @@ public sealed class StoreWriter : IAsyncDisposable
                     cancel_requested = max(runs.cancel_requested, excluded.cancel_requested)
                 """, "$id", "$pipeline", "$version", "$status", "$params", "$trigger", "$no_cache", "$timeout_ms", "$created_at",
                 "$started_at", "$finished_at", "$error", "$cancel_requested", "$owner", "$lease_expires_at");
-            _step = Prepare(connection, """
-                INSERT INTO steps (run_id, step_id, parent_id, matrix, status, attempts, failures, cached, started_at, finished_at,
-                                   next_attempt_at, lease_owner, lease_expires_at, inputs, outputs, error, cache_key, bookmark, resume)
-                VALUES ($run_id, $step_id, $parent_id, $matrix, $status, $attempts, $failures, $cached, $started_at, $finished_at,
-                        $next_attempt_at, $lease_owner, $lease_expires_at, $inputs, $outputs, $error, $cache_key, $bookmark, $resume)
-                ON CONFLICT (run_id, step_id) DO UPDATE SET parent_id = excluded.parent_id, matrix = excluded.matrix,
-                    status = excluded.status, attempts = excluded.attempts, failures = excluded.failures, cached = excluded.cached,
-                    started_at = excluded.started_at, finished_at = excluded.finished_at, next_attempt_at = excluded.next_attempt_at,
-                    lease_owner = excluded.lease_owner,
-                    lease_expires_at = CASE WHEN excluded.lease_owner IS NULL THEN NULL
-                                            ELSE max(coalesce(steps.lease_expires_at, 0), excluded.lease_expires_at) END,
-                    inputs = excluded.inputs,
-                    outputs = excluded.outputs, error = excluded.error, cache_key = excluded.cache_key,
-                    bookmark = excluded.bookmark, resume = excluded.resume
-                """, "$run_id", "$step_id", "$parent_id", "$matrix", "$status", "$attempts", "$failures", "$cached", "$started_at",
-                "$finished_at", "$next_attempt_at", "$lease_owner", "$lease_expires_at", "$inputs", "$outputs", "$error", "$cache_key",
-                "$bookmark", "$resume");
+            _chunk = Prepare(connection, """
+                INSERT INTO step_chunks (run_id, chunk, steps) VALUES ($run_id, $chunk, $steps)
+                ON CONFLICT (run_id, chunk) DO UPDATE SET steps = excluded.steps
+                """, "$run_id", "$chunk", "$steps");
             _log = Prepare(connection, "INSERT OR IGNORE INTO step_logs (run_id, step_id, seq, at, line) VALUES ($run_id, $step_id, $seq, $at, $line)",
                 "$run_id", "$step_id", "$seq", "$at", "$line");
             _cache = Prepare(connection, """
@@ -169,7 +156,7 @@ public sealed class StoreWriter : IAsyncDisposable
 
         public void Dispose()
         {
-            foreach (var statement in new[] { _run, _step, _log, _cache, _consumer, _producer }) statement.Dispose();
+            foreach (var statement in new[] { _run, _chunk, _log, _cache, _consumer, _producer }) statement.Dispose();
         }
 
         public void Run(RunRow r) => _run.Text(0, r.Id).Text(1, r.Pipeline).Integer(2, r.Version).Text(3, r.Status).Text(4, r.Params)
@@ -177,11 +164,7 @@ public sealed class StoreWriter : IAsyncDisposable
             .Integer(10, r.FinishedAt).Text(11, r.Error).Integer(12, r.CancelRequested).Text(13, r.Owner).Integer(14, r.LeaseExpiresAt)
             .Execute();
 
-        public void Step(StepRow s) => _step.Text(0, s.RunId).Text(1, s.StepId).Text(2, s.ParentId).Text(3, s.Matrix).Text(4, s.Status)
-            .Integer(5, s.Attempts).Integer(6, s.Failures).Integer(7, s.Cached).Integer(8, s.StartedAt).Integer(9, s.FinishedAt)
-            .Integer(10, s.NextAttemptAt).Text(11, s.LeaseOwner).Integer(12, s.LeaseExpiresAt).Text(13, s.Inputs).Text(14, s.Outputs)
-            .Text(15, s.Error).Text(16, s.CacheKey).Text(17, s.Bookmark).Text(18, s.Resume)
-            .Execute();
+        public void Chunk(StepChunkRow c) => _chunk.Text(0, c.RunId).Integer(1, c.Chunk).Utf8(2, c.Steps).Execute();
 
         public void Log(LogRow l) => _log.Text(0, l.RunId).Text(1, l.StepId).Integer(2, l.Seq).Integer(3, l.At).Text(4, l.Line).Execute();
 

@@ -119,8 +119,9 @@ public sealed class ReviewStore(SqliteDatabase database, TimeProvider time)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         return await ReadAsync(connection, """
-            status <> 'open' AND EXISTS (SELECT 1 FROM steps s WHERE s.run_id = reviews.run_id AND s.step_id = reviews.step_id
-                                         AND s.status = 'waiting' AND s.bookmark = $bookmark)
+            status <> 'open' AND EXISTS (SELECT 1 FROM step_chunks c, json_each(c.steps) s
+                                         WHERE c.run_id = reviews.run_id AND s.value ->> 'id' = reviews.step_id
+                                           AND s.value ->> 'status' = 'waiting' AND s.value ->> 'bookmark' = $bookmark)
             """, ct, ("$bookmark", bookmark));
     }
 

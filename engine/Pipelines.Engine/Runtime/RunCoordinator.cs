@@ -220,7 +220,6 @@ internal sealed class RunCoordinator
         foreach (var execution in _state.All.Where(e => e is { Status: StepStatus.Running, Children: null }).ToList())
         {
             execution.LeaseOwner = null;
-            execution.LeaseExpiresAt = null;
             _state.MakeReady(execution);
         }
 
@@ -246,7 +245,6 @@ internal sealed class RunCoordinator
         execution.NextAttemptAt = null;
         execution.Error = null;
         execution.LeaseOwner = ProcessOwner.Current;
-        execution.LeaseExpiresAt = now + (long)_engine.Options.LeaseDuration.TotalMilliseconds;
         _state.MarkDirty(execution);
     }
 
@@ -387,7 +385,6 @@ internal sealed class RunCoordinator
             execution.Status = StepStatus.Waiting;
             execution.Bookmark = bookmark;
             execution.LeaseOwner = null;
-            execution.LeaseExpiresAt = null;
             _state.MarkDirty(execution);
             Log(execution, $"waiting on {bookmark}");
             return;
@@ -397,7 +394,6 @@ internal sealed class RunCoordinator
         {
             // Interrupted by shutdown: not an attempt that failed; the next owner runs it again.
             execution.LeaseOwner = null;
-            execution.LeaseExpiresAt = null;
             _state.MakeReady(execution);
             return;
         }
@@ -433,7 +429,6 @@ internal sealed class RunCoordinator
             execution.Error = result.Error;
             execution.NextAttemptAt = now + (long)wait.TotalMilliseconds;
             execution.LeaseOwner = null;
-            execution.LeaseExpiresAt = null;
             _state.MarkDirty(execution);
             _retrying.Add(execution);
             Log(execution, $"attempt {execution.Attempts} failed: {result.Error}; retrying in {Definitions.Duration.Format(wait)}");

@@ -161,7 +161,7 @@ public sealed class RunEngine : IAsyncDisposable
                 : Pipeline(row.Pipeline, row.Version, (await Definitions.GetAsync(row.Pipeline, row.Version, detach).ConfigureAwait(false)
                                                        ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"])).Yaml);
             state = new RunState(row, pipeline, Options.Secrets);
-            state.Load(await Runs.GetStepsAsync(runId, detach).ConfigureAwait(false));
+            state.Load(await Runs.GetStepChunksAsync(runId, detach).ConfigureAwait(false));
         }
 
         var coordinator = new RunCoordinator(this, state, onlyHere: fresh.Run is not null);

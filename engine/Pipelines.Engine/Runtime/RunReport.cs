@@ -81,7 +81,7 @@ public static class RunReport
         var present = rows.ToList();
         var ids = present.Select(r => r.StepId).ToHashSet(StringComparer.Ordinal);
         var pending = order.Where(id => !ids.Contains(id)).Select(id => new StepRow(
-            runId, id, null, null, StepStatus.Pending.Name(), 0, 0, false, null, null, null, null, null, null, null, null, null));
+            runId, id, null, null, StepStatus.Pending.Name(), 0, 0, false, null, null, null, null, null, null, null, null));
         return present.Concat(pending)
             .OrderBy(r => position.TryGetValue(r.ParentId ?? r.StepId, out var p) ? p : int.MaxValue)
             .ThenBy(r => r.ParentId ?? r.StepId, StringComparer.Ordinal)

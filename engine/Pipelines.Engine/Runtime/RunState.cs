@@ -19,6 +19,13 @@ internal sealed class RunState
     private readonly List<StepExecution> _taken = [];
     private readonly List<StepExecution> _settling = [];
 
+    // Where executions are stored (StepChunks): each chunk's members in stored order, and the chunks changed since the
+    // last flush, written whole.
+    private readonly List<List<StepExecution>> _chunks = [];
+    private readonly List<bool> _chunkDirty = [];
+    private readonly List<int> _dirtyChunks = [];
+    private readonly List<StepRow> _chunkRows = [];
+
     // Work lists that keep each transition O(degree) instead of a scan of the whole run.
     private readonly Dictionary<string, List<StepExecution>> _downstream = new(StringComparer.Ordinal);
     private readonly HashSet<StepExecution> _candidates = [];
@@ -125,9 +132,10 @@ internal sealed class RunState
 
     public StepExecution this[string id] => _executions[id];
 
-    /// <summary>Restores executions (and matrix children) from their rows.</summary>
-    public void Load(IReadOnlyList<StepRow> rows)
+    /// <summary>Restores executions (and matrix children) from their stored chunks, keeping each where it is stored.</summary>
+    public void Load(IReadOnlyList<IReadOnlyList<StepRow>> chunks)
     {
+        var rows = chunks.SelectMany(chunk => chunk).ToList();
         foreach (var row in rows.Where(r => r.ParentId is null && _executions.ContainsKey(r.StepId)))
         {
             _executions[row.StepId].Load(row);
@@ -146,6 +154,20 @@ internal sealed class RunState
             _executions[child.Id] = child;
         }
 
+        for (var number = 0; number < chunks.Count; number++)
+        {
+            var members = new List<StepExecution>(StepChunks.Size);
+            foreach (var row in chunks[number])
+            {
+                if (!_executions.TryGetValue(row.StepId, out var execution)) continue; // not in this definition: dropped at the next write
+                execution.Chunk = number;
+                members.Add(execution);
+            }
+
+            _chunks.Add(members);
+            _chunkDirty.Add(false);
+        }
+
         Reindex();
     }
 
@@ -153,10 +175,29 @@ internal sealed class RunState
     private static int ChildIndex(string id) =>
         int.Parse(id.AsSpan(id.LastIndexOf('[') + 1, id.Length - id.LastIndexOf('[') - 2), System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Records that <paramref name="execution"/> changed: its row is written at the next flush.</summary>
+    /// <summary>Records that <paramref name="execution"/> changed: its chunk is written at the next flush.</summary>
     public void MarkDirty(StepExecution execution)
     {
         _dirty.Add(execution);
+        if (execution.Chunk < 0)
+        {
+            // First stored: into the last chunk, or a new one when it is full.
+            if (_chunks.Count == 0 || _chunks[^1].Count >= StepChunks.Size)
+            {
+                _chunks.Add(new List<StepExecution>(Math.Min(StepChunks.Size, _executions.Count)));
+                _chunkDirty.Add(false);
+            }
+
+            execution.Chunk = _chunks.Count - 1;
+            _chunks[^1].Add(execution);
+        }
+
+        if (!_chunkDirty[execution.Chunk])
+        {
+            _chunkDirty[execution.Chunk] = true;
+            _dirtyChunks.Add(execution.Chunk);
+        }
+
         Changed?.Invoke(execution);
     }
 
@@ -164,15 +205,23 @@ internal sealed class RunState
     public Action<StepExecution>? Changed { get; set; }
 
     /// <summary>
-    /// Moves dirty rows (and the run row, when changed) into <paramref name="batch"/> and returns the executions they
-    /// came from, in a list that is reused by the next call.
+    /// Moves the chunks that changed (whole) and the run row, when changed, into <paramref name="batch"/> and returns the
+    /// executions that changed, in a list that is reused by the next call.
     /// </summary>
     public List<StepExecution> TakeDirty(StoreBatch batch, string? owner, long? leaseExpiresAt, long now)
     {
         _taken.Clear();
         _taken.AddRange(_dirty);
-        foreach (var execution in _taken) batch.Steps.Add(execution.ToRow(Id));
         _dirty.Clear();
+        foreach (var number in _dirtyChunks)
+        {
+            _chunkDirty[number] = false;
+            _chunkRows.Clear();
+            foreach (var execution in _chunks[number]) _chunkRows.Add(execution.ToRow(Id));
+            batch.Chunks.Add(new StepChunkRow(Id, number, StepChunks.Encode(_chunkRows)));
+        }
+
+        _dirtyChunks.Clear();
         if (RunDirty)
         {
             Row = Row with
@@ -368,7 +417,6 @@ internal sealed class RunState
         execution.FinishedAt = now;
         execution.Error = error;
         execution.LeaseOwner = null;
-        execution.LeaseExpiresAt = null;
         execution.NextAttemptAt = null;
         MarkDirty(execution);
     }

@@ -40,7 +40,8 @@ internal sealed class StepExecution(string id, StepDefinition definition)
 
     public string? LeaseOwner { get; set; }
 
-    public long? LeaseExpiresAt { get; set; }
+    /// <summary>The <see cref="Persistence.StepChunks">chunk</see> its state is stored in; −1 until first stored.</summary>
+    public int Chunk { get; set; } = -1;
 
     public JsonObject? Inputs { get; set; }
 
@@ -57,7 +58,7 @@ internal sealed class StepExecution(string id, StepDefinition definition)
     public System.Text.Json.Nodes.JsonNode? Resume { get; set; }
 
     public StepRow ToRow(string runId) => new(runId, Id, Parent?.Id, Text(Matrix), Status.Name(), Attempts, Failures, Cached,
-        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, LeaseExpiresAt, Text(Inputs), Text(Outputs), Error, CacheKey,
+        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, Text(Inputs), Text(Outputs), Error, CacheKey,
         Bookmark, Resume?.ToJsonString());
 
     private static string? Text(JsonObject? value) => value switch
@@ -77,7 +78,6 @@ internal sealed class StepExecution(string id, StepDefinition definition)
         FinishedAt = row.FinishedAt;
         NextAttemptAt = row.NextAttemptAt;
         LeaseOwner = row.LeaseOwner;
-        LeaseExpiresAt = row.LeaseExpiresAt;
         Inputs = row.Inputs is null ? null : JsonNode.Parse(row.Inputs)?.AsObject();
         Outputs = row.Outputs is null ? null : JsonNode.Parse(row.Outputs)?.AsObject();
         Error = row.Error;
