@@ -386,7 +386,7 @@ internal sealed class RunCoordinator
             execution.Bookmark = bookmark;
             execution.LeaseOwner = null;
             _state.MarkDirty(execution);
-            Log(execution, $"waiting on {bookmark}");
+            Log(execution, $"waiting on {bookmark}", onLoop: true);
             return;
         }
 
@@ -429,9 +429,9 @@ internal sealed class RunCoordinator
             execution.Error = result.Error;
             execution.NextAttemptAt = now + (long)wait.TotalMilliseconds;
             execution.LeaseOwner = null;
+            Log(execution, $"attempt {execution.Attempts} failed: {result.Error}; retrying in {Definitions.Duration.Format(wait)}", onLoop: true);
             _state.MarkDirty(execution);
             _retrying.Add(execution);
-            Log(execution, $"attempt {execution.Attempts} failed: {result.Error}; retrying in {Definitions.Duration.Format(wait)}");
             return;
         }
 
@@ -489,15 +489,17 @@ internal sealed class RunCoordinator
         }, null, TimeSpan.FromMilliseconds(Math.Max(0, next - now)), Timeout.InfiniteTimeSpan);
     }
 
-    private void Log(StepExecution execution, string line)
+    /// <param name="onLoop">Written by the coordinator itself, on its loop (not by an activity).</param>
+    private void Log(StepExecution execution, string line, bool onLoop = false)
     {
         line = SecretMask.Apply(line, _state.Secrets);
         var at = _engine.Time.GetUtcNow();
         LazyInitializer.EnsureInitialized(ref _logs).Enqueue(new LogRow(_state.Id, execution.Id, Interlocked.Increment(ref _logSeq), at.ToUnixTimeMilliseconds(), line));
         var logged = new StepLogged(_state.Id, at, execution.Id, line);
-        if (execution == _onLoop && Environment.CurrentManagedThreadId == _onLoopThread)
+        if (onLoop || execution == _onLoop && Environment.CurrentManagedThreadId == _onLoopThread)
         {
-            // Logged by an inline step on this loop: announced in order, after the step is announced running.
+            // Logged on this loop (by the coordinator, or by an inline step): announced in order with the statuses,
+            // after the step is announced running.
             if (_engine.Events.HasSubscribers) (_events ??= []).Add(logged);
         }
         else

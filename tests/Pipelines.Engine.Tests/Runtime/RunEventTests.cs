@@ -54,4 +54,35 @@ public sealed class RunEventTests
             Assert.True(running < line && line < succeeded, $"{step}: running at {running}, its line at {line}, succeeded at {succeeded}");
         }
     }
+
+    [Fact]
+    public async Task A_retried_inline_step_is_seen_running_then_its_retry_message_then_retrying_in_every_attempt()
+    {
+        const string yaml = """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: flaky }
+            steps:
+              boom:
+                uses: core.fail@1
+                retry: { max: 2, backoff: 10ms }
+                with: { message: nope }
+            """;
+        await using var harness = await RuntimeHarness.StartAsync();
+        var id = await harness.CreateRunAsync(yaml);
+        using var subscription = harness.Engine.Events.Subscribe(id);
+
+        Assert.Equal(RunStatus.Failed, await harness.ExecuteAsync(id));
+
+        subscription.Dispose();
+        var seen = new List<string>();
+        await foreach (var e in subscription.Reader.ReadAllAsync())
+        {
+            if (e is StepStatusChanged changed) seen.Add(changed.Status.Name());
+            else if (e is StepLogged logged) seen.Add(logged.Line[..logged.Line.IndexOf(':', StringComparison.Ordinal)]);
+        }
+
+        // The coordinator's own line about a failed attempt comes after the attempt was seen running, not before.
+        Assert.Equal(["running", "attempt 1 failed", "retrying", "running", "attempt 2 failed", "retrying", "running", "failed"], seen);
+    }
 }
