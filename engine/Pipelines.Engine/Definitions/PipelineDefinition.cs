@@ -70,6 +70,9 @@ public sealed record StepDefinition(
 {
     /// <summary>Every step this one waits for: explicit <c>needs</c> plus the steps its expressions read.</summary>
     public IReadOnlyList<string> Upstream { get; init; } = [];
+
+    /// <summary>Every step that waits for this one (the steps whose <see cref="Upstream"/> holds it), in document order.</summary>
+    public IReadOnlyList<string> Downstream { get; init; } = [];
 }
 
 /// <summary>A validated pipeline, ready to be planned and run. Steps are in document (display) order.</summary>

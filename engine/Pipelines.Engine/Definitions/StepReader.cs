@@ -69,10 +69,20 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
 
         CycleFinder.Report(Diagnostics, pending.Select(p => p.Step.Id).ToList(), edges);
 
-        return pending.Select(p => p.Step with
+        var steps = pending.Select(p => p.Step with
         {
             Upstream = edges[p.Step.Id].Select(e => e.To).Distinct(StringComparer.Ordinal).Where(id => id != p.Step.Id).ToList(),
         }).ToList();
+        var downstream = steps.GroupBy(s => s.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, _ => new List<string>(), StringComparer.Ordinal);
+        foreach (var step in steps)
+        {
+            foreach (var upstream in step.Upstream)
+            {
+                if (downstream.TryGetValue(upstream, out var list)) list.Add(step.Id);
+            }
+        }
+
+        return steps.Select(s => s with { Downstream = downstream[s.Id] }).ToList();
     }
 
     private PendingStep ReadStep(MappingEntry entry)

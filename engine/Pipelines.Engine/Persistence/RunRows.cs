@@ -53,14 +53,32 @@ public sealed record CacheRow(string CacheKey, string Outputs, string RunId, str
 /// <summary>An artifact read or written by a step: <see cref="Produced"/> true for outputs, false for inputs.</summary>
 public sealed record LineageRow(string Digest, string RunId, string StepId, bool Produced);
 
-/// <summary>Everything one state change of the runtime writes; committed in one transaction (with others, group commit).</summary>
+/// <summary>
+/// Everything one state change of the runtime writes; committed in one transaction (with others, group commit). Its
+/// lists are made at first use: most batches carry a run row or a chunk and nothing else.
+/// </summary>
 public sealed class StoreBatch
 {
-    public List<RunRow> Runs { get; } = [];
-    public List<StepChunkRow> Chunks { get; } = [];
-    public List<LogRow> Logs { get; } = [];
-    public List<CacheRow> Cache { get; } = [];
-    public List<LineageRow> Lineage { get; } = [];
+    private List<RunRow>? _runs;
+    private List<StepChunkRow>? _chunks;
+    private List<LogRow>? _logs;
+    private List<CacheRow>? _cache;
+    private List<LineageRow>? _lineage;
 
-    public bool IsEmpty => Runs.Count == 0 && Chunks.Count == 0 && Logs.Count == 0 && Cache.Count == 0 && Lineage.Count == 0;
+    public List<RunRow> Runs => _runs ??= [];
+    public List<StepChunkRow> Chunks => _chunks ??= [];
+    public List<LogRow> Logs => _logs ??= [];
+    public List<CacheRow> Cache => _cache ??= [];
+    public List<LineageRow> Lineage => _lineage ??= [];
+
+    // The writer's view: null for a list never used.
+    internal List<RunRow>? RunsIfAny => _runs;
+    internal List<StepChunkRow>? ChunksIfAny => _chunks;
+    internal List<LogRow>? LogsIfAny => _logs;
+    internal List<CacheRow>? CacheIfAny => _cache;
+    internal List<LineageRow>? LineageIfAny => _lineage;
+
+    public bool IsEmpty => Empty(_runs) && Empty(_chunks) && Empty(_logs) && Empty(_cache) && Empty(_lineage);
+
+    private static bool Empty<T>(List<T>? list) => list is null || list.Count == 0;
 }

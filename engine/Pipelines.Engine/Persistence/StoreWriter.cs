@@ -85,17 +85,17 @@ public sealed class StoreWriter : IAsyncDisposable
         chunks.Clear();
         foreach (var (batch, _) in pending)
         {
-            foreach (var run in batch.Runs) runs[run.Id] = run;
-            foreach (var chunk in batch.Chunks) chunks[(chunk.RunId, chunk.Chunk)] = chunk;
+            foreach (var run in batch.RunsIfAny ?? []) runs[run.Id] = run;
+            foreach (var chunk in batch.ChunksIfAny ?? []) chunks[(chunk.RunId, chunk.Chunk)] = chunk;
         }
 
         foreach (var run in runs.Values) _statements.Run(run);
         foreach (var chunk in chunks.Values) _statements.Chunk(chunk);
         foreach (var (batch, _) in pending)
         {
-            foreach (var log in batch.Logs) _statements.Log(log);
-            foreach (var cache in batch.Cache) _statements.Cache(cache);
-            foreach (var lineage in batch.Lineage) _statements.Lineage(lineage);
+            foreach (var log in batch.LogsIfAny ?? []) _statements.Log(log);
+            foreach (var cache in batch.CacheIfAny ?? []) _statements.Cache(cache);
+            foreach (var lineage in batch.LineageIfAny ?? []) _statements.Lineage(lineage);
         }
 
         transaction.Commit();

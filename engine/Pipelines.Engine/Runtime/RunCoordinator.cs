@@ -21,12 +21,13 @@ internal sealed class RunCoordinator
 
     private readonly RunEngine _engine;
     private readonly RunState _state;
-    private readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<StepExecution, bool> _running = []; // executing now; the value: it holds an execution slot
+    private Channel<Signal>? _signals; // made at the first signal: a run that finishes in one pass never needs one
+    private int _executing; // attempts executing now (StepExecution.Executing)
     private ConcurrentQueue<LogRow>? _logs; // made at the first log line: most steps never log
-    private readonly List<CacheRow> _cache = [];
-    private readonly List<LineageRow> _lineage = [];
-    private readonly List<string> _finishedCheckpoints = [];
+    // Made at first use, like the collections below: most runs never need them.
+    private List<CacheRow>? _cache;
+    private List<LineageRow>? _lineage;
+    private List<string>? _finishedCheckpoints; // succeeded steps of a run with a checkpoint folder
     private readonly CancellationTokenSource _stop = new();
     private readonly bool _onlyHere;
     private RunStatus _publishedRunStatus;
@@ -40,9 +41,8 @@ internal sealed class RunCoordinator
     private ITimer? _retryTimer;
     private long _retryTimerDue = long.MaxValue;
     private ITimer? _deadline;
-    private readonly HashSet<StepExecution> _retrying = [];
+    private HashSet<StepExecution>? _retrying;
     private Task _committed = Task.CompletedTask;
-    private readonly Dictionary<StepExecution, RuntimeMetrics.StepAttempt> _attempts = []; // telemetry of running attempts
     private long _readyReported;
     private int _waitingForSlot;
     private int _grantedSlots;
@@ -82,20 +82,20 @@ internal sealed class RunCoordinator
     /// <summary>Asks the run to stop: running steps are cancelled, nothing new starts; <paramref name="failReason"/> makes it fail instead.</summary>
     public void Cancel(string? failReason = null)
     {
-        _signals.Writer.TryWrite(new CancelSignal(failReason));
+        Post(new CancelSignal(failReason));
     }
 
     /// <summary>Resumes a step waiting on <paramref name="bookmark"/>; false when no step of this run waits on it.</summary>
     public Task<bool> ResumeAsync(string stepId, string bookmark, System.Text.Json.Nodes.JsonNode? payload)
     {
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_signals.Writer.TryWrite(new ResumeSignal(stepId, bookmark, payload, done))) done.TrySetResult(false);
+        if (!Post(new ResumeSignal(stepId, bookmark, payload, done))) done.TrySetResult(false);
         return done.Task;
     }
 
     public async Task<RunStatus> RunAsync(CancellationToken detach)
     {
-        await using var registration = detach.Register(() => _signals.Writer.TryWrite(new DetachSignal()));
+        await using var registration = detach.Register(static coordinator => ((RunCoordinator)coordinator!).Post(new DetachSignal()), this);
         using var span = RuntimeMetrics.StartRun(_state.Id, _state.Definition.Name);
         var now = Now();
         if (!_onlyHere) Recover(); // a run created here and never executed has nothing to recover
@@ -106,7 +106,7 @@ internal sealed class RunCoordinator
 
         _state.RunDirty = true;
         AnnounceRun();
-        while (_signals.Reader.TryRead(out var early)) Apply(early); // e.g. a cancel requested before we started
+        while (Volatile.Read(ref _signals) is { } early && early.Reader.TryRead(out var signal)) Apply(signal); // e.g. a cancel requested before we started
         if (_state.Row.TimeoutMs is { } timeoutMs)
         {
             var due = (_state.Row.StartedAt ?? now) + timeoutMs - now;
@@ -165,9 +165,9 @@ internal sealed class RunCoordinator
                 }
 
                 RuntimeMetrics.ReadySteps(ref _readyReported, blocked ? _state.All.LongCount(e => e.Status == StepStatus.Ready) : 0);
-                var idle = !_detaching && _running.Count == 0 && toStart.Count == 0;
+                var idle = !_detaching && _executing == 0 && toStart.Count == 0;
                 var finished = idle && (_state.TryComplete(_cancelling && _cancelReason is null, _cancelReason) || WaitingOnly() || Stuck(now));
-                if (_detaching && _running.Count == 0)
+                if (_detaching && _executing == 0)
                 {
                     await DetachAsync(now);
                     return _state.Status;
@@ -194,13 +194,14 @@ internal sealed class RunCoordinator
                         Interlocked.Increment(ref _grantedSlots);
                         Volatile.Write(ref _waitingForSlot, 0);
                         if (Volatile.Read(ref _closed) == 1) ReleaseGrantedSlots(); // granted after we finished: pass it on
-                        else _signals.Writer.TryWrite(new Wake());
+                        else Post(new Wake());
                     });
                 }
                 ScheduleRetryTimer(now);
 
-                Apply(await _signals.Reader.ReadAsync(CancellationToken.None));
-                while (_signals.Reader.TryRead(out var more)) Apply(more);
+                var signals = Signals;
+                Apply(await signals.Reader.ReadAsync(CancellationToken.None));
+                while (signals.Reader.TryRead(out var more)) Apply(more);
             }
         }
         finally
@@ -223,12 +224,12 @@ internal sealed class RunCoordinator
             _state.MakeReady(execution);
         }
 
-        foreach (var execution in _state.All.Where(e => e.Status == StepStatus.Retrying)) _retrying.Add(execution);
+        foreach (var execution in _state.All.Where(e => e.Status == StepStatus.Retrying)) (_retrying ??= []).Add(execution);
     }
 
     private void ReadyRetries(long now)
     {
-        if (_retrying.Count == 0) return;
+        if (_retrying is not { Count: > 0 }) return;
         foreach (var execution in _retrying.Where(e => e.NextAttemptAt <= now).ToList())
         {
             _retrying.Remove(execution);
@@ -258,8 +259,10 @@ internal sealed class RunCoordinator
     private void Start(StepExecution execution, ActivityDescriptor activity, bool holdsSlot, long now)
     {
         var definition = execution.Definition;
-        _attempts[execution] = RuntimeMetrics.StartStep(_state.Id, execution.Id, activity.Uses, execution.Attempts);
-        _running.Add(execution, holdsSlot);
+        execution.Telemetry = RuntimeMetrics.StartStep(_state.Id, execution.Id, activity.Uses, execution.Attempts);
+        execution.Executing = true;
+        execution.HoldsSlot = holdsSlot;
+        _executing++;
         System.Text.Json.Nodes.JsonObject inputs;
         try
         {
@@ -269,7 +272,7 @@ internal sealed class RunCoordinator
         {
             // Applied like any completion (which releases the slot): through the signal queue, or at once when inline.
             var failure = StepResult.Failure($"inputs: {e.Reason}", retryable: false);
-            if (holdsSlot) _signals.Writer.TryWrite(new Completed(execution, failure));
+            if (holdsSlot) Post(new Completed(execution, failure));
             else Complete(execution, failure, now);
             return;
         }
@@ -315,7 +318,7 @@ internal sealed class RunCoordinator
 
     /// <summary>An inline attempt that did not finish at once (it awaits something): its result comes back as a signal.</summary>
     private async Task SignalWhenDoneAsync(StepExecution execution, Task<StepResult> attempt) =>
-        _signals.Writer.TryWrite(new Completed(execution, await attempt.ConfigureAwait(false)));
+        Post(new Completed(execution, await attempt.ConfigureAwait(false)));
 
     /// <summary>An attempt on the thread pool, its result signalled to the loop.</summary>
     private async Task RunAttemptAsync(StepExecution execution, ActivityDescriptor activity, System.Text.Json.Nodes.JsonObject inputs, string? cacheKey,
@@ -323,7 +326,7 @@ internal sealed class RunCoordinator
     {
         var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, execution.Definition.Timeout, context, _state.Secrets,
             _stop.Token).ConfigureAwait(false);
-        _signals.Writer.TryWrite(new Completed(execution, result));
+        Post(new Completed(execution, result));
     }
 
     private System.Text.Json.Nodes.JsonObject RenderInputs(StepExecution execution)
@@ -373,10 +376,14 @@ internal sealed class RunCoordinator
 
     private void Complete(StepExecution execution, StepResult result, long now)
     {
-        if (_attempts.Remove(execution, out var attempt)) attempt.End(RuntimeMetrics.Outcome(result, _detaching), result.Error);
-        if (_running.Remove(execution, out var holdsSlot) && holdsSlot)
+        if (execution.Executing)
         {
-            _engine.Slots.Release();
+            execution.Executing = false;
+            _executing--;
+            execution.Telemetry.End(RuntimeMetrics.Outcome(result, _detaching), result.Error);
+            execution.Telemetry = default;
+            if (execution.HoldsSlot) _engine.Slots.Release();
+            execution.HoldsSlot = false;
         }
 
         if (result.Bookmark is { } bookmark)
@@ -405,12 +412,13 @@ internal sealed class RunCoordinator
             _state.Finish(execution, StepStatus.Succeeded, now, null);
             if (!result.Cached && result.CacheKey is not null)
             {
-                _cache.Add(new CacheRow(result.CacheKey, result.Outputs!.ToJsonString(), _state.Id, execution.Id, now));
+                (_cache ??= []).Add(new CacheRow(result.CacheKey, result.Outputs!.ToJsonString(), _state.Id, execution.Id, now));
             }
 
-            _finishedCheckpoints.Add(execution.Id);
-            foreach (var used in ArtifactReference.FindIn(execution.Inputs)) _lineage.Add(new LineageRow(used.Digest, _state.Id, execution.Id, Produced: false));
-            foreach (var made in ArtifactReference.FindIn(execution.Outputs)) _lineage.Add(new LineageRow(made.Digest, _state.Id, execution.Id, Produced: true));
+            // A run with no checkpoint folder now has none for this finished step either: nothing to delete later.
+            if (!_onlyHere || _engine.Checkpoints.HasRun(_state.Id, onlyHere: true)) (_finishedCheckpoints ??= []).Add(execution.Id);
+            foreach (var used in ArtifactReference.FindIn(execution.Inputs)) (_lineage ??= []).Add(new LineageRow(used.Digest, _state.Id, execution.Id, Produced: false));
+            foreach (var made in ArtifactReference.FindIn(execution.Outputs)) (_lineage ??= []).Add(new LineageRow(made.Digest, _state.Id, execution.Id, Produced: true));
             return;
         }
 
@@ -431,7 +439,7 @@ internal sealed class RunCoordinator
             execution.LeaseOwner = null;
             Log(execution, $"attempt {execution.Attempts} failed: {result.Error}; retrying in {Definitions.Duration.Format(wait)}", onLoop: true);
             _state.MarkDirty(execution);
-            _retrying.Add(execution);
+            (_retrying ??= []).Add(execution);
             return;
         }
 
@@ -441,11 +449,11 @@ internal sealed class RunCoordinator
     private void CancelIdle(long now)
     {
         // Children first, so a matrix whose last children are cancelled here is cancelled in the same pass.
-        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !_running.ContainsKey(e)).OrderBy(e => e.Children is null ? 0 : 1).ToList())
+        foreach (var execution in _state.All.Where(e => !e.Status.IsTerminal() && !e.Executing).OrderBy(e => e.Children is null ? 0 : 1).ToList())
         {
             if (execution.Children is { } children && children.Any(c => !c.Status.IsTerminal())) continue;
             _state.Finish(execution, StepStatus.Cancelled, now, _cancelReason ?? "cancelled");
-            _retrying.Remove(execution);
+            _retrying?.Remove(execution);
         }
     }
 
@@ -477,7 +485,7 @@ internal sealed class RunCoordinator
 
     private void ScheduleRetryTimer(long now)
     {
-        if (_retrying.Count == 0) return;
+        if (_retrying is not { Count: > 0 }) return;
         var next = _retrying.Select(e => e.NextAttemptAt ?? now).Min();
         if (next == long.MaxValue || next >= _retryTimerDue && _retryTimer is not null) return;
         _retryTimer?.Dispose();
@@ -485,7 +493,7 @@ internal sealed class RunCoordinator
         _retryTimer = _engine.Time.CreateTimer(_ =>
         {
             _retryTimerDue = long.MaxValue;
-            _signals.Writer.TryWrite(new Wake());
+            Post(new Wake());
         }, null, TimeSpan.FromMilliseconds(Math.Max(0, next - now)), Timeout.InfiniteTimeSpan);
     }
 
@@ -516,11 +524,7 @@ internal sealed class RunCoordinator
     {
         var batch = new StoreBatch();
         var changed = _state.TakeDirty(batch, ProcessOwner.Current, now + (long)_engine.Options.LeaseDuration.TotalMilliseconds, now);
-        while (_logs is not null && _logs.TryDequeue(out var log)) batch.Logs.Add(log);
-        batch.Cache.AddRange(_cache);
-        batch.Lineage.AddRange(_lineage);
-        _cache.Clear();
-        _lineage.Clear();
+        TakeRecords(batch);
         if (batch.IsEmpty) return;
 
         // A step still ready here waits for a slot: worth announcing. One claimed in the same pass is announced as running.
@@ -535,8 +539,8 @@ internal sealed class RunCoordinator
 
         // Finished steps can no longer write checkpoints: with no folder for the run now, none has any to delete.
         List<string>? finishedSteps = null;
-        if (_finishedCheckpoints.Count > 0 && _engine.Checkpoints.HasRun(_state.Id, _onlyHere)) finishedSteps = [.. _finishedCheckpoints];
-        _finishedCheckpoints.Clear();
+        if (_finishedCheckpoints is { Count: > 0 } && _engine.Checkpoints.HasRun(_state.Id, _onlyHere)) finishedSteps = [.. _finishedCheckpoints];
+        _finishedCheckpoints?.Clear();
         var commit = _engine.Writer.CommitAsync(batch);
         _committed = commit;
         if (events is not null || finishedSteps is not null)
@@ -590,13 +594,35 @@ internal sealed class RunCoordinator
         var batch = new StoreBatch();
         _state.RunDirty = true;
         _state.TakeDirty(batch, owner: null, leaseExpiresAt: null, now);
-        while (_logs is not null && _logs.TryDequeue(out var log)) batch.Logs.Add(log);
-        batch.Cache.AddRange(_cache);
-        batch.Lineage.AddRange(_lineage);
+        TakeRecords(batch);
         await _committed.ConfigureAwait(false);
         await _engine.Writer.CommitAsync(batch).ConfigureAwait(false);
         await _publishedTail.ConfigureAwait(false);
     }
+
+    /// <summary>Moves the log lines, cache entries and lineage gathered since the last flush into <paramref name="batch"/>.</summary>
+    private void TakeRecords(StoreBatch batch)
+    {
+        while (_logs is not null && _logs.TryDequeue(out var log)) batch.Logs.Add(log);
+        if (_cache is { Count: > 0 }) batch.Cache.AddRange(_cache);
+        if (_lineage is { Count: > 0 }) batch.Lineage.AddRange(_lineage);
+        _cache?.Clear();
+        _lineage?.Clear();
+    }
+
+    private Channel<Signal> Signals
+    {
+        get
+        {
+            var signals = Volatile.Read(ref _signals);
+            if (signals is not null) return signals;
+            signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
+            return Interlocked.CompareExchange(ref _signals, signals, null) ?? signals;
+        }
+    }
+
+    /// <summary>Hands the loop a signal, from any thread.</summary>
+    private bool Post(Signal signal) => Signals.Writer.TryWrite(signal);
 
     private long Now() => _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
 

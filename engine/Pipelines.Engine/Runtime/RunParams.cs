@@ -34,8 +34,9 @@ public static class RunParams
             result[name] = value?.DeepClone();
         }
 
-        foreach (var param in pipeline.Params.Where(p => !overrides.ContainsKey(p.Name)))
+        foreach (var param in pipeline.Params)
         {
+            if (overrides.ContainsKey(param.Name)) continue;
             if (param.HasDefault)
             {
                 result[param.Name] = param.Default?.DeepClone();

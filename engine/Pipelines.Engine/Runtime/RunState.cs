@@ -27,9 +27,8 @@ internal sealed class RunState
     private readonly List<StepRow> _chunkRows = [];
 
     // Work lists that keep each transition O(degree) instead of a scan of the whole run.
-    private readonly Dictionary<string, List<StepExecution>> _downstream = new(StringComparer.Ordinal);
     private readonly HashSet<StepExecution> _candidates = [];
-    private readonly HashSet<StepExecution> _matrixChecks = [];
+    private HashSet<StepExecution>? _matrixChecks; // made at the first matrix step
     private readonly Queue<StepExecution> _ready = new();
     private int _open;
 
@@ -48,14 +47,6 @@ internal sealed class RunState
             TopLevel.Add(execution);
         }
 
-        foreach (var step in TopLevel)
-        {
-            foreach (var upstream in step.Definition.Upstream)
-            {
-                (_downstream.TryGetValue(upstream, out var list) ? list : _downstream[upstream] = []).Add(step);
-            }
-        }
-
         Reindex();
     }
 
@@ -66,14 +57,14 @@ internal sealed class RunState
     private void Reindex()
     {
         _candidates.Clear();
-        _matrixChecks.Clear();
+        _matrixChecks?.Clear();
         _ready.Clear();
         _open = 0;
         foreach (var step in TopLevel)
         {
             if (!step.Status.IsTerminal()) _open++;
             if (step.Status == StepStatus.Pending) _candidates.Add(step);
-            if (step is { Status: StepStatus.Running, Children: not null }) _matrixChecks.Add(step);
+            if (step is { Status: StepStatus.Running, Children: not null }) (_matrixChecks ??= []).Add(step);
         }
 
         foreach (var execution in _executions.Values.Where(e => e.Status == StepStatus.Ready)) _ready.Enqueue(execution);
@@ -248,13 +239,13 @@ internal sealed class RunState
     /// </summary>
     public void Advance(long now)
     {
-        while (_candidates.Count > 0 || _matrixChecks.Count > 0)
+        while (_candidates.Count > 0 || _matrixChecks is { Count: > 0 })
         {
-            if (_matrixChecks.Count > 0)
+            if (_matrixChecks is { Count: > 0 })
             {
                 _settling.Clear();
                 _settling.AddRange(_matrixChecks);
-                _matrixChecks.Clear();
+                _matrixChecks?.Clear();
                 foreach (var parent in _settling)
                 {
                     if (parent is { Status: StepStatus.Running, Children: { } children } && children.TrueForAll(c => c.Status.IsTerminal()))
@@ -404,12 +395,12 @@ internal sealed class RunState
         {
             if (execution.Parent is { } parent)
             {
-                _matrixChecks.Add(parent);
+                (_matrixChecks ??= []).Add(parent);
             }
             else
             {
                 _open--;
-                if (_downstream.TryGetValue(execution.Id, out var next)) _candidates.UnionWith(next);
+                foreach (var next in execution.Definition.Downstream) _candidates.Add(_executions[next]);
             }
         }
 
@@ -429,10 +420,10 @@ internal sealed class RunState
             return false;
         }
 
-        var failed = TopLevel.Where(s => s.Status == StepStatus.Failed).ToList();
+        var failed = TopLevel.Find(s => s.Status == StepStatus.Failed);
         (Status, Error) = cancelReason is not null ? (RunStatus.Failed, cancelReason)
             : cancelled ? (RunStatus.Cancelled, "cancelled")
-            : failed.Count > 0 ? (RunStatus.Failed, $"step '{failed[0].Id}' failed: {failed[0].Error}")
+            : failed is not null ? (RunStatus.Failed, $"step '{failed.Id}' failed: {failed.Error}")
             : (RunStatus.Succeeded, null);
         RunDirty = true;
         return true;

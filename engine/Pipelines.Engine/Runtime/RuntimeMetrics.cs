@@ -83,7 +83,7 @@ public static class RuntimeMetrics
         _ => "failed",
     };
 
-    public sealed class StepAttempt(string activity, Activity? span, long startedAt)
+    public readonly struct StepAttempt(string activity, Activity? span, long startedAt)
     {
         public void End(string outcome, string? error)
         {

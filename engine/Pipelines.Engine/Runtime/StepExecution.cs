@@ -40,6 +40,15 @@ internal sealed class StepExecution(string id, StepDefinition definition)
 
     public string? LeaseOwner { get; set; }
 
+    /// <summary>An attempt executes in this process now (claimed and started, its result not yet applied).</summary>
+    public bool Executing { get; set; }
+
+    /// <summary>The executing attempt holds one of the process's execution slots (inline attempts do not).</summary>
+    public bool HoldsSlot { get; set; }
+
+    /// <summary>The executing attempt's telemetry (span and clock).</summary>
+    public RuntimeMetrics.StepAttempt Telemetry { get; set; }
+
     /// <summary>The <see cref="Persistence.StepChunks">chunk</see> its state is stored in; −1 until first stored.</summary>
     public int Chunk { get; set; } = -1;
 
