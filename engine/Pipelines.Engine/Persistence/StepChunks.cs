@@ -45,39 +45,60 @@ public static class StepChunks
         return buffer.WrittenSpan.ToArray();
     }
 
+    // Property names (and status values) encoded once: the writer would otherwise escape and transcode each per step.
+    private static readonly JsonEncodedText Id = JsonEncodedText.Encode("id"), Parent = JsonEncodedText.Encode("parent"),
+        Matrix = JsonEncodedText.Encode("matrix"), Status = JsonEncodedText.Encode("status"), Attempts = JsonEncodedText.Encode("attempts"),
+        Failures = JsonEncodedText.Encode("failures"), Cached = JsonEncodedText.Encode("cached"), Started = JsonEncodedText.Encode("started"),
+        Finished = JsonEncodedText.Encode("finished"), NextAttempt = JsonEncodedText.Encode("next_attempt"), Owner = JsonEncodedText.Encode("owner"),
+        Inputs = JsonEncodedText.Encode("inputs"), Outputs = JsonEncodedText.Encode("outputs"), Error = JsonEncodedText.Encode("error"),
+        CacheKey = JsonEncodedText.Encode("cache_key"), Bookmark = JsonEncodedText.Encode("bookmark"), Resume = JsonEncodedText.Encode("resume");
+
+    private static readonly Dictionary<string, JsonEncodedText> Statuses =
+        Enum.GetValues<Runtime.StepStatus>().Select(Runtime.StatusNames.Name).ToDictionary(name => name, name => JsonEncodedText.Encode(name), StringComparer.Ordinal);
+
     private static void Write(Utf8JsonWriter writer, StepRow step)
     {
         writer.WriteStartObject();
-        writer.WriteString("id", step.StepId);
-        if (step.ParentId is not null) writer.WriteString("parent", step.ParentId);
-        Raw(writer, "matrix", step.Matrix);
-        writer.WriteString("status", step.Status);
-        if (step.Attempts != 0) writer.WriteNumber("attempts", step.Attempts);
-        if (step.Failures != 0) writer.WriteNumber("failures", step.Failures);
-        if (step.Cached) writer.WriteBoolean("cached", true);
-        Number(writer, "started", step.StartedAt);
-        Number(writer, "finished", step.FinishedAt);
-        Number(writer, "next_attempt", step.NextAttemptAt);
-        if (step.LeaseOwner is not null) writer.WriteString("owner", step.LeaseOwner);
-        Raw(writer, "inputs", step.Inputs);
-        Raw(writer, "outputs", step.Outputs);
-        if (step.Error is not null) writer.WriteString("error", step.Error);
-        if (step.CacheKey is not null) writer.WriteString("cache_key", step.CacheKey);
-        if (step.Bookmark is not null) writer.WriteString("bookmark", step.Bookmark);
-        Raw(writer, "resume", step.Resume);
+        writer.WriteString(Id, step.StepId);
+        if (step.ParentId is not null) writer.WriteString(Parent, step.ParentId);
+        Raw(writer, Matrix, step.Matrix);
+        if (Statuses.TryGetValue(step.Status, out var status)) writer.WriteString(Status, status);
+        else writer.WriteString(Status, step.Status);
+        if (step.Attempts != 0) writer.WriteNumber(Attempts, step.Attempts);
+        if (step.Failures != 0) writer.WriteNumber(Failures, step.Failures);
+        if (step.Cached) writer.WriteBoolean(Cached, true);
+        Number(writer, Started, step.StartedAt);
+        Number(writer, Finished, step.FinishedAt);
+        Number(writer, NextAttempt, step.NextAttemptAt);
+        if (step.LeaseOwner is not null) writer.WriteString(Owner, step.LeaseOwner);
+        Raw(writer, Inputs, step.Inputs);
+        Raw(writer, Outputs, step.Outputs);
+        if (step.Error is not null) writer.WriteString(Error, step.Error);
+        if (step.CacheKey is not null) writer.WriteString(CacheKey, step.CacheKey);
+        if (step.Bookmark is not null) writer.WriteString(Bookmark, step.Bookmark);
+        Raw(writer, Resume, step.Resume);
         writer.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter writer, string name, long? value)
+    private static void Number(Utf8JsonWriter writer, JsonEncodedText name, long? value)
     {
         if (value is { } number) writer.WriteNumber(name, number);
     }
 
-    private static void Raw(Utf8JsonWriter writer, string name, string? json)
+    private static void Raw(Utf8JsonWriter writer, JsonEncodedText name, string? json)
     {
         if (json is null) return;
         writer.WritePropertyName(name);
-        writer.WriteRawValue(json);
+        if (json == "{}")
+        {
+            // The most common value (no inputs, no outputs), written without transcoding and validating it.
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteRawValue(json);
+        }
     }
 
     /// <summary>The executions of a chunk document of run <paramref name="runId"/>, in stored order.</summary>
