@@ -73,7 +73,8 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         {
             Upstream = edges[p.Step.Id].Select(e => e.To).Distinct(StringComparer.Ordinal).Where(id => id != p.Step.Id).ToList(),
         }).ToList();
-        var downstream = steps.GroupBy(s => s.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, _ => new List<string>(), StringComparer.Ordinal);
+        var downstream = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var step in steps) downstream.TryAdd(step.Id, []); // a repeated id is already reported
         foreach (var step in steps)
         {
             foreach (var upstream in step.Upstream)

@@ -138,12 +138,8 @@ public sealed class RunStore(SqliteDatabase database)
     public async Task<IReadOnlyList<string>> RenewAsync(string owner, long leaseExpiresAt, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct))
-        {
-            await connection.ExecuteAsync("UPDATE runs SET lease_expires_at = $expires WHERE owner = $owner AND status IN ('pending', 'running')", ct,
-                ("$expires", leaseExpiresAt), ("$owner", owner));
-            await transaction.CommitAsync(ct);
-        }
+        await connection.ExecuteAsync("UPDATE runs SET lease_expires_at = $expires WHERE owner = $owner AND status IN ('pending', 'running')", ct,
+            ("$expires", leaseExpiresAt), ("$owner", owner));
 
         await using var command = connection.Command("SELECT id FROM runs WHERE owner = $owner AND cancel_requested = 1 AND status IN ('pending', 'running')",
             ("$owner", owner));
