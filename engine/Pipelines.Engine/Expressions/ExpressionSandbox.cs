@@ -22,31 +22,40 @@ public sealed class ExpressionSandbox
     public const int RecursionLimit = 64;
 
     /// <summary>
-    /// Jint checks memory between statements, so one statement can still build a big string; results beyond this
-    /// many characters (of text or of JSON) are refused rather than passed on to a step.
+    /// Jint checks memory between statements, so one native call could still build a huge string; no built-in may make
+    /// text longer than this (<see cref="BoundedBuiltins"/>), and no result (as text or as JSON) may be longer either.
     /// </summary>
     public const int MaxResultChars = 16 * 1024 * 1024;
 
     private static readonly ConcurrentDictionary<string, Prepared<Script>> Prepared = new(StringComparer.Ordinal);
 
     private readonly Engine _engine;
+    private readonly JsValue _stringify;
 
     public ExpressionSandbox(ExpressionScope scope)
     {
-        _engine = new Engine(options => options
-            .Strict()
-            .TimeoutInterval(TimeLimit)
-            .MaxStatements(StatementLimit)
-            .LimitMemory(MemoryLimitBytes)
-            .LimitRecursion(RecursionLimit)
-            .MaxArraySize(1_000_000)
-            .DisableStringCompilation()
-            .RegexTimeoutInterval(TimeSpan.FromMilliseconds(100))
-            .Culture(CultureInfo.InvariantCulture)
-            .LocalTimeZone(TimeZoneInfo.Utc));
+        _engine = new Engine(options =>
+        {
+            options.Strict()
+                .TimeoutInterval(TimeLimit)
+                .MaxStatements(StatementLimit)
+                .LimitMemory(MemoryLimitBytes)
+                .LimitRecursion(RecursionLimit)
+                .MaxArraySize(1_000_000)
+                .DisableStringCompilation()
+                .RegexTimeoutInterval(TimeSpan.FromMilliseconds(100))
+                .Culture(CultureInfo.InvariantCulture)
+                .LocalTimeZone(TimeZoneInfo.Utc);
+            // Native recursion (a deep array joined or serialised, getters calling getters) becomes a RangeError
+            // instead of a stack overflow, which no catch sees and which ends the process.
+            options.Constraints.StackOverflowGuard = true;
+            options.Json.MaxParseDepth = BoundedBuiltins.MaxJsonDepth;
+        });
+
+        _freeze = _engine.Intrinsics.Object.Get("freeze");
+        _stringify = SandboxRealm.Lockdown(_engine, _freeze, MaxResultChars);
 
         // The context is frozen: one expression cannot change what the next one reads.
-        _freeze = _engine.Intrinsics.Object.Get("freeze");
         _engine.SetValue("params", ToJs(scope.Params));
         _engine.SetValue("steps", ToJs(scope.Steps));
         _engine.SetValue("matrix", scope.Matrix is null ? JsValue.Undefined : ToJs(scope.Matrix));
@@ -59,41 +68,46 @@ public sealed class ExpressionSandbox
 
     private readonly JsValue _freeze;
 
-    /// <summary>Evaluates one expression (the text inside <c>${{ }}</c>) to a JSON value (null for undefined/null).</summary>
+    /// <summary>
+    /// Evaluates one expression (the text inside <c>${{ }}</c>) to a JSON value (null for undefined/null). Whatever the
+    /// expression does — throw anything, hit a limit, return a value JSON cannot hold — ends as an
+    /// <see cref="ExpressionException"/> with a one-line reason, never as another exception.
+    /// </summary>
     public JsonNode? Evaluate(string expression)
     {
-        JsValue value;
         try
         {
-            value = _engine.Evaluate(Prepare(expression));
+            return ToJson(expression, _engine.Evaluate(Prepare(expression)));
         }
-        catch (JavaScriptException e)
+        catch (ExpressionException)
         {
-            throw new ExpressionException(expression, e.Message, e);
+            throw;
         }
-        catch (TimeoutException e)
+        catch (Exception e)
         {
-            throw new ExpressionException(expression, $"took longer than {TimeLimit.TotalMilliseconds:0} ms", e);
+            throw new ExpressionException(expression, OneLine(Reason(e)), e);
         }
-        catch (StatementsCountOverflowException e)
-        {
-            throw new ExpressionException(expression, $"ran more than {StatementLimit:N0} statements", e);
-        }
-        catch (MemoryLimitExceededException e)
-        {
-            throw new ExpressionException(expression, $"used more than {MemoryLimitBytes / (1024 * 1024)} MiB", e);
-        }
-        catch (RecursionDepthOverflowException e)
-        {
-            throw new ExpressionException(expression, $"recursed deeper than {RecursionLimit} calls", e);
-        }
-        catch (JintException e)
-        {
-            throw new ExpressionException(expression, e.Message, e);
-        }
-
-        return ToJson(expression, value);
     }
+
+    /// <summary>A thrown value's text can be anything: kept to one line of reasonable length.</summary>
+    private static string OneLine(string reason)
+    {
+        const int MaxReason = 300;
+        var line = reason.ReplaceLineEndings("\\n").Replace("\t", "\\t", StringComparison.Ordinal);
+        return line.Length <= MaxReason ? line : string.Concat(line.AsSpan(0, MaxReason), "…");
+    }
+
+    private static string Reason(Exception e) => e switch
+    {
+        JavaScriptException js => js.Message,
+        TimeoutException => $"took longer than {TimeLimit.TotalMilliseconds:0} ms",
+        StatementsCountOverflowException => $"ran more than {StatementLimit:N0} statements",
+        MemoryLimitExceededException => $"used more than {MemoryLimitBytes / (1024 * 1024)} MiB",
+        RecursionDepthOverflowException => $"recursed deeper than {RecursionLimit} calls",
+        InvalidOperationException when e.Message.Contains("Module loading", StringComparison.Ordinal) => "modules cannot be imported in expressions",
+        OutOfMemoryException => $"used more than {MemoryLimitBytes / (1024 * 1024)} MiB",
+        _ => e.Message,
+    };
 
     /// <summary>
     /// Renders a scalar: a single expression keeps its value's type; otherwise the parts are joined as a string
@@ -182,7 +196,7 @@ public sealed class ExpressionSandbox
     private JsValue Freeze(JsValue value) => _engine.Invoke(_freeze, value);
 
     private static ExpressionException TooLarge(string expression) =>
-        new(expression, $"the result is larger than {MaxResultChars / (1024 * 1024)} MiB; pass large data as an artifact");
+        new(expression, $"the result is larger than {MaxResultChars / (1024 * 1024)} Mi characters; pass large data as an artifact");
 
     private JsonNode? ToJson(string expression, JsValue value)
     {
@@ -194,6 +208,16 @@ public sealed class ExpressionSandbox
         if (value is Jint.Native.Function.Function)
         {
             throw new ExpressionException(expression, "the result is a function, not a value");
+        }
+
+        if (value.IsBigInt())
+        {
+            throw new ExpressionException(expression, "the result is a BigInt, which JSON cannot hold; convert it with Number(...) or String(...)");
+        }
+
+        if (value.IsSymbol())
+        {
+            throw new ExpressionException(expression, "the result is a symbol, not a value");
         }
 
         if (value.IsNumber())
@@ -214,9 +238,8 @@ public sealed class ExpressionSandbox
             return text.Length <= MaxResultChars ? JsonValue.Create(text) : throw TooLarge(expression);
         }
 
-        var json = new Jint.Native.Json.JsonSerializer(_engine).Serialize(value);
-        if (json.IsUndefined()) return null;
-        var serialized = json.AsString();
-        return serialized.Length <= MaxResultChars ? JsonNode.Parse(serialized) : throw TooLarge(expression);
+        // The bounded JSON.stringify: limited in length and depth, and a RangeError rather than a stack overflow.
+        var json = _engine.Invoke(_stringify, value);
+        return json.IsUndefined() ? null : JsonNode.Parse(json.AsString(), documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = BoundedBuiltins.MaxJsonDepth + 1 });
     }
 }

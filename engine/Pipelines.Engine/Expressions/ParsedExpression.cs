@@ -79,7 +79,7 @@ public sealed class ParsedExpression
             return Failed(source, "the expression is nested too deeply", 0);
         }
 
-        return new ParsedExpression(source, collector.References, null);
+        return collector.Forbidden is { } forbidden ? new ParsedExpression(source, [], forbidden) : new ParsedExpression(source, collector.References, null);
     }
 
     private static ParsedExpression Failed(string source, string message, int offset) =>

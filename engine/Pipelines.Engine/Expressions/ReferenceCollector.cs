@@ -14,6 +14,9 @@ internal sealed class ReferenceCollector
 
     public IReadOnlyList<ExpressionReference> References => _references;
 
+    /// <summary>The first construct an expression may not use (<c>import()</c>, <c>import.meta</c>), if any.</summary>
+    public ExpressionError? Forbidden { get; private set; }
+
     public void Collect(Node root) => Visit(root);
 
     private bool IsLocal(string name) => _scopes.Any(scope => scope.Contains(name));
@@ -46,6 +49,9 @@ internal sealed class ReferenceCollector
                 return;
             case Property { Computed: false } property:
                 Visit(property.Value);
+                return;
+            case ImportExpression or MetaProperty { Meta.Name: "import" }:
+                Forbidden ??= new ExpressionError("modules cannot be imported in expressions", node.Start);
                 return;
         }
 

@@ -268,10 +268,10 @@ internal sealed class RunCoordinator
         {
             inputs = RenderInputs(execution);
         }
-        catch (ExpressionException e)
+        catch (InputException e)
         {
             // Applied like any completion (which releases the slot): through the signal queue, or at once when inline.
-            var failure = StepResult.Failure($"inputs: {e.Reason}", retryable: false);
+            var failure = StepResult.Failure($"input '{e.Input}': {e.Expression.Reason}", retryable: false);
             if (holdsSlot) Post(new Completed(execution, failure));
             else Complete(execution, failure, now);
             return;
@@ -337,10 +337,25 @@ internal sealed class RunCoordinator
         foreach (var (name, template) in with)
         {
             if (!template.IsLiteral) sandbox ??= _state.SandboxFor(execution);
-            inputs[name] = template.Render(sandbox!);
+            try
+            {
+                inputs[name] = template.Render(sandbox!);
+            }
+            catch (ExpressionException e)
+            {
+                throw new InputException(name, e);
+            }
         }
 
         return inputs;
+    }
+
+    /// <summary>An input's expression failed: the step fails naming the input.</summary>
+    private sealed class InputException(string input, ExpressionException expression) : Exception(expression.Message, expression)
+    {
+        public string Input { get; } = input;
+
+        public ExpressionException Expression { get; } = expression;
     }
 
     private void Apply(Signal signal)

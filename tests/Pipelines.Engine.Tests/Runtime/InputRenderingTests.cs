@@ -33,10 +33,46 @@ public sealed class InputRenderingTests
         Assert.Equal(RunStatus.Failed, status);
         var steps = await harness.StepsAsync(id);
         Assert.Equal("failed", steps["broken"].Status);
-        Assert.StartsWith("inputs: ", steps["broken"].Error, StringComparison.Ordinal);
+        Assert.StartsWith("input 'value': ", steps["broken"].Error, StringComparison.Ordinal);
         Assert.Equal(1, steps["broken"].Attempts);
         Assert.Equal(0, Probe.For(id).Starts("broken"));
         Assert.Equal("succeeded", steps["a"].Status);
         Assert.Equal("succeeded", steps["b"].Status);
+    }
+
+    [Theory]
+    [InlineData("Array(90000).fill(0).reduce(a => [a], [])", "nested deeper than 64")]
+    [InlineData("2n ** 10n", "BigInt")]
+    [InlineData("({ get x() { while (true) {} } })", "statements")]
+    [InlineData("String('x'.repeat(5e8).length)", "repeat")]
+    [InlineData("(() => { throw 'one\\ntwo' })()", "one\\ntwo")]
+    public async Task A_poison_expression_fails_its_step_with_one_located_line_and_the_run_goes_on(string expression, string reason)
+    {
+        // These aborted the process (a stack overflow while the result was serialised) or escaped the sandbox's error
+        // handling and left the run pending; an inline step renders its inputs on the run's own loop.
+        var yaml = $$$"""
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: poison }
+            steps:
+              poisoned:
+                uses: core.echo@1
+                with:
+                  message: ${{ {{{expression}}} }}
+              unrelated:
+                uses: core.echo@1
+                with: { message: still runs }
+            """;
+        await using var harness = await RuntimeHarness.StartAsync();
+
+        var (id, status) = await harness.RunAsync(yaml);
+
+        Assert.Equal(RunStatus.Failed, status);
+        var steps = await harness.StepsAsync(id);
+        Assert.Equal("failed", steps["poisoned"].Status);
+        Assert.StartsWith("input 'message': ", steps["poisoned"].Error, StringComparison.Ordinal);
+        Assert.Contains(reason, steps["poisoned"].Error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', steps["poisoned"].Error!);
+        Assert.Equal("succeeded", steps["unrelated"].Status);
     }
 }
