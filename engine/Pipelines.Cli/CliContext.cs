@@ -61,7 +61,10 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         }
     }
 
-    /// <summary>The runtime options of `run`, `runs resume` and `serve`: <paramref name="maxParallel"/> or the number of cores, secrets from the environment.</summary>
+    /// <summary>
+    /// The runtime options of `run`, `runs resume` and `serve`: <paramref name="maxParallel"/> or the number of cores,
+    /// secrets from the environment, and <c>PIPELINES_MAX_LOST_ATTEMPTS</c> (the dead-letter rule) if set.
+    /// </summary>
     public static Runtime.RuntimeOptions RuntimeOptions(int? maxParallel)
     {
         if (maxParallel is < 1)
@@ -69,10 +72,18 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
             throw new UserError("--max-parallel must be 1 or more");
         }
 
+        var maxLost = 3;
+        if (Environment.GetEnvironmentVariable("PIPELINES_MAX_LOST_ATTEMPTS") is { Length: > 0 } lostAttempts
+            && (!int.TryParse(lostAttempts, System.Globalization.CultureInfo.InvariantCulture, out maxLost) || maxLost < 1))
+        {
+            throw new UserError($"PIPELINES_MAX_LOST_ATTEMPTS is '{lostAttempts}'", "set it to a whole number of 1 or more, or unset it for the default (3)");
+        }
+
         return new Runtime.RuntimeOptions
         {
             MaxParallel = maxParallel ?? Environment.ProcessorCount,
             Secrets = Runtime.RuntimeOptions.SecretsFromEnvironment(),
+            MaxLostAttempts = maxLost,
         };
     }
 

@@ -86,6 +86,22 @@ internal sealed class PreparedStatement : IDisposable
         }
     }
 
+    /// <summary>Runs a query of one integer column: its first row's value, or null when it returns no row.</summary>
+    public long? QueryInteger()
+    {
+        var step = SqliteNative.sqlite3_step(_handle);
+        try
+        {
+            if (step == raw.SQLITE_ROW) return raw.sqlite3_column_int64(_statement, 0);
+            if (step != raw.SQLITE_DONE) Check(step);
+            return null;
+        }
+        finally
+        {
+            _ = SqliteNative.sqlite3_reset(_handle);
+        }
+    }
+
     private void Check(int rc)
     {
         if (rc != raw.SQLITE_OK)

@@ -122,31 +122,58 @@ public sealed class RunStore(SqliteDatabase database)
     }
 
     /// <summary>
-    /// Makes <paramref name="owner"/> the run's coordinator if nobody else holds a live lease on it (or the holder is
-    /// known to be dead). Returns false when another live process owns it.
+    /// Makes <paramref name="owner"/> the run's coordinator, as a compare-and-swap on the owner that was
+    /// <paramref name="read"/>: it succeeds when the run has no owner, is already this owner's, or its lease has
+    /// expired — or when the owner read is <paramref name="readOwnerIsDead">known to be dead</paramref> and still holds
+    /// it. Two processes that read the same dead owner cannot both take the run over: the second finds the first's name.
     /// </summary>
-    public async Task<bool> TryOwnAsync(string runId, string owner, long now, long leaseExpiresAt, bool takeOverFromDeadOwner, CancellationToken ct)
+    public async Task<bool> TryOwnAsync(RunRow read, string owner, long now, long leaseExpiresAt, bool readOwnerIsDead, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         return await connection.ExecuteAsync("""
             UPDATE runs SET owner = $owner, lease_expires_at = $expires
-            WHERE id = $id AND (owner IS NULL OR owner = $owner OR lease_expires_at IS NULL OR lease_expires_at < $now OR $force = 1)
-            """, ct, ("$owner", owner), ("$expires", leaseExpiresAt), ("$id", runId), ("$now", now), ("$force", takeOverFromDeadOwner ? 1 : 0)) > 0;
+            WHERE id = $id AND status IN ('pending', 'running', 'waiting')
+              AND (owner IS NULL OR owner = $owner OR lease_expires_at IS NULL OR lease_expires_at < $now OR owner = $dead)
+            """, ct, ("$owner", owner), ("$expires", leaseExpiresAt), ("$id", read.Id), ("$now", now),
+            ("$dead", readOwnerIsDead ? read.Owner : null)) > 0;
     }
 
-    /// <summary>Extends the leases of every run this owner holds (a run's lease covers its steps); returns the runs asked to cancel.</summary>
-    public async Task<IReadOnlyList<string>> RenewAsync(string owner, long leaseExpiresAt, CancellationToken ct)
+    /// <summary>
+    /// Counts a take-over from an owner that died: the run has now been taken over that many times in a row with
+    /// <paramref name="progress"/> (its finished step executions) unchanged, 1 when something finished since the last.
+    /// </summary>
+    public async Task<int> CountCrashTakeOverAsync(string runId, int progress, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.Command("""
+            UPDATE runs SET crash_takeovers = CASE WHEN crash_progress = $progress THEN crash_takeovers + 1 ELSE 1 END,
+                            crash_progress = $progress
+            WHERE id = $id RETURNING crash_takeovers
+            """, ("$progress", progress), ("$id", runId));
+        return Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Extends the leases of every run this owner holds (a run's lease covers its steps); returns the runs asked to
+    /// cancel, and those of <paramref name="executing"/> that another owner has taken over since (this one's lease
+    /// expired while it was paused): both are for the caller to stop.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Cancelled, IReadOnlyList<string> Lost)> RenewAsync(string owner, long leaseExpiresAt,
+        IReadOnlyCollection<string> executing, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         await connection.ExecuteAsync("UPDATE runs SET lease_expires_at = $expires WHERE owner = $owner AND status IN ('pending', 'running')", ct,
             ("$expires", leaseExpiresAt), ("$owner", owner));
 
-        await using var command = connection.Command("SELECT id FROM runs WHERE owner = $owner AND cancel_requested = 1 AND status IN ('pending', 'running')",
-            ("$owner", owner));
+        await using var command = connection.Command("""
+            SELECT id, owner = $owner FROM runs
+            WHERE (owner = $owner AND cancel_requested = 1 AND status IN ('pending', 'running'))
+               OR (id IN (SELECT value FROM json_each($executing)) AND owner IS NOT NULL AND owner <> $owner)
+            """, ("$owner", owner), ("$executing", System.Text.Json.JsonSerializer.Serialize(executing)));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var cancelled = new List<string>();
-        while (await reader.ReadAsync(ct)) cancelled.Add(reader.GetString(0));
-        return cancelled;
+        var (cancelled, lost) = (new List<string>(), new List<string>());
+        while (await reader.ReadAsync(ct)) (reader.GetBoolean(1) ? cancelled : lost).Add(reader.GetString(0));
+        return (cancelled, lost);
     }
 
     private static RunRow ReadRun(SqliteDataReader r) => new(

@@ -174,5 +174,9 @@ public static class SchemaMigrations
             DROP INDEX steps_waiting;
             DROP TABLE steps;
             """),
+        new(7, "runs count take-overs from a dead owner that found no step finished since the last one (the dead-letter rule)", """
+            ALTER TABLE runs ADD COLUMN crash_takeovers INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE runs ADD COLUMN crash_progress INTEGER;
+            """),
     ];
 }

@@ -6,7 +6,9 @@ namespace Pipelines.Persistence;
 /// <summary>
 /// The one writer of run state. Callers hand it batches; it commits whatever has queued up in one transaction
 /// (group commit), so many runs progressing at once share each fsync, and a caller's await returns only once its
-/// batch is durable. Statements are prepared once on the writer's own connection. SQLite's calls and the fsync block,
+/// batch is durable. Writes are fenced by ownership: rows of a run that another process has taken over since (its
+/// owner is someone else, or it has ended) are not written, and the batches that carried them fail with
+/// <see cref="RunTakenOverException"/>, so a process that lost its lease while paused can never overwrite the run. Statements are prepared once on the writer's own connection. SQLite's calls and the fsync block,
 /// so the writer has a thread of its own rather than holding one of the thread pool's, which the runs' loops and
 /// activities need.
 /// </summary>
@@ -15,6 +17,8 @@ public sealed class StoreWriter : IAsyncDisposable
     private const int MaxBatchesPerCommit = 512;
 
     private readonly SqliteDatabase _database;
+    private readonly string _owner;
+    private readonly Dictionary<string, bool> _fenced = new(StringComparer.Ordinal); // run id → this commit may not write it
     private readonly Channel<(StoreBatch Batch, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(StoreBatch, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,9 +27,11 @@ public sealed class StoreWriter : IAsyncDisposable
     private SqliteConnection? _connection;
     private Statements? _statements;
 
-    public StoreWriter(SqliteDatabase database)
+    /// <param name="owner">The identity of the runtime whose runs this writer writes (<c>RuntimeOptions.Owner</c>).</param>
+    public StoreWriter(SqliteDatabase database, string owner)
     {
         _database = database;
+        _owner = owner;
         new Thread(Loop) { IsBackground = true, Name = "pipelines store writer" }.Start();
     }
 
@@ -55,7 +61,11 @@ public sealed class StoreWriter : IAsyncDisposable
                 try
                 {
                     Write(pending);
-                    foreach (var (_, done) in pending) done.TrySetResult();
+                    foreach (var (batch, done) in pending)
+                    {
+                        if (FencedRunOf(batch) is { } lost) done.TrySetException(new RunTakenOverException(lost));
+                        else done.TrySetResult();
+                    }
                 }
                 catch (Exception e)
                 {
@@ -89,16 +99,45 @@ public sealed class StoreWriter : IAsyncDisposable
             foreach (var chunk in batch.ChunksIfAny ?? []) chunks[(chunk.RunId, chunk.Chunk)] = chunk;
         }
 
-        foreach (var run in runs.Values) _statements.Run(run);
-        foreach (var chunk in chunks.Values) _statements.Chunk(chunk);
+        _fenced.Clear();
+        foreach (var run in runs.Values)
+        {
+            if (!Fenced(run.Id)) _statements.Run(run);
+        }
+
+        foreach (var chunk in chunks.Values)
+        {
+            if (!Fenced(chunk.RunId)) _statements.Chunk(chunk);
+        }
+
         foreach (var (batch, _) in pending)
         {
-            foreach (var log in batch.LogsIfAny ?? []) _statements.Log(log);
-            foreach (var cache in batch.CacheIfAny ?? []) _statements.Cache(cache);
-            foreach (var lineage in batch.LineageIfAny ?? []) _statements.Lineage(lineage);
+            foreach (var log in batch.LogsIfAny ?? []) if (!Fenced(log.RunId)) _statements.Log(log);
+            foreach (var cache in batch.CacheIfAny ?? []) if (!Fenced(cache.RunId)) _statements.Cache(cache);
+            foreach (var lineage in batch.LineageIfAny ?? []) if (!Fenced(lineage.RunId)) _statements.Lineage(lineage);
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Whether this commit must not write <paramref name="runId"/>: as stored before the commit, another runtime owns
+    /// it or it has ended. Looked up once per run and commit, inside the transaction (a new run has no row yet).
+    /// </summary>
+    private bool Fenced(string runId)
+    {
+        if (_fenced.TryGetValue(runId, out var fenced)) return fenced;
+        fenced = _statements!.Ours(runId, _owner) == 0;
+        _fenced[runId] = fenced;
+        return fenced;
+    }
+
+    private string? FencedRunOf(StoreBatch batch)
+    {
+        if (_fenced.Count == 0) return null;
+        foreach (var run in batch.RunsIfAny ?? []) if (_fenced.GetValueOrDefault(run.Id)) return run.Id;
+        foreach (var chunk in batch.ChunksIfAny ?? []) if (_fenced.GetValueOrDefault(chunk.RunId)) return chunk.RunId;
+        return null;
     }
 
     private void Reset()
@@ -124,6 +163,7 @@ public sealed class StoreWriter : IAsyncDisposable
         private readonly PreparedStatement _cache;
         private readonly PreparedStatement _consumer;
         private readonly PreparedStatement _producer;
+        private readonly PreparedStatement _ours;
 
         public Statements(SqliteConnection connection)
         {
@@ -152,17 +192,23 @@ public sealed class StoreWriter : IAsyncDisposable
             // The artifact store owns the lineage SQL; the writer only runs it inside its own transaction.
             _consumer = Prepare(connection, Artifacts.ArtifactStore.RecordConsumerSql, "$digest", "$run_id", "$step_id");
             _producer = Prepare(connection, Artifacts.ArtifactStore.RecordProducerSql, "$digest", "$run_id", "$step_id");
+            _ours = Prepare(connection, """
+                SELECT (owner IS NULL OR owner = $owner) AND status NOT IN ('succeeded', 'failed', 'cancelled') FROM runs WHERE id = $id
+                """, "$owner", "$id");
         }
 
         public void Dispose()
         {
-            foreach (var statement in new[] { _run, _chunk, _log, _cache, _consumer, _producer }) statement.Dispose();
+            foreach (var statement in new[] { _run, _chunk, _log, _cache, _consumer, _producer, _ours }) statement.Dispose();
         }
 
         public void Run(RunRow r) => _run.Text(0, r.Id).Text(1, r.Pipeline).Integer(2, r.Version).Text(3, r.Status).Text(4, r.Params)
             .Text(5, r.Trigger).Integer(6, r.NoCache).Integer(7, r.TimeoutMs).Integer(8, r.CreatedAt).Integer(9, r.StartedAt)
             .Integer(10, r.FinishedAt).Text(11, r.Error).Integer(12, r.CancelRequested).Text(13, r.Owner).Integer(14, r.LeaseExpiresAt)
             .Execute();
+
+        /// <summary>1 when <paramref name="owner"/> may write the run, 0 when it may not, null when the run has no row yet.</summary>
+        public long? Ours(string runId, string owner) => _ours.Text(0, owner).Text(1, runId).QueryInteger();
 
         public void Chunk(StepChunkRow c) => _chunk.Text(0, c.RunId).Integer(1, c.Chunk).Utf8(2, c.Steps).Execute();
 

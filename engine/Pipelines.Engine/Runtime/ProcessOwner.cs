@@ -4,7 +4,8 @@ using System.Globalization;
 namespace Pipelines.Runtime;
 
 /// <summary>
-/// Who holds a lease: <c>host:pid:start</c>. A lease held by a process on this host that no longer exists (or whose
+/// Who holds a lease: <c>host:pid:start</c>, optionally followed by <c>/name</c> when one process hosts several
+/// runtimes (each needs an identity of its own). A lease held by a process on this host that no longer exists (or whose
 /// pid was reused, which the start time tells) can be taken over at once instead of waiting for it to expire.
 /// </summary>
 public static class ProcessOwner
@@ -14,13 +15,14 @@ public static class ProcessOwner
     public static bool IsDead(string? owner)
     {
         if (owner is null) return true;
-        var parts = owner.Split(':');
+        var process = owner.Split('/')[0];
+        var parts = process.Split(':');
         if (parts.Length != 3 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var pid))
         {
             return false; // another host: only the lease's expiry can tell
         }
 
-        return Describe(pid) != owner;
+        return Describe(pid) != process;
     }
 
     /// <summary>

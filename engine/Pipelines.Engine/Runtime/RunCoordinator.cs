@@ -30,6 +30,7 @@ internal sealed class RunCoordinator
     private List<string>? _finishedCheckpoints; // succeeded steps of a run with a checkpoint folder
     private readonly CancellationTokenSource _stop = new();
     private readonly bool _onlyHere;
+    private readonly int? _deadLetter;
     private RunStatus _publishedRunStatus;
     private List<RunEvent>? _events; // announced, published once the changes behind them are committed
     private StepExecution? _onLoop; // the inline step whose synchronous part runs on this loop now, and the loop's thread
@@ -38,6 +39,7 @@ internal sealed class RunCoordinator
     private bool _cancelling;
     private string? _cancelReason;
     private bool _detaching;
+    private bool _lost;
     private ITimer? _retryTimer;
     private long _retryTimerDue = long.MaxValue;
     private ITimer? _deadline;
@@ -62,13 +64,19 @@ internal sealed class RunCoordinator
     /// <summary>Stop executing but leave the run resumable (shutdown, Ctrl+C).</summary>
     private sealed record DetachSignal : Signal;
 
+    /// <summary>Another process has taken the run over (this one's lease expired): stop at once, writing nothing.</summary>
+    private sealed record LostSignal : Signal;
+
     /// <summary>A bookmark a step waits on was resumed with a payload.</summary>
     private sealed record ResumeSignal(string StepId, string Bookmark, System.Text.Json.Nodes.JsonNode? Payload, TaskCompletionSource<bool> Done) : Signal;
 
     /// <param name="onlyHere">The run was created by this process and never executed elsewhere (so its checkpoint folder, if any, was made here).</param>
-    public RunCoordinator(RunEngine engine, RunState state, bool onlyHere)
+    /// <param name="deadLetter">How many take-overs in a row found the previous owner dead with nothing finished since
+    /// the last, when that reached <see cref="RuntimeOptions.MaxLostAttempts"/>: what was running is failed, not retried.</param>
+    public RunCoordinator(RunEngine engine, RunState state, bool onlyHere, int? deadLetter = null)
     {
         _onlyHere = onlyHere;
+        _deadLetter = deadLetter;
         _engine = engine;
         _state = state;
         _publishedRunStatus = state.Status;
@@ -85,6 +93,9 @@ internal sealed class RunCoordinator
         Post(new CancelSignal(failReason));
     }
 
+    /// <summary>The store says another process owns the run now: stop executing it here, writing nothing more.</summary>
+    public void Abandon() => Post(new LostSignal());
+
     /// <summary>Resumes a step waiting on <paramref name="bookmark"/>; false when no step of this run waits on it.</summary>
     public Task<bool> ResumeAsync(string stepId, string bookmark, System.Text.Json.Nodes.JsonNode? payload)
     {
@@ -98,7 +109,7 @@ internal sealed class RunCoordinator
         await using var registration = detach.Register(static coordinator => ((RunCoordinator)coordinator!).Post(new DetachSignal()), this);
         using var span = RuntimeMetrics.StartRun(_state.Id, _state.Definition.Name);
         var now = Now();
-        if (!_onlyHere) Recover(); // a run created here and never executed has nothing to recover
+        if (!_onlyHere) Recover(now); // a run created here and never executed has nothing to recover
         if (_state.Status is RunStatus.Pending or RunStatus.Waiting)
         {
             _state.Status = RunStatus.Running;
@@ -119,6 +130,7 @@ internal sealed class RunCoordinator
             while (true)
             {
                 if (_committed.IsFaulted) await _committed; // a failed commit stops the run here; it resumes from the store
+                if (_lost) throw new RunTakenOverException(_state.Id);
                 now = Now();
                 var toStart = new List<(StepExecution Execution, ActivityDescriptor Activity)>();
                 var blocked = false;
@@ -204,9 +216,25 @@ internal sealed class RunCoordinator
                 while (signals.Reader.TryRead(out var more)) Apply(more);
             }
         }
+        catch (RunTakenOverException e)
+        {
+            // Another process owns the run now: stop here, write nothing more, and say so.
+            throw new RunRequestException([$"{e.Message}; this process stopped executing it"]);
+        }
         finally
         {
             Volatile.Write(ref _closed, 1);
+            if (_executing > 0)
+            {
+                // The run stopped with attempts in flight (a failed commit, or taken over): end them, and free their
+                // slots now, since no loop is left to apply their results.
+                _stop.Cancel();
+                foreach (var execution in _state.All.Where(e => e.HoldsSlot))
+                {
+                    execution.HoldsSlot = false;
+                    _engine.Slots.Release();
+                }
+            }
             RuntimeMetrics.ReadySteps(ref _readyReported, 0);
             ReleaseGrantedSlots();
             _retryTimer?.Dispose();
@@ -215,10 +243,26 @@ internal sealed class RunCoordinator
         }
     }
 
-    /// <summary>Executions caught mid-attempt by a previous owner's death go back to ready (not counted as failures).</summary>
-    private void Recover()
+    /// <summary>
+    /// Executions caught mid-attempt by a previous owner's death go back to ready (the lost attempt stays counted in
+    /// their attempts) — unless the run's owners keep dying with nothing finishing in between: then, as a queue's dead
+    /// letter, what was running is failed instead of crashing the next process too (everything not yet finished, when
+    /// the death came between steps, in the runtime itself).
+    /// </summary>
+    private void Recover(long now)
     {
-        foreach (var execution in _state.All.Where(e => e is { Status: StepStatus.Running, Children: null }).ToList())
+        var running = _state.All.Where(e => e is { Status: StepStatus.Running, Children: null }).ToList();
+        if (_deadLetter is { } deaths)
+        {
+            var caught = running.Count > 0 ? running : _state.All.Where(e => e is { Status: StepStatus.Ready or StepStatus.Pending or StepStatus.Retrying, Children: null }).ToList();
+            var reason = running.Count > 0
+                ? $"the process running this step died {deaths} times in a row (killed, out of memory or crashed) with nothing finishing in between; failed as a dead letter rather than tried again — fix the cause, then start a new run"
+                : $"the process executing this run died {deaths} times in a row with no step running or finishing; failed as a dead letter rather than resumed again — fix the cause, then start a new run";
+            foreach (var execution in caught) _state.Finish(execution, StepStatus.Failed, now, reason);
+            running.Clear();
+        }
+
+        foreach (var execution in running)
         {
             execution.LeaseOwner = null;
             _state.MakeReady(execution);
@@ -245,7 +289,7 @@ internal sealed class RunCoordinator
         execution.FinishedAt = null;
         execution.NextAttemptAt = null;
         execution.Error = null;
-        execution.LeaseOwner = ProcessOwner.Current;
+        execution.LeaseOwner = _engine.Options.Owner;
         _state.MarkDirty(execution);
     }
 
@@ -299,7 +343,10 @@ internal sealed class RunCoordinator
         };
         if (holdsSlot)
         {
-            _ = Task.Run(() => RunAttemptAsync(execution, activity, inputs, cacheKey, lookup, context));
+            // The claim (running, attempt n) was handed to the writer in this pass: the attempt starts once it is
+            // durable, so an attempt cut short by a crash is always counted when the next owner takes the run over.
+            var claimed = _committed;
+            _ = Task.Run(() => RunAttemptAsync(execution, activity, inputs, cacheKey, lookup, context, claimed));
             return;
         }
 
@@ -322,8 +369,19 @@ internal sealed class RunCoordinator
 
     /// <summary>An attempt on the thread pool, its result signalled to the loop.</summary>
     private async Task RunAttemptAsync(StepExecution execution, ActivityDescriptor activity, System.Text.Json.Nodes.JsonObject inputs, string? cacheKey,
-        bool lookup, ActivityContext context)
+        bool lookup, ActivityContext context, Task claimed)
     {
+        try
+        {
+            await claimed.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not stored, so not started; the loop sees the failed commit and stops the run, which resumes from the store.
+            Post(new Completed(execution, StepResult.Failure("not started: its claim could not be stored", retryable: true)));
+            return;
+        }
+
         var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, execution.Definition.Timeout, context, _state.Secrets,
             _stop.Token).ConfigureAwait(false);
         Post(new Completed(execution, result));
@@ -373,6 +431,10 @@ internal sealed class RunCoordinator
                 break;
             case DetachSignal:
                 _detaching = true;
+                _stop.Cancel();
+                break;
+            case LostSignal:
+                _lost = true;
                 _stop.Cancel();
                 break;
             case ResumeSignal resume:
@@ -538,7 +600,7 @@ internal sealed class RunCoordinator
     private void Flush(long now)
     {
         var batch = new StoreBatch();
-        var changed = _state.TakeDirty(batch, ProcessOwner.Current, now + (long)_engine.Options.LeaseDuration.TotalMilliseconds, now);
+        var changed = _state.TakeDirty(batch, _engine.Options.Owner, now + (long)_engine.Options.LeaseDuration.TotalMilliseconds, now);
         TakeRecords(batch);
         if (batch.IsEmpty) return;
 

@@ -47,7 +47,7 @@ public sealed class RunEngine : IAsyncDisposable
         Time = time;
         Runs = new RunStore(database);
         Definitions = new DefinitionStore(database, time);
-        Writer = new StoreWriter(database);
+        Writer = new StoreWriter(database, options.Owner);
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(database, dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
@@ -121,7 +121,7 @@ public sealed class RunEngine : IAsyncDisposable
         var batch = new StoreBatch();
         // Created owned by this process (with a lease), so executing it here needs no second write to take it.
         var run = new RunRow(id, version.Name, version.Version, RunStatus.Pending.Name(), parameters.ToJsonString(), request.Trigger, request.NoCache,
-            (long?)request.Timeout?.TotalMilliseconds, now, null, null, null, false, ProcessOwner.Current, now + (long)Options.LeaseDuration.TotalMilliseconds);
+            (long?)request.Timeout?.TotalMilliseconds, now, null, null, null, false, Options.Owner, now + (long)Options.LeaseDuration.TotalMilliseconds);
         batch.Runs.Add(run); // steps get their rows at their first transition; until then they are pending by definition
 
         await Writer.CommitAsync(batch).ConfigureAwait(false);
@@ -137,6 +137,7 @@ public sealed class RunEngine : IAsyncDisposable
     public async Task<RunStatus> ExecuteAsync(string runId, CancellationToken detach = default)
     {
         RunState state;
+        int? deadLetter = null; // attempts lost in a row to the process dying, when that many fail the steps caught running
         if (_created.TryRemove(runId, out var fresh))
         {
             state = new RunState(fresh.Run, fresh.Pipeline, Options.Secrets, fresh.Params);
@@ -152,9 +153,14 @@ public sealed class RunEngine : IAsyncDisposable
 
             var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
             var lease = now + (long)Options.LeaseDuration.TotalMilliseconds;
-            if (!await Runs.TryOwnAsync(runId, ProcessOwner.Current, now, lease, ProcessOwner.IsDead(row.Owner), detach).ConfigureAwait(false))
+            // Taken from an owner that died mid-run (not from a detached or waiting run, which has none).
+            var crashed = row.Owner is not null && row.Owner != Options.Owner && (ProcessOwner.IsDead(row.Owner) || row.LeaseExpiresAt < now);
+            if (!await Runs.TryOwnAsync(row, Options.Owner, now, lease, ProcessOwner.IsDead(row.Owner), detach).ConfigureAwait(false))
             {
-                throw new RunRequestException([$"run {runId} is being executed by another live process ({row.Owner}); its lease expires within {Options.LeaseDuration.TotalSeconds:0}s of that process dying"]);
+                // Someone else won the take-over (or the run ended since it was read): say who, from the store.
+                var current = await Runs.GetRunAsync(runId, detach).ConfigureAwait(false);
+                if (current is not null && StatusNames.ParseRun(current.Status).IsTerminal()) return StatusNames.ParseRun(current.Status);
+                throw new RunRequestException([$"run {runId} is being executed by another live process ({current?.Owner}); its lease expires within {Options.LeaseDuration.TotalSeconds:0}s of that process dying"]);
             }
 
             var pipeline = _definitions.TryGetValue((row.Pipeline, row.Version), out var known) ? known
@@ -162,9 +168,14 @@ public sealed class RunEngine : IAsyncDisposable
                                                        ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"])).Yaml);
             state = new RunState(row, pipeline, Options.Secrets);
             state.Load(await Runs.GetStepChunksAsync(runId, detach).ConfigureAwait(false));
+            if (crashed)
+            {
+                var inARow = await Runs.CountCrashTakeOverAsync(runId, state.All.Count(e => e.Status.IsTerminal()), detach).ConfigureAwait(false);
+                if (inARow >= Options.MaxLostAttempts) deadLetter = inARow;
+            }
         }
 
-        var coordinator = new RunCoordinator(this, state, onlyHere: fresh.Run is not null);
+        var coordinator = new RunCoordinator(this, state, onlyHere: fresh.Run is not null, deadLetter);
         if (!_active.TryAdd(runId, coordinator))
         {
             throw new RunRequestException([$"run {runId} is already being executed by this process"]);
@@ -239,9 +250,15 @@ public sealed class RunEngine : IAsyncDisposable
                 try
                 {
                     var expires = Time.GetUtcNow().ToUnixTimeMilliseconds() + (long)Options.LeaseDuration.TotalMilliseconds;
-                    foreach (var runId in await Runs.RenewAsync(ProcessOwner.Current, expires, _disposed.Token).ConfigureAwait(false))
+                    var (cancelled, lost) = await Runs.RenewAsync(Options.Owner, expires, [.. _active.Keys], _disposed.Token).ConfigureAwait(false);
+                    foreach (var runId in cancelled)
                     {
                         if (_active.TryGetValue(runId, out var coordinator)) coordinator.Cancel();
+                    }
+
+                    foreach (var runId in lost)
+                    {
+                        if (_active.TryGetValue(runId, out var coordinator)) coordinator.Abandon();
                     }
                 }
                 catch (Microsoft.Data.Sqlite.SqliteException)

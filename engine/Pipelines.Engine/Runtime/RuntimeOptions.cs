@@ -12,6 +12,18 @@ public sealed record RuntimeOptions
     /// <summary>How often leases are renewed and cancellation requests from other processes are noticed.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The identity this runtime's leases carry (<see cref="ProcessOwner"/>): the process's own unless several runtimes
+    /// share one process, when each takes <c>ProcessOwner.Current + "/name"</c>.
+    /// </summary>
+    public string Owner { get; init; } = ProcessOwner.Current;
+
+    /// <summary>
+    /// How many times in a row a run may be taken over from an owner that died without any of its steps finishing in
+    /// between; at the next such take-over the steps that were running are failed as dead letters instead of retried.
+    /// </summary>
+    public int MaxLostAttempts { get; init; } = 3;
+
     /// <summary>Values readable as <c>secrets.NAME</c>; masked in logs and outputs.</summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 

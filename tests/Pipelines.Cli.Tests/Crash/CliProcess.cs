@@ -16,7 +16,7 @@ public sealed partial class CliProcess : IDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<string?> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private CliProcess(IEnumerable<string> args)
+    private CliProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Dotnet)
         {
@@ -29,6 +29,7 @@ public sealed partial class CliProcess : IDisposable
         start.Environment.Remove("PIPELINES_DATA");
         start.Environment["NO_COLOR"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         _process = new Process { StartInfo = start };
         _process.Start();
@@ -53,6 +54,8 @@ public sealed partial class CliProcess : IDisposable
         }) { IsBackground = true }.Start();
 
     public static CliProcess Start(params string[] args) => new(args);
+
+    public static CliProcess StartWith(IReadOnlyDictionary<string, string> environment, params string[] args) => new(args, environment);
 
     public string Output
     {

@@ -18,6 +18,12 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     private static readonly string[] Echoes = ["c1", "c2", "fa", "fb", "c3", "c4", "c5"];
 
     /// <summary>
+    /// These kills are the test's, not a poison step's: several in a row may land before anything finishes, which the
+    /// dead-letter rule (DeadLetterTests) would rightly stop.
+    /// </summary>
+    private static readonly Dictionary<string, string> KillsAreDeliberate = new() { ["PIPELINES_MAX_LOST_ATTEMPTS"] = "1000" };
+
+    /// <summary>
     /// A chain with a fan-out in the middle (two echoes and a matrix of three sleeps): echoes pass text along, sleeps
     /// give the kills somewhere to land.
     /// </summary>
@@ -98,7 +104,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         for (var i = 0; i < Runs; i++)
         {
             var history = new List<string>();
-            using var child = CliProcess.Start("run", file, "--data-dir", workspace.DataDirectory, "--no-cache");
+            using var child = CliProcess.StartWith(KillsAreDeliberate, "run", file, "--data-dir", workspace.DataDirectory, "--no-cache");
             var id = await child.RunIdAsync();
             var killed = await child.KillAfterAsync(RandomDelay(random, executing));
             var launches = 1;
@@ -150,7 +156,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
             return $"resumed in process: {status.Name()}";
         }
 
-        using var child = CliProcess.Start("runs", "resume", id, "--data-dir", workspace.DataDirectory);
+        using var child = CliProcess.StartWith(KillsAreDeliberate, "runs", "resume", id, "--data-dir", workspace.DataDirectory);
         if (killAfter is { } delay)
         {
             return await child.KillAfterAsync(delay) ? "resume: killed" : $"resume: exit {child.ExitCode}";

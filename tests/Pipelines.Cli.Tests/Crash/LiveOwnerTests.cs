@@ -10,7 +10,7 @@ public sealed class LiveOwnerTests
         steps:
           nap:
             uses: core.sleep@1
-            with: { seconds: 3 }
+            with: { seconds: 6 }
           after:
             uses: core.echo@1
             needs: [nap]

@@ -21,7 +21,7 @@ public sealed class StoreWriterTests : IDisposable
             new("r1", "b", null, null, "failed", 2, 2, false, 2, 4, 7, "me", "{}", null, "", "k", "review", "{\"decisions\":[1,\"ü\"]}"),
             new("r1", "c", null, null, "running", 1, 0, true, 5, null, null, null, null, null, null, null),
         ];
-        await using (var writer = new StoreWriter(database))
+        await using (var writer = new StoreWriter(database, "me"))
         {
             var batch = new StoreBatch();
             batch.Runs.Add(run);

@@ -41,11 +41,12 @@ public sealed class InputRenderingTests
     }
 
     [Theory]
-    [InlineData("Array(90000).fill(0).reduce(a => [a], [])", "nested deeper than 64")]
+    [InlineData("Array(90000).fill(0).reduce(a => [a], [])", "nested deeper than 64|took longer than")] // 90,000 callbacks may meet the clock first
+    [InlineData("Array(70).fill(0).reduce(a => [a], [])", "nested deeper than 64")]
     [InlineData("2n ** 10n", "BigInt")]
-    [InlineData("({ get x() { while (true) {} } })", "statements")]
+    [InlineData("({ get x() { while (true) {} } })", "statements|took longer than")]
     [InlineData("String('x'.repeat(5e8).length)", "repeat")]
-    [InlineData("(() => { throw 'one\\ntwo' })()", "one\\ntwo")]
+    [InlineData("(() => { throw 'one\\ntwo' })()", @"one\\ntwo")]
     public async Task A_poison_expression_fails_its_step_with_one_located_line_and_the_run_goes_on(string expression, string reason)
     {
         // These aborted the process (a stack overflow while the result was serialised) or escaped the sandbox's error
@@ -71,7 +72,7 @@ public sealed class InputRenderingTests
         var steps = await harness.StepsAsync(id);
         Assert.Equal("failed", steps["poisoned"].Status);
         Assert.StartsWith("input 'message': ", steps["poisoned"].Error, StringComparison.Ordinal);
-        Assert.Contains(reason, steps["poisoned"].Error, StringComparison.Ordinal);
+        Assert.Matches(reason, steps["poisoned"].Error);
         Assert.DoesNotContain('\n', steps["poisoned"].Error!);
         Assert.Equal("succeeded", steps["unrelated"].Status);
     }
