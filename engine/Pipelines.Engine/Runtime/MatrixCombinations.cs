@@ -21,16 +21,18 @@ internal static class MatrixCombinations
                 throw new MatrixException($"axis '{key}' is not a list");
             }
 
+            // Checked before the product is built: an axis computed by an expression can be a long list.
+            if ((long)combinations.Count * values.Count > StepReader.MaxMatrixCombinations)
+            {
+                throw new MatrixException($"more than {StepReader.MaxMatrixCombinations} combinations");
+            }
+
             combinations = combinations.SelectMany(c => values.Select(v =>
             {
                 var next = c.DeepClone().AsObject();
                 next[key] = v?.DeepClone();
                 return next;
             })).ToList();
-            if (combinations.Count > StepReader.MaxMatrixCombinations)
-            {
-                throw new MatrixException($"more than {StepReader.MaxMatrixCombinations} combinations");
-            }
         }
 
         return combinations;

@@ -160,6 +160,30 @@ public sealed class MatrixTests
     }
 
     [Fact]
+    public async Task A_computed_axis_with_too_many_values_fails_the_step_before_any_combination_is_made()
+    {
+        const string yaml = """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: wide-axis }
+            steps:
+              s:
+                uses: test.count@1
+                matrix:
+                  i: "${{ Array(90000).fill(1) }}"
+                with:
+                  value: ${{ matrix.i }}
+            """;
+        await using var harness = await RuntimeHarness.StartAsync();
+
+        var (id, status) = await harness.RunAsync(yaml);
+
+        Assert.Equal(RunStatus.Failed, status);
+        Assert.Contains($"more than {Pipelines.Definitions.StepReader.MaxMatrixCombinations} combinations", (await harness.StepAsync(id, "s")).Error, StringComparison.Ordinal);
+        Assert.Empty(Probe.For(id).Events);
+    }
+
+    [Fact]
     public async Task A_matrix_whose_axis_is_an_empty_list_ends_the_run()
     {
         // Zero combinations: the run must end (succeeded with outputs.all empty, or failed saying why), never hang or throw.
