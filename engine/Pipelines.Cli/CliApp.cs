@@ -71,7 +71,7 @@ public static class CliApp
                 ProcessTerminationTimeout = null,
             }, ct);
         }
-        catch (UserError e)
+        catch (Exception thrown) when (UserError.From(thrown) is { } e)
         {
             await error.WriteLineAsync(e.Hint is null ? $"error: {e.Message}" : $"error: {e.Message}; {e.Hint}");
             return e.ExitCode;

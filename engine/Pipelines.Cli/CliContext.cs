@@ -50,16 +50,10 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
 
     public async Task<Artifacts.ArtifactStore> ArtifactsAsync(CancellationToken ct) => new(await DatabaseAsync(ct), DataDirectory);
 
-    private async Task<SqliteDatabase> DatabaseAsync(CancellationToken ct) => _database ??= await OpenDatabaseAsync(ct);
+    private async Task<SqliteDatabase> DatabaseAsync(CancellationToken ct) => _database ??= await SqliteDatabase.OpenAsync(DataDirectory, ct);
 
-    /// <summary>Refuses a data directory that is a file, before anything tries to create a database in it.</summary>
-    public void EnsureDataDirectoryUsable()
-    {
-        if (File.Exists(DataDirectory))
-        {
-            throw new UserError($"the data directory {DataDirectory} is a file", "point --data-dir (or PIPELINES_DATA) at a folder");
-        }
-    }
+    /// <summary>Creates the data directory, refusing one that cannot be (a file, or under one) before anything is written into it.</summary>
+    public void EnsureDataDirectoryUsable() => SqliteDatabase.CreateDataDirectory(DataDirectory);
 
     /// <summary>
     /// The runtime options of `run`, `runs resume` and `serve`: <paramref name="maxParallel"/> or the number of cores,
@@ -87,29 +81,10 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         };
     }
 
-    private async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)
-    {
-        EnsureDataDirectoryUsable();
-        try
-        {
-            return await SqliteDatabase.OpenAsync(DataDirectory, ct);
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 26 or 11)
-        {
-            throw new UserError($"{Path.Combine(DataDirectory, SqliteDatabase.FileName)} is not a pipelines database ({e.Message.Split('\'')[^2]})",
-                "point --data-dir at another folder, or move that file away");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserError($"cannot use the data directory {DataDirectory}: {e.Message}", "check that it exists and is writable");
-        }
-    }
-
     /// <summary>The runtime over this data directory; <paramref name="maxParallel"/> overrides the number of cores.</summary>
     public async Task<Runtime.RunEngine> OpenEngineAsync(int? maxParallel, CancellationToken ct)
     {
         var options = RuntimeOptions(maxParallel);
-        EnsureDataDirectoryUsable();
         return await Runtime.RunEngine.OpenAsync(DataDirectory, Catalog, options, ct: ct);
     }
 

@@ -6,6 +6,7 @@ using Pipelines.Activities.Models;
 using Pipelines.Activities.Models.Generation;
 using Pipelines.Activities.Torch;
 using Pipelines.Activities.Training;
+using Pipelines.Persistence;
 using static TorchSharp.torch;
 
 namespace Pipelines.Cli.Commands;
@@ -42,10 +43,10 @@ public static class ModelCommand
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
+            if (result.GetValue(vocab) is < 257) throw new UserError("--vocab must be at least 257 (the 256 bytes and one special token)");
             var directory = OutputFolder(result.GetValue(output)!, result.GetValue(force));
             LoadTorch();
 
-            if (result.GetValue(vocab) is < 257) throw new UserError("--vocab must be at least 257 (the 256 bytes and one special token)");
             string? text = null;
             if (result.GetValue(corpus) is { } corpusPath)
             {
@@ -180,6 +181,9 @@ public static class ModelCommand
         {
             throw new UserError($"{directory} already holds files", "choose another --out, or pass --force to replace the model files there");
         }
+
+        // Made now, before minutes of work, so a place that cannot hold it is a one-line error rather than a crash at the end.
+        if (CreatableFolder.TryCreate(directory) is { } problem) throw new UserError($"cannot write --out {directory}: {problem}", "choose a folder you can write");
         return directory;
     }
 

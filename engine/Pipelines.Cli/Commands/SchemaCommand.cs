@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipelines.Definitions;
+using Pipelines.Persistence;
 
 namespace Pipelines.Cli.Commands;
 
@@ -22,7 +23,7 @@ public static class SchemaCommand
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    throw new UserError($"cannot write {path}: {e.Message}", "check that its folder exists and is writable");
+                    throw new UserError($"cannot write {path}: {CreatableFolder.Reason(path, e)}", "check that its folder exists and is writable");
                 }
 
                 await cli.Error.WriteLineAsync($"wrote {path}");

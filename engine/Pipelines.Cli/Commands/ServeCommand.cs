@@ -23,7 +23,6 @@ public static class ServeCommand
         {
             var cli = context(result);
             var runtime = CliContext.RuntimeOptions(result.GetValue(maxParallel));
-            cli.EnsureDataDirectoryUsable();
 
             var options = new ApiHostOptions
             {

@@ -30,6 +30,7 @@ public static class ApiHost
     {
         var urls = ListenAddresses.Split(options.Urls);
         if (urls.Count == 0) throw new ApiConfigurationException("no address to listen on", $"pass --urls {ApiHostOptions.DefaultUrl}");
+        ListenAddresses.EnsureValid(urls); // before the authentication rule, which would call a malformed address "exposed"
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(options.Settings);

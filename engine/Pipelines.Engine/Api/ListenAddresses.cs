@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 
 namespace Pipelines.Api;
 
@@ -18,6 +19,51 @@ public static class ListenAddresses
         var host = uri.Host.Trim('[', ']');
         if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
         return IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address);
+    }
+
+    /// <summary>
+    /// Refuses what Kestrel would fail on only once started (with a stack trace) or read as something else: anything
+    /// but <c>http://HOST:PORT</c>. Throws <see cref="ApiConfigurationException"/> naming the first bad address and why.
+    /// </summary>
+    public static void EnsureValid(IReadOnlyList<string> urls)
+    {
+        foreach (var url in urls)
+        {
+            if (Problem(url) is { } problem)
+            {
+                throw new ApiConfigurationException($"--urls {url} is not an address to listen on: {problem}",
+                    $"write http://HOST:PORT, e.g. {ApiHostOptions.DefaultUrl} (HOST: an IP address, localhost, a host name or *; PORT: 0 to 65535)");
+            }
+        }
+    }
+
+    /// <summary>Why <paramref name="url"/> is not <c>http://HOST:PORT</c>, or null when it is.</summary>
+    public static string? Problem(string url)
+    {
+        // Kestrel's own parser: it knows the wildcards (*, +) that Uri refuses, and is what will bind the address.
+        BindingAddress address;
+        try
+        {
+            address = BindingAddress.Parse(url);
+        }
+        catch (FormatException)
+        {
+            return "it is not a URL";
+        }
+
+        if (!string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase))
+        {
+            return address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase)
+                ? "serve speaks plain http; put a TLS-terminating proxy in front of it for https"
+                : $"the scheme is {address.Scheme}, not http";
+        }
+
+        if (address.IsUnixPipe) return null; // http://unix:/path/to.sock
+        var host = address.Host.Trim('[', ']');
+        if (host is not ("*" or "+") && Uri.CheckHostName(host) == UriHostNameType.Unknown) return $"'{address.Host}' is not a host";
+        if (address.Port is < 0 or > 65535) return $"the port {address.Port} is not 0 to 65535";
+        if (address.PathBase.Length > 0) return $"it has a path ({address.PathBase}); serve listens at the root";
+        return null;
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
@@ -26,22 +25,20 @@ public static class RequestBody
         return (buffer.ToArray(), null);
     }
 
-    /// <summary>A JSON object body; an empty body reads as <c>{}</c>.</summary>
+    /// <summary>A JSON object body; an empty body reads as <c>{}</c>. Whatever <see cref="JsonBodyCheck"/> refuses is a 400.</summary>
     public static async Task<(JsonObject? Body, IResult? Error)> ReadObjectAsync(HttpRequest request, CancellationToken ct)
     {
         var (content, error) = await ReadBytesAsync(request, ct);
         if (error is not null) return (null, error);
         if (content!.Length == 0) return (new JsonObject(), null);
-        try
+        if (JsonBodyCheck.Problem(content) is { } problem)
         {
-            return JsonNode.Parse(content) is JsonObject body
-                ? (body, null)
-                : (null, ApiErrors.BadRequest("the body must be a JSON object", "send e.g. {\"pipeline\": \"hello\"}"));
+            return (null, ApiErrors.BadRequest(problem, "send one JSON object, UTF-8 encoded, each key once, with Content-Type: application/json"));
         }
-        catch (JsonException e)
-        {
-            return (null, ApiErrors.BadRequest($"the body is not valid JSON: {e.Message}", "send a JSON object with Content-Type: application/json"));
-        }
+
+        return JsonNode.Parse(content) is JsonObject body
+            ? (body, null)
+            : (null, ApiErrors.BadRequest("the body must be a JSON object", "send e.g. {\"pipeline\": \"hello\"}"));
     }
 
     /// <summary>The media type of the body, lower-case without parameters; null when none was sent.</summary>

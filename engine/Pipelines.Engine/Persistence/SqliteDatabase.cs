@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Pipelines.Persistence;
@@ -20,6 +21,8 @@ public sealed class SqliteDatabase
         PRAGMA synchronous = FULL;
         PRAGMA foreign_keys = ON;
         """;
+
+    private static readonly ConditionalWeakTable<IReadOnlyList<SchemaMigration>, IReadOnlySet<string>> BuiltTables = new();
 
     private readonly string _connectionString;
 
@@ -49,13 +52,35 @@ public sealed class SqliteDatabase
                 throw new InvalidOperationException($"Schema migrations must be numbered 1, 2, 3, ... in order; found {migrations[i].Version} at position {i + 1}.");
         }
 
-        Directory.CreateDirectory(dataDirectory);
+        CreateDataDirectory(dataDirectory);
         var database = new SqliteDatabase(System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, FileName)));
-        await using var connection = await database.OpenConnectionAsync(ct);
-        // WAL is a property of the file, not the connection: set once, it sticks. Readers then never block the writer.
-        await connection.ExecuteAsync("PRAGMA journal_mode = WAL;", ct);
-        await MigrateAsync(connection, database.Path, migrations, ct);
+        try
+        {
+            await using var connection = await database.OpenConnectionAsync(ct);
+            // Before anything writes to it: another program's database must not get our tables, nor WAL mode.
+            var tables = TableNames(connection);
+            if (tables.Count > 0 && !tables.Contains("schema_migrations"))
+                throw StoreUnusableException.NotAStore(database.Path, $"it holds other tables: {string.Join(", ", tables.Order(StringComparer.Ordinal).Take(5))}");
+
+            // WAL is a property of the file, not the connection: set once, it sticks. Readers then never block the writer.
+            await connection.ExecuteAsync("PRAGMA journal_mode = WAL;", ct);
+            await MigrateAsync(connection, database.Path, migrations, ct);
+
+            var missing = TablesBuiltBy(migrations).Except(TableNames(connection)).ToList();
+            if (missing.Count > 0) throw StoreUnusableException.MissingTables(database.Path, missing);
+        }
+        catch (SqliteException e) when (StoreUnusableException.From(database.Path, e) is { } unusable)
+        {
+            throw unusable;
+        }
+
         return database;
+    }
+
+    /// <summary>Creates the data directory (with its parents) or throws <see cref="StoreUnusableException"/> saying why it cannot be.</summary>
+    public static void CreateDataDirectory(string dataDirectory)
+    {
+        if (CreatableFolder.TryCreate(dataDirectory) is { } problem) throw StoreUnusableException.DataDirectory(System.IO.Path.GetFullPath(dataDirectory), problem);
     }
 
     /// <summary>A new pooled connection with the store's settings applied. The caller disposes it.</summary>
@@ -86,8 +111,7 @@ public sealed class SqliteDatabase
             """, ct);
 
         var current = Convert.ToInt32(await connection.ScalarAsync("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", ct));
-        if (current > migrations.Count)
-            throw new InvalidOperationException($"The database {path} has schema version {current}, but this build knows only up to {migrations.Count}; use a newer build.");
+        if (current > migrations.Count) throw StoreUnusableException.Newer(path, current, migrations.Count);
 
         foreach (var migration in migrations.Skip(current))
         {
@@ -106,5 +130,32 @@ public sealed class SqliteDatabase
             }
             await transaction.CommitAsync(ct);
         }
+    }
+
+    /// <summary>
+    /// The tables <paramref name="migrations"/> build, found once by running them on an empty in-memory database, so
+    /// the check that a store has them all needs no list kept in step with the migrations by hand.
+    /// </summary>
+    private static IReadOnlySet<string> TablesBuiltBy(IReadOnlyList<SchemaMigration> migrations) => BuiltTables.GetValue(migrations, list =>
+    {
+        using var memory = new SqliteConnection("Data Source=:memory:;Pooling=False");
+        memory.Open();
+        foreach (var migration in list)
+        {
+            using var command = memory.Command(migration.Sql);
+            command.ExecuteNonQuery();
+        }
+
+        return TableNames(memory);
+    });
+
+    /// <summary>The database's own tables, without SQLite's internal ones.</summary>
+    private static HashSet<string> TableNames(SqliteConnection connection)
+    {
+        using var command = connection.Command("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+        using var reader = command.ExecuteReader();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read()) names.Add(reader.GetString(0));
+        return names;
     }
 }

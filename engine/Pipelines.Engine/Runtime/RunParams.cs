@@ -77,7 +77,7 @@ public static class RunParams
                 {
                     ParamType.String => JsonValue.Create(text),
                     ParamType.Integer => JsonValue.Create(long.Parse(text, CultureInfo.InvariantCulture)),
-                    ParamType.Number => JsonValue.Create(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture)),
+                    ParamType.Number => JsonValue.Create(Finite(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture))),
                     ParamType.Boolean => JsonValue.Create(bool.Parse(text)),
                     _ => JsonNode.Parse(text),
                 };
@@ -108,6 +108,12 @@ public static class RunParams
             return $"param '{param.Name}' must be {PipelineLoader.Article(param.Type)}, not {YamlScalars.TypeName(value)}";
         }
 
+        // JSON text can hold 1e400; a double cannot, and its infinity cannot be written back as JSON.
+        if (param.Type == ParamType.Number && !double.IsFinite(JsonNumbers.AsDouble(value)!.Value))
+        {
+            return $"param '{param.Name}' is {value!.ToJsonString()}, beyond the largest number (about 1.8e308)";
+        }
+
         if (param.AllowedValues is { } allowed && !allowed.Any(a => JsonNode.DeepEquals(a, value)))
         {
             return $"param '{param.Name}' must be one of: {string.Join(", ", allowed.Select(a => a?.ToJsonString()))}";
@@ -115,6 +121,9 @@ public static class RunParams
 
         return null;
     }
+
+    /// <summary>Parsing gives infinity for 1e400 (and takes "Infinity" and "NaN"); none of them is a JSON number.</summary>
+    private static double Finite(double value) => double.IsFinite(value) ? value : throw new OverflowException();
 
     private static string Names(PipelineDefinition pipeline) =>
         pipeline.Params.Count == 0 ? "(none)" : string.Join(", ", pipeline.Params.Select(p => p.Name));

@@ -81,9 +81,9 @@ public sealed class SqliteDatabaseTests : IDisposable
     {
         await SqliteDatabase.OpenAsync(_directory.Path, [CreateA, CreateB], _ct);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SqliteDatabase.OpenAsync(_directory.Path, [CreateA], _ct));
+        var error = await Assert.ThrowsAsync<StoreUnusableException>(() => SqliteDatabase.OpenAsync(_directory.Path, [CreateA], _ct));
 
-        Assert.Contains("schema version 2, but this build knows only up to 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 2; this build knows up to 1", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
