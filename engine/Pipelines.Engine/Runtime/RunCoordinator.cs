@@ -277,7 +277,7 @@ internal sealed class RunCoordinator
             return;
         }
 
-        execution.Inputs = (System.Text.Json.Nodes.JsonObject)SecretMask.Apply(inputs, _state.Secrets)!;
+        execution.Inputs = inputs; // masked when stored
         // A --no-cache run skips the lookup but still stores its results for later runs.
         var cacheKey = definition.Cache && activity.Deterministic ? CacheKey.Compute(activity, inputs) : null;
         var lookup = cacheKey is not null && !_state.Row.NoCache;
@@ -304,7 +304,7 @@ internal sealed class RunCoordinator
         }
 
         (_onLoop, _onLoopThread) = (execution, Environment.CurrentManagedThreadId);
-        var attempt = StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, _stop.Token);
+        var attempt = StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Mask, _stop.Token);
         _onLoop = null;
         if (attempt.IsCompleted)
         {
@@ -324,7 +324,7 @@ internal sealed class RunCoordinator
     private async Task RunAttemptAsync(StepExecution execution, ActivityDescriptor activity, System.Text.Json.Nodes.JsonObject inputs, string? cacheKey,
         bool lookup, ActivityContext context)
     {
-        var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, execution.Definition.Timeout, context, _state.Secrets,
+        var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, execution.Definition.Timeout, context, _state.Mask,
             _stop.Token).ConfigureAwait(false);
         Post(new Completed(execution, result));
     }
@@ -380,7 +380,7 @@ internal sealed class RunCoordinator
         {
             execution.Executing = false;
             _executing--;
-            execution.Telemetry.End(RuntimeMetrics.Outcome(result, _detaching), result.Error);
+            execution.Telemetry.End(RuntimeMetrics.Outcome(result, _detaching), _state.Mask.Apply(result.Error));
             execution.Telemetry = default;
             if (execution.HoldsSlot) _engine.Slots.Release();
             execution.HoldsSlot = false;
@@ -500,7 +500,7 @@ internal sealed class RunCoordinator
     /// <param name="onLoop">Written by the coordinator itself, on its loop (not by an activity).</param>
     private void Log(StepExecution execution, string line, bool onLoop = false)
     {
-        line = SecretMask.Apply(line, _state.Secrets);
+        line = _state.Mask.Apply(line);
         var at = _engine.Time.GetUtcNow();
         LazyInitializer.EnsureInitialized(ref _logs).Enqueue(new LogRow(_state.Id, execution.Id, Interlocked.Increment(ref _logSeq), at.ToUnixTimeMilliseconds(), line));
         var logged = new StepLogged(_state.Id, at, execution.Id, line);
