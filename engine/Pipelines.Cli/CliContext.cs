@@ -69,10 +69,20 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
             throw new UserError("--max-parallel must be 1 or more");
         }
 
+        IReadOnlyDictionary<string, string> secrets;
+        try
+        {
+            secrets = Runtime.RuntimeOptions.SecretsFromEnvironment();
+        }
+        catch (Runtime.SecretConfigurationException e)
+        {
+            throw new UserError(e.Message, $"give each {Runtime.RuntimeOptions.SecretPrefix}NAME the whole credential, or unset it");
+        }
+
         return new Runtime.RuntimeOptions
         {
             MaxParallel = maxParallel ?? Environment.ProcessorCount,
-            Secrets = Runtime.RuntimeOptions.SecretsFromEnvironment(),
+            Secrets = secrets,
         };
     }
 

@@ -60,7 +60,7 @@ public sealed class RunEngine : IAsyncDisposable
         CancellationToken ct = default)
     {
         options ??= new RuntimeOptions();
-        var mask = new SecretMask(options.Secrets);
+        var mask = new SecretMask(options.Secrets); // refuses secrets too short to mask before anything is opened
         var database = await SqliteDatabase.OpenAsync(dataDirectory, ct).ConfigureAwait(false);
         return new RunEngine(database, Path.GetFullPath(dataDirectory), catalog, options, mask, time ?? TimeProvider.System);
     }

@@ -227,6 +227,20 @@ public sealed class SecretTests
         Assert.Equal((id, "Deploy with ***?", "***"), (review.RunId, review.Title, review.Samples[0]!["input"]!.GetValue<string>()));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("abc")]
+    [InlineData("1234567")]
+    public async Task An_engine_refuses_a_secret_too_short_to_mask(string value)
+    {
+        using var directory = new Persistence.TemporaryDataDirectory();
+        var options = new RuntimeOptions { Secrets = new Dictionary<string, string> { ["token"] = Secret, ["pin"] = value } };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => RunEngine.OpenAsync(directory.Path, RuntimeHarness.Catalog, options));
+
+        Assert.StartsWith($"secrets.pin is {value.Length} characters long; secrets must have at least 8", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Runs <paramref name="steps"/> with secret <c>token</c> set while listening to every event, and asserts the
     /// secret is in none of them, nor in any file of the data directory (the database and its write-ahead log).
