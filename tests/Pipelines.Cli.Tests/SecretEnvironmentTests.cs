@@ -70,4 +70,17 @@ public sealed class SecretEnvironmentTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("PIPELINES_SECRET_API_KEY and PIPELINES_SECRET_api_key name the same secret", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_secret_from_the_environment_is_read_by_its_name_in_upper_case_and_masked_in_the_logs()
+    {
+        Set("PIPELINES_SECRET_API_KEY", "0123456789abcdef");
+
+        var run = await _workspace.RunAsync("run", _workspace.Write("keyed.yaml", Pipeline));
+        var logs = await _workspace.RunAsync("runs", "logs", RunPipelines.RunId(run));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("key=***", logs.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("0123456789abcdef", run.All + logs.All, StringComparison.Ordinal);
+    }
 }

@@ -227,6 +227,39 @@ public sealed class SecretTests
         Assert.Equal((id, "Deploy with ***?", "***"), (review.RunId, review.Title, review.Samples[0]!["input"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task A_secret_name_is_read_in_any_case()
+    {
+        var (harness, id) = await RunLeakAsync("""
+            steps:
+              call:
+                uses: core.echo@1
+                with:
+                  message: "${{ secrets.TOKEN === secrets.token && secrets.Token === secrets.token && 'TOKEN' in secrets ? 'same' : 'different' }}"
+            """);
+        await using var _ = harness;
+
+        Assert.Equal("""{"message":"same"}""", (await harness.StepAsync(id, "call")).Outputs);
+    }
+
+    [Fact]
+    public async Task Reading_a_secret_that_is_not_set_fails_the_step_naming_it_and_its_variable()
+    {
+        var (harness, id) = await RunLeakAsync("""
+            steps:
+              call:
+                uses: core.echo@1
+                with:
+                  message: "${{ 'api_key' in secrets ? 'optional ok' : 'absent' }} ${{ secrets.API_KEY }}"
+            """);
+        await using var _ = harness;
+
+        var step = await harness.StepAsync(id, "call");
+        Assert.Equal("failed", step.Status);
+        Assert.Equal("inputs: secrets.API_KEY is not set: set the environment variable PIPELINES_SECRET_API_KEY where the run executes "
+                     + "(pipelines run, runs resume or serve); secrets set: token", step.Error);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("abc")]
