@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipelines.Activities;
 using Pipelines.Persistence;
 using Spectre.Console;
@@ -83,7 +84,25 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         {
             MaxParallel = maxParallel ?? Environment.ProcessorCount,
             Secrets = secrets,
+            FileRoots = FileRootsFromEnvironment(),
         };
+    }
+
+    /// <summary>
+    /// The same <c>Files__Roots__N</c> variables <c>serve</c> reads: a local user reads any path unless they are set;
+    /// once set, runs of this CLI are confined as the hosted service's are (to them and the data directory).
+    /// </summary>
+    private static IReadOnlyList<string>? FileRootsFromEnvironment()
+    {
+        try
+        {
+            var roots = Api.ApiHost.ReadFileRoots(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+            return roots.Count > 0 ? roots : null;
+        }
+        catch (Api.ApiConfigurationException e)
+        {
+            throw new UserError(e.Message, e.Hint);
+        }
     }
 
     private async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)

@@ -264,20 +264,28 @@ internal sealed class RunCoordinator
         execution.HoldsSlot = holdsSlot;
         _executing++;
         System.Text.Json.Nodes.JsonObject inputs;
+        string? problem;
         try
         {
             inputs = RenderInputs(execution);
+            execution.Inputs = inputs; // masked when stored
+            // Before the cache key, which would look at the files: a path outside the roots is not even fingerprinted.
+            problem = FileRoots.Check(activity, inputs, _engine.FileRoots);
         }
         catch (ExpressionException e)
         {
+            (inputs, problem) = ([], $"inputs: {e.Reason}");
+        }
+
+        if (problem is not null)
+        {
             // Applied like any completion (which releases the slot): through the signal queue, or at once when inline.
-            var failure = StepResult.Failure($"inputs: {e.Reason}", retryable: false);
+            var failure = StepResult.Failure(problem, retryable: false);
             if (holdsSlot) Post(new Completed(execution, failure));
             else Complete(execution, failure, now);
             return;
         }
 
-        execution.Inputs = inputs; // masked when stored
         // A --no-cache run skips the lookup but still stores its results for later runs.
         var cacheKey = definition.Cache && activity.Deterministic ? CacheKey.Compute(activity, inputs) : null;
         var lookup = cacheKey is not null && !_state.Row.NoCache;

@@ -43,6 +43,7 @@ public sealed class RunEngine : IAsyncDisposable
     {
         Database = database;
         Mask = mask;
+        FileRoots = options.FileRoots is { } roots ? new FileRoots([dataDirectory, .. roots]) : null;
         Events = new RunEvents(mask);
         Catalog = catalog;
         Options = options;
@@ -82,6 +83,9 @@ public sealed class RunEngine : IAsyncDisposable
 
     /// <summary>The secrets of <see cref="Options"/>, and what masks them wherever the runtime stores, logs or publishes.</summary>
     internal SecretMask Mask { get; }
+
+    /// <summary>The folders local-path inputs may name (the data directory and <see cref="RuntimeOptions.FileRoots"/>); null: anywhere.</summary>
+    public FileRoots? FileRoots { get; }
 
     public ArtifactStore Artifacts { get; }
 

@@ -22,6 +22,13 @@ public sealed record RuntimeOptions
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
+    /// Folders, besides the data directory, that inputs naming local files may reach (<see cref="Runtime.FileRoots"/>);
+    /// a step whose input names a path elsewhere fails. Null: any path this process can read (a local user's CLI).
+    /// <c>serve</c> always sets it (<c>Files:Roots</c>).
+    /// </summary>
+    public IReadOnlyList<string>? FileRoots { get; init; }
+
+    /// <summary>
     /// Secrets from the environment: <c>PIPELINES_SECRET_WEBHOOK_TOKEN</c> is <c>secrets.webhook_token</c> (an empty
     /// variable sets nothing).
     /// </summary>
