@@ -10,20 +10,7 @@ namespace Pipelines.Engine.Tests.Runtime;
 /// </summary>
 public sealed class FileRootTests : IDisposable
 {
-    private const string Pipeline = """
-        apiVersion: pipelines/v1
-        kind: Pipeline
-        metadata: { name: path-probe }
-        params:
-          path: { type: string, default: "" }
-          paths: { type: list, default: [] }
-        steps:
-          read:
-            uses: test.path_read@1
-            with:
-              path: ${{ params.path }}
-              paths: ${{ params.paths }}
-        """;
+    private const string Pipeline = LocalPathCacheTests.Pipeline; // test.path_read of params.path and params.paths
 
     private const string Digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

@@ -114,65 +114,42 @@ public sealed class SecretTests
 
     // Hostile pipelines: each tries to get the secret into what is stored, logged or published.
 
-    [Fact]
-    public async Task A_secret_read_by_an_expression_that_throws_is_masked_in_the_stored_step_and_run_errors()
+    [Theory]
+    [InlineData("""
+        steps:
+          call:
+            uses: core.echo@1
+            with:
+              message: ${{ null[secrets.token] }}
+        """, "call", "inputs: Cannot read properties of null (reading '***')")]
+    [InlineData("""
+        steps:
+          call:
+            uses: core.noop@1
+            when: ${{ null[secrets.token] }}
+        """, "call", "when: Cannot read properties of null (reading '***')")]
+    [InlineData("""
+        steps:
+          call:
+            uses: test.score@1
+            matrix: { x: [1, 2] }
+            select: { minimize: "${{ null[secrets.token] }}" }
+            with: { x: "${{ matrix.x }}", y: 1 }
+        """, "call", "select: Cannot read properties of null (reading '***')")]
+    [InlineData("""
+        steps:
+          call:
+            uses: core.echo@1
+            with:
+              message: ${{ (() => { throw secrets.token })() }}
+        """, "call", "inputs: ***")]
+    public async Task A_secret_quoted_by_an_expression_error_is_masked_in_the_stored_step_and_run_errors(string steps, string step, string error)
     {
-        var (harness, id) = await RunLeakAsync("""
-            steps:
-              call:
-                uses: core.echo@1
-                with:
-                  message: ${{ null[secrets.token] }}
-            """);
+        var (harness, id) = await RunLeakAsync(steps);
         await using var _ = harness;
 
-        Assert.Equal("inputs: Cannot read properties of null (reading '***')", (await harness.StepAsync(id, "call")).Error);
-        Assert.Equal("step 'call' failed: inputs: Cannot read properties of null (reading '***')", (await harness.RunRowAsync(id)).Error);
-    }
-
-    [Fact]
-    public async Task A_secret_in_a_when_error_is_masked()
-    {
-        var (harness, id) = await RunLeakAsync("""
-            steps:
-              guarded:
-                uses: core.noop@1
-                when: ${{ null[secrets.token] }}
-            """);
-        await using var _ = harness;
-
-        Assert.Equal("when: Cannot read properties of null (reading '***')", (await harness.StepAsync(id, "guarded")).Error);
-    }
-
-    [Fact]
-    public async Task A_secret_in_a_select_error_is_masked()
-    {
-        var (harness, id) = await RunLeakAsync("""
-            steps:
-              sweep:
-                uses: test.score@1
-                matrix: { x: [1, 2] }
-                select: { minimize: "${{ null[secrets.token] }}" }
-                with: { x: "${{ matrix.x }}", y: 1 }
-            """);
-        await using var _ = harness;
-
-        Assert.Equal("select: Cannot read properties of null (reading '***')", (await harness.StepAsync(id, "sweep")).Error);
-    }
-
-    [Fact]
-    public async Task A_thrown_secret_is_masked()
-    {
-        var (harness, id) = await RunLeakAsync("""
-            steps:
-              call:
-                uses: core.echo@1
-                with:
-                  message: ${{ (() => { throw secrets.token })() }}
-            """);
-        await using var _ = harness;
-
-        Assert.Equal("inputs: ***", (await harness.StepAsync(id, "call")).Error);
+        Assert.Equal(error, (await harness.StepAsync(id, step)).Error);
+        Assert.Equal($"step '{step}' failed: {error}", (await harness.RunRowAsync(id)).Error);
     }
 
     [Fact]
