@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipelines.Activities;
 using Pipelines.Persistence;
 using Spectre.Console;
@@ -66,6 +67,16 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
             throw new UserError("--max-parallel must be 1 or more");
         }
 
+        IReadOnlyDictionary<string, string> secrets;
+        try
+        {
+            secrets = Runtime.RuntimeOptions.SecretsFromEnvironment();
+        }
+        catch (Runtime.SecretConfigurationException e)
+        {
+            throw new UserError(e.Message, $"give each {Runtime.RuntimeOptions.SecretPrefix}NAME the whole credential, or unset it");
+        }
+
         var maxLost = 3;
         if (Environment.GetEnvironmentVariable("PIPELINES_MAX_LOST_ATTEMPTS") is { Length: > 0 } lostAttempts
             && (!int.TryParse(lostAttempts, System.Globalization.CultureInfo.InvariantCulture, out maxLost) || maxLost < 1))
@@ -76,9 +87,27 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         return new Runtime.RuntimeOptions
         {
             MaxParallel = maxParallel ?? Environment.ProcessorCount,
-            Secrets = Runtime.RuntimeOptions.SecretsFromEnvironment(),
+            Secrets = secrets,
+            FileRoots = FileRootsFromEnvironment(),
             MaxLostAttempts = maxLost,
         };
+    }
+
+    /// <summary>
+    /// The same <c>Files__Roots__N</c> variables <c>serve</c> reads: a local user reads any path unless they are set;
+    /// once set, runs of this CLI are confined as the hosted service's are (to them and the data directory).
+    /// </summary>
+    private static IReadOnlyList<string>? FileRootsFromEnvironment()
+    {
+        try
+        {
+            var roots = Api.ApiHost.ReadFileRoots(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+            return roots.Count > 0 ? roots : null;
+        }
+        catch (Api.ApiConfigurationException e)
+        {
+            throw new UserError(e.Message, e.Hint);
+        }
     }
 
     /// <summary>The runtime over this data directory; <paramref name="maxParallel"/> overrides the number of cores.</summary>

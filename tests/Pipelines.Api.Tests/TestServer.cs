@@ -41,6 +41,12 @@ public sealed class TestServer : IAsyncDisposable
             for (var r = 0; r < tokens[i].Roles.Length; r++) settings[$"Auth:Tokens:{i}:Roles:{r}"] = tokens[i].Roles[r];
         }
 
+        return await StartWithSettingsAsync(settings, dataDirectory);
+    }
+
+    /// <summary>Starts a server with configuration <paramref name="settings"/> (e.g. <c>Files:Roots:0</c>) and no tokens.</summary>
+    public static async Task<TestServer> StartWithSettingsAsync(IReadOnlyDictionary<string, string?> settings, string? dataDirectory = null)
+    {
         var server = new TestServer(dataDirectory ?? Directory.CreateTempSubdirectory("pipelines-api-test-").FullName, settings, dataDirectory is null);
         await server.StartAgainAsync();
         return server;

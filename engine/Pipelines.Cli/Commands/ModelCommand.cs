@@ -161,6 +161,7 @@ public static class ModelCommand
     /// <summary>A folder given as a path, or as an artifact of this data directory (train.lora's adapter output).</summary>
     private static async Task<string> LocalFolderAsync(CliContext cli, string value, CancellationToken ct)
     {
+        if (Artifacts.ArtifactReference.IsMalformed(value)) throw new UserError(Artifacts.ArtifactReference.MalformedMessage(value));
         if (!Artifacts.ArtifactReference.TryParse(value, out var reference)) return value;
         var store = await cli.ArtifactsAsync(ct);
         try

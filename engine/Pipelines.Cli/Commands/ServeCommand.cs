@@ -45,7 +45,8 @@ public static class ServeCommand
             {
                 await cli.Error.WriteLineAsync($"data {cli.DataDirectory}; " + (server.TokenCount > 0
                     ? $"bearer auth on ({server.TokenCount} token{(server.TokenCount == 1 ? "" : "s")})"
-                    : "no Auth:Tokens configured, so the API is open to this machine only"));
+                    : "no Auth:Tokens configured, so the API is open to this machine only")
+                    + $"; steps read local files only under {string.Join(", ", server.Engine.FileRoots?.Folders ?? [])} (Files:Roots)");
                 try
                 {
                     await server.RunAsync(ct);

@@ -36,6 +36,8 @@ public static class ApiHost
         builder.Configuration.AddInMemoryCollection(options.Settings);
         var auth = ReadAuth(builder.Configuration);
         ListenAddresses.EnsureSafe(urls, auth.Tokens.Count > 0);
+        // A hosted service always confines local paths: to the data directory, and to the roots configured.
+        var runtime = options.Runtime with { FileRoots = [.. options.Runtime.FileRoots ?? [], .. ReadFileRoots(builder.Configuration)] };
 
         builder.WebHost.UseUrls([.. urls]);
         builder.Logging.ClearProviders();
@@ -62,7 +64,7 @@ public static class ApiHost
         builder.Services.AddPipelineSchedules(Reviews.ReviewDeadlineJob.Configure);
         builder.Services.AddObservability();
 
-        var engine = await RunEngine.OpenAsync(options.DataDirectory, catalog, options.Runtime, ct: ct);
+        var engine = await RunEngine.OpenAsync(options.DataDirectory, catalog, runtime, ct: ct);
         builder.Services.AddSingleton(engine);
 
         var app = builder.Build();
@@ -85,6 +87,28 @@ public static class ApiHost
         }
 
         return auth;
+    }
+
+    /// <summary>
+    /// <c>Files:Roots</c>: folders besides the data directory that inputs naming local files may reach
+    /// (<see cref="FileRoots"/>); <c>Files__Roots__0=/srv/data</c> in the environment. Throws
+    /// <see cref="ApiConfigurationException"/> listing every root that is not an existing folder given as an absolute path.
+    /// </summary>
+    public static IReadOnlyList<string> ReadFileRoots(IConfiguration configuration)
+    {
+        var roots = configuration.GetSection("Files:Roots").Get<string[]>() ?? [];
+        var problems = roots.Select((root, i) =>
+                !Path.IsPathFullyQualified(root) ? $"Files:Roots:{i} '{root}' is not an absolute path"
+                : !Directory.Exists(root) ? $"Files:Roots:{i} {root} is not an existing folder"
+                : null)
+            .OfType<string>().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ApiConfigurationException($"Files:Roots is not usable: {string.Join("; ", problems)}",
+                "give folders that exist, as absolute paths (Files__Roots__0=/srv/data)");
+        }
+
+        return roots;
     }
 
     /// <summary>Turns anything thrown by an endpoint into a JSON error: 400 for an unreadable request, 500 otherwise; never a trace.</summary>

@@ -44,6 +44,17 @@ public sealed record ArtifactReference
         return reference is not null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="text"/> is written as an artifact reference (it starts with <c>artifact:</c>) but is not
+    /// exactly one: an error to report, never a path to read (<c>artifact://sha256/../../etc/passwd</c>).
+    /// </summary>
+    public static bool IsMalformed(string text) =>
+        text.AsSpan().TrimStart().StartsWith("artifact:", StringComparison.OrdinalIgnoreCase) && !TryParse(text, out _);
+
+    /// <summary>What a malformed reference is told: the one form a reference takes.</summary>
+    public static string MalformedMessage(string text) =>
+        $"'{text}' is not an artifact reference: write {Prefix} followed by the 64 lower-case hex digits of its sha256, as step outputs give it";
+
     public static ArtifactReference Parse(string text) =>
         TryParse(text, out var reference)
             ? reference

@@ -34,6 +34,10 @@ internal static class ContainedPath
         return candidate;
     }
 
+    /// <summary>Whether <paramref name="path"/> is <paramref name="root"/> or under it, as text (resolve links first).</summary>
+    public static bool IsWithin(string path, string root) => string.Equals(Path.TrimEndingDirectorySeparator(path), Path.TrimEndingDirectorySeparator(root), PathComparison)
+                                                             || IsStrictlyInside(path, root);
+
     public static bool IsStrictlyInside(string path, string root)
     {
         var prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
@@ -44,7 +48,7 @@ internal static class ContainedPath
     /// The path with every symbolic link resolved, as far as it exists; the missing tail is kept as written.
     /// <c>..</c> is applied after the links before it are resolved, as the operating system does.
     /// </summary>
-    private static string RealPath(string path, int links = 0)
+    internal static string RealPath(string path, int links = 0)
     {
         var root = Path.GetPathRoot(path) ?? throw new ArgumentException($"'{path}' is not an absolute path.", nameof(path));
         var current = root;

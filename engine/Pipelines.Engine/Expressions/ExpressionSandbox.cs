@@ -61,9 +61,7 @@ public sealed class ExpressionSandbox
         _engine.SetValue("matrix", scope.Matrix is null ? JsValue.Undefined : ToJs(scope.Matrix));
         _engine.SetValue("run", ToJs(scope.Run));
         _engine.SetValue("item", scope.Item is null ? JsValue.Undefined : ToJs(scope.Item));
-        var secrets = new JsonObject();
-        foreach (var (name, value) in scope.Secrets) secrets[name] = value;
-        _engine.SetValue("secrets", ToJs(secrets));
+        _engine.SetValue("secrets", SecretsObject.Create(_engine, scope.Secrets));
     }
 
     private readonly JsValue _freeze;

@@ -21,6 +21,9 @@ public sealed class ReviewStore(SqliteDatabase database, TimeProvider time)
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The runtime's secrets, masked in what a review shows: its title, instructions and samples come from step inputs.</summary>
+    internal Runtime.SecretMask Mask { get; init; } = Runtime.SecretMask.None;
+
     /// <summary>Creates the review of the draft's step, or returns the one that step already has.</summary>
     public async Task<Review> CreateAsync(ReviewDraft draft, CancellationToken ct)
     {
@@ -31,8 +34,8 @@ public sealed class ReviewStore(SqliteDatabase database, TimeProvider time)
             VALUES ($id, $run, $step, $title, $instructions, $samples, $rubric, $reviewers, $approvals, $rejectOn, $deadline, $onTimeout, 'open', $now, NULL)
             ON CONFLICT (run_id, step_id) DO NOTHING
             """, ct,
-            ("$id", NewId()), ("$run", draft.RunId), ("$step", draft.StepId), ("$title", draft.Title), ("$instructions", draft.Instructions),
-            ("$samples", draft.Samples.ToJsonString()), ("$rubric", JsonSerializer.Serialize(draft.Rubric, Json)),
+            ("$id", NewId()), ("$run", draft.RunId), ("$step", draft.StepId), ("$title", Mask.Apply(draft.Title)), ("$instructions", Mask.Apply(draft.Instructions)),
+            ("$samples", Mask.Apply(draft.Samples)!.ToJsonString()), ("$rubric", JsonSerializer.Serialize(draft.Rubric, Json)),
             ("$reviewers", JsonSerializer.Serialize(draft.Reviewers, Json)), ("$approvals", draft.Approvals), ("$rejectOn", draft.RejectOn),
             ("$deadline", draft.Deadline is { } d ? now + (long)d.TotalMilliseconds : null), ("$onTimeout", draft.OnTimeout), ("$now", now));
         return (await ReadAsync(connection, "run_id = $run AND step_id = $step", ct, ("$run", draft.RunId), ("$step", draft.StepId))).Single();

@@ -308,20 +308,28 @@ internal sealed class RunCoordinator
         execution.HoldsSlot = holdsSlot;
         _executing++;
         System.Text.Json.Nodes.JsonObject inputs;
+        string? problem;
         try
         {
             inputs = RenderInputs(execution);
+            execution.Inputs = inputs; // masked when stored
+            // Before the cache key, which would look at the files: a path outside the roots is not even fingerprinted.
+            problem = FileRoots.Check(activity, inputs, _engine.FileRoots);
         }
         catch (InputException e)
         {
+            (inputs, problem) = ([], $"input '{e.Input}': {e.Expression.Reason}");
+        }
+
+        if (problem is not null)
+        {
             // Applied like any completion (which releases the slot): through the signal queue, or at once when inline.
-            var failure = StepResult.Failure($"input '{e.Input}': {e.Expression.Reason}", retryable: false);
+            var failure = StepResult.Failure(problem, retryable: false);
             if (holdsSlot) Post(new Completed(execution, failure));
             else Complete(execution, failure, now);
             return;
         }
 
-        execution.Inputs = (System.Text.Json.Nodes.JsonObject)SecretMask.Apply(inputs, _state.Secrets)!;
         // A --no-cache run skips the lookup but still stores its results for later runs.
         var cacheKey = definition.Cache && activity.Deterministic ? CacheKey.Compute(activity, inputs) : null;
         var lookup = cacheKey is not null && !_state.Row.NoCache;
@@ -351,7 +359,7 @@ internal sealed class RunCoordinator
         }
 
         (_onLoop, _onLoopThread) = (execution, Environment.CurrentManagedThreadId);
-        var attempt = StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Secrets, _stop.Token);
+        var attempt = StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, definition.Timeout, context, _state.Mask, _stop.Token);
         _onLoop = null;
         if (attempt.IsCompleted)
         {
@@ -382,7 +390,7 @@ internal sealed class RunCoordinator
             return;
         }
 
-        var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, execution.Definition.Timeout, context, _state.Secrets,
+        var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _engine.Runs, execution.Definition.Timeout, context, _state.Mask,
             _stop.Token).ConfigureAwait(false);
         Post(new Completed(execution, result));
     }
@@ -457,7 +465,7 @@ internal sealed class RunCoordinator
         {
             execution.Executing = false;
             _executing--;
-            execution.Telemetry.End(RuntimeMetrics.Outcome(result, _detaching), result.Error);
+            execution.Telemetry.End(RuntimeMetrics.Outcome(result, _detaching), _state.Mask.Apply(result.Error));
             execution.Telemetry = default;
             if (execution.HoldsSlot) _engine.Slots.Release();
             execution.HoldsSlot = false;
@@ -577,7 +585,7 @@ internal sealed class RunCoordinator
     /// <param name="onLoop">Written by the coordinator itself, on its loop (not by an activity).</param>
     private void Log(StepExecution execution, string line, bool onLoop = false)
     {
-        line = SecretMask.Apply(line, _state.Secrets);
+        line = _state.Mask.Apply(line);
         var at = _engine.Time.GetUtcNow();
         LazyInitializer.EnsureInitialized(ref _logs).Enqueue(new LogRow(_state.Id, execution.Id, Interlocked.Increment(ref _logSeq), at.ToUnixTimeMilliseconds(), line));
         var logged = new StepLogged(_state.Id, at, execution.Id, line);

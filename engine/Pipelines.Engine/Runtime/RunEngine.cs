@@ -39,9 +39,12 @@ public sealed class RunEngine : IAsyncDisposable
     private int _disposedFlag;
     private Task? _heartbeat;
 
-    private RunEngine(SqliteDatabase database, string dataDirectory, ActivityCatalog catalog, RuntimeOptions options, TimeProvider time)
+    private RunEngine(SqliteDatabase database, string dataDirectory, ActivityCatalog catalog, RuntimeOptions options, SecretMask mask, TimeProvider time)
     {
         Database = database;
+        Mask = mask;
+        FileRoots = options.FileRoots is { } roots ? new FileRoots([dataDirectory, .. roots]) : null;
+        Events = new RunEvents(mask);
         Catalog = catalog;
         Options = options;
         Time = time;
@@ -51,14 +54,16 @@ public sealed class RunEngine : IAsyncDisposable
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(database, dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
-        Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time));
+        Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time) { Mask = mask });
     }
 
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
         CancellationToken ct = default)
     {
+        options ??= new RuntimeOptions();
+        var mask = new SecretMask(options.Secrets); // refuses secrets too short to mask before anything is opened
         var database = await SqliteDatabase.OpenAsync(dataDirectory, ct).ConfigureAwait(false);
-        return new RunEngine(database, Path.GetFullPath(dataDirectory), catalog, options ?? new RuntimeOptions(), time ?? TimeProvider.System);
+        return new RunEngine(database, Path.GetFullPath(dataDirectory), catalog, options, mask, time ?? TimeProvider.System);
     }
 
     public SqliteDatabase Database { get; }
@@ -73,7 +78,14 @@ public sealed class RunEngine : IAsyncDisposable
 
     public DefinitionStore Definitions { get; }
 
-    public RunEvents Events { get; } = new();
+    /// <summary>Live events of the runs this process executes, secrets masked.</summary>
+    public RunEvents Events { get; }
+
+    /// <summary>The secrets of <see cref="Options"/>, and what masks them wherever the runtime stores, logs or publishes.</summary>
+    internal SecretMask Mask { get; }
+
+    /// <summary>The folders local-path inputs may name (the data directory and <see cref="RuntimeOptions.FileRoots"/>); null: anywhere.</summary>
+    public FileRoots? FileRoots { get; }
 
     public ArtifactStore Artifacts { get; }
 
@@ -140,7 +152,7 @@ public sealed class RunEngine : IAsyncDisposable
         int? deadLetter = null; // attempts lost in a row to the process dying, when that many fail the steps caught running
         if (_created.TryRemove(runId, out var fresh))
         {
-            state = new RunState(fresh.Run, fresh.Pipeline, Options.Secrets, fresh.Params);
+            state = new RunState(fresh.Run, fresh.Pipeline, Mask, fresh.Params);
         }
         else
         {
@@ -166,7 +178,7 @@ public sealed class RunEngine : IAsyncDisposable
             var pipeline = _definitions.TryGetValue((row.Pipeline, row.Version), out var known) ? known
                 : Pipeline(row.Pipeline, row.Version, (await Definitions.GetAsync(row.Pipeline, row.Version, detach).ConfigureAwait(false)
                                                        ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"])).Yaml);
-            state = new RunState(row, pipeline, Options.Secrets);
+            state = new RunState(row, pipeline, Mask);
             state.Load(await Runs.GetStepChunksAsync(runId, detach).ConfigureAwait(false));
             if (crashed)
             {

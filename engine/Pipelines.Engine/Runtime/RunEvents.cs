@@ -3,10 +3,16 @@ using System.Threading.Channels;
 
 namespace Pipelines.Runtime;
 
-/// <summary>In-process fan-out of run events to subscribers (a CLI display, an SSE stream). Slow subscribers drop old progress, never status.</summary>
+/// <summary>
+/// In-process fan-out of run events to subscribers (a CLI display, an SSE stream). Slow subscribers drop old progress,
+/// never status. Every event passes the secret mask here, whoever publishes it.
+/// </summary>
 public sealed class RunEvents
 {
     private readonly ConcurrentDictionary<Channel<RunEvent>, string?> _subscribers = new();
+    private readonly SecretMask _mask;
+
+    internal RunEvents(SecretMask mask) => _mask = mask;
 
     /// <summary>Events of one run (or of every run when <paramref name="runId"/> is null) until the subscription is disposed.</summary>
     public Subscription Subscribe(string? runId)
@@ -21,11 +27,23 @@ public sealed class RunEvents
 
     public void Publish(RunEvent e)
     {
+        if (_subscribers.IsEmpty) return;
+        e = Masked(e);
         foreach (var (channel, runId) in _subscribers)
         {
             if (runId is null || runId == e.RunId) channel.Writer.TryWrite(e);
         }
     }
+
+    private RunEvent Masked(RunEvent e) => e switch
+    {
+        _ when _mask.IsEmpty => e,
+        RunStatusChanged run => run with { Error = _mask.Apply(run.Error) },
+        StepStatusChanged step => step with { Error = _mask.Apply(step.Error), Outputs = _mask.Apply(step.Outputs) },
+        StepProgressed progress => progress with { Message = _mask.Apply(progress.Message) },
+        StepLogged logged => logged with { Line = _mask.Apply(logged.Line) },
+        _ => e,
+    };
 
     public sealed class Subscription(RunEvents owner, Channel<RunEvent> channel) : IDisposable
     {

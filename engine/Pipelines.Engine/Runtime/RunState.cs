@@ -33,12 +33,12 @@ internal sealed class RunState
     private int _open;
 
     /// <param name="parameters">The run's params when the caller has them parsed already (they are <paramref name="run"/>'s, as text).</param>
-    public RunState(RunRow run, PipelineDefinition definition, IReadOnlyDictionary<string, string> secrets, JsonObject? parameters = null)
+    public RunState(RunRow run, PipelineDefinition definition, SecretMask mask, JsonObject? parameters = null)
     {
         Row = run;
         Definition = definition;
         Params = parameters ?? JsonNode.Parse(run.Params)!.AsObject();
-        Secrets = secrets;
+        Mask = mask;
         Status = StatusNames.ParseRun(run.Status);
         foreach (var step in definition.Steps)
         {
@@ -109,7 +109,8 @@ internal sealed class RunState
 
     public JsonObject Params { get; }
 
-    public IReadOnlyDictionary<string, string> Secrets { get; }
+    /// <summary>The process's secrets: readable by expressions, masked in every row this state writes.</summary>
+    public SecretMask Mask { get; }
 
     public RunStatus Status { get; set; }
 
@@ -208,7 +209,7 @@ internal sealed class RunState
         {
             _chunkDirty[number] = false;
             _chunkRows.Clear();
-            foreach (var execution in _chunks[number]) _chunkRows.Add(execution.ToRow(Id));
+            foreach (var execution in _chunks[number]) _chunkRows.Add(execution.ToRow(Id, Mask));
             batch.Chunks.Add(new StepChunkRow(Id, number, StepChunks.Encode(_chunkRows)));
         }
 
@@ -218,7 +219,7 @@ internal sealed class RunState
             Row = Row with
             {
                 Status = Status.Name(),
-                Error = Error,
+                Error = Mask.Apply(Error),
                 StartedAt = Row.StartedAt ?? (Status == RunStatus.Pending ? null : now),
                 FinishedAt = Status.IsTerminal() ? Row.FinishedAt ?? now : null,
                 // A waiting run belongs to nobody: whichever process resumes its bookmark takes it.
@@ -376,7 +377,8 @@ internal sealed class RunState
             }
         }
 
-        step.Outputs = new JsonObject { ["all"] = all, ["best"] = best?.DeepClone() };
+        // Outputs never carry secrets (StepRunner masks an activity's): here a matrix value may be one.
+        step.Outputs = Mask.Apply(new JsonObject { ["all"] = all, ["best"] = best?.DeepClone() });
         step.Cached = children.Count > 0 && children.All(c => c.Cached);
         step.Attempts = children.Count == 0 ? 0 : children.Max(c => c.Attempts);
         Finish(step, StepStatus.Succeeded, now, null);
@@ -449,7 +451,7 @@ internal sealed class RunState
             Steps = steps,
             Matrix = execution.Matrix,
             Item = item,
-            Secrets = Secrets,
+            Secrets = Mask.Secrets,
             Run = new JsonObject
             {
                 ["id"] = Row.Id,

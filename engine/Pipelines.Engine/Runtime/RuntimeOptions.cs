@@ -3,6 +3,9 @@ namespace Pipelines.Runtime;
 /// <summary>How a process runs pipelines.</summary>
 public sealed record RuntimeOptions
 {
+    /// <summary>The prefix of the environment variables that hold secrets: <c>PIPELINES_SECRET_API_KEY</c> is <c>secrets.api_key</c>.</summary>
+    public const string SecretPrefix = "PIPELINES_SECRET_";
+
     /// <summary>Steps executing at once in this process, across all runs.</summary>
     public int MaxParallel { get; init; } = Environment.ProcessorCount;
 
@@ -20,26 +23,46 @@ public sealed record RuntimeOptions
 
     /// <summary>
     /// How many times in a row a run may be taken over from an owner that died without any of its steps finishing in
-    /// between; at the next such take-over the steps that were running are failed as dead letters instead of retried.
+    /// between; the take-over that brings the count to this fails the steps that were running, as dead letters, instead of retrying them.
     /// </summary>
     public int MaxLostAttempts { get; init; } = 3;
 
-    /// <summary>Values readable as <c>secrets.NAME</c>; masked in logs and outputs.</summary>
+    /// <summary>
+    /// Values readable as <c>secrets.NAME</c> (names compare without case); masked wherever the runtime stores, logs
+    /// or publishes. Each must have at least 8 characters: opening an engine with a shorter one fails.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Secrets from the environment: <c>PIPELINES_SECRET_WEBHOOK_TOKEN</c> is <c>secrets.webhook_token</c>.</summary>
+    /// <summary>
+    /// Folders, besides the data directory, that inputs naming local files may reach (<see cref="Runtime.FileRoots"/>);
+    /// a step whose input names a path elsewhere fails. Null: any path this process can read (a local user's CLI).
+    /// <c>serve</c> always sets it (<c>Files:Roots</c>).
+    /// </summary>
+    public IReadOnlyList<string>? FileRoots { get; init; }
+
+    /// <summary>
+    /// Secrets from the environment: <c>PIPELINES_SECRET_WEBHOOK_TOKEN</c> is <c>secrets.webhook_token</c> (an empty
+    /// variable sets nothing).
+    /// </summary>
+    /// <exception cref="SecretConfigurationException">A value is too short to mask, or two variables differ only in case; the message names them.</exception>
     public static IReadOnlyDictionary<string, string> SecretsFromEnvironment()
     {
-        const string prefix = "PIPELINES_SECRET_";
-        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = new List<(string Name, string Variable, string Value)>();
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
-            if (entry.Key is string key && key.StartsWith(prefix, StringComparison.Ordinal) && entry.Value is string value && value.Length > 0)
+            if (entry.Key is string key && key.StartsWith(SecretPrefix, StringComparison.Ordinal) && key.Length > SecretPrefix.Length
+                && entry.Value is string { Length: > 0 } value)
             {
-                secrets[key[prefix.Length..].ToLowerInvariant()] = value;
+                found.Add((key[SecretPrefix.Length..].ToLowerInvariant(), key, value));
             }
         }
 
-        return secrets;
+        found.Sort((a, b) => string.CompareOrdinal(a.Variable, b.Variable));
+        var problems = SecretMask.Problems(found).ToList();
+        if (problems.Count > 0) throw new SecretConfigurationException(string.Join("; ", problems));
+        return found.ToDictionary(f => f.Name, f => f.Value, StringComparer.Ordinal);
     }
 }
+
+/// <summary>The secrets in the environment cannot be used as they are; the message names the variables.</summary>
+public sealed class SecretConfigurationException(string message) : Exception(message);

@@ -66,9 +66,10 @@ internal sealed class StepExecution(string id, StepDefinition definition)
     /// <summary>What its bookmark was resumed with (a review's decisions); given to the next attempt.</summary>
     public System.Text.Json.Nodes.JsonNode? Resume { get; set; }
 
-    public StepRow ToRow(string runId) => new(runId, Id, Parent?.Id, Text(Matrix), Status.Name(), Attempts, Failures, Cached,
-        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, Text(Inputs), Text(Outputs), Error, CacheKey,
-        Bookmark, Resume?.ToJsonString());
+    /// <summary>The row that stores this execution; every secret <paramref name="mask"/> knows is masked in it.</summary>
+    public StepRow ToRow(string runId, SecretMask mask) => new(runId, Id, Parent?.Id, Text(mask.Apply(Matrix)), Status.Name(), Attempts, Failures, Cached,
+        StartedAt, FinishedAt, NextAttemptAt, LeaseOwner, Text(mask.Apply(Inputs)), Text(mask.Apply(Outputs)), mask.Apply(Error), CacheKey,
+        Bookmark, mask.Apply(Resume)?.ToJsonString());
 
     private static string? Text(JsonObject? value) => value switch
     {

@@ -20,7 +20,7 @@ internal static class StepRunner
         RunStore store,
         TimeSpan? timeout,
         ActivityContext context,
-        IReadOnlyDictionary<string, string> secrets,
+        SecretMask mask,
         CancellationToken runCancelled)
     {
         try
@@ -43,7 +43,8 @@ internal static class StepRunner
         {
             // WaitAsync: an activity that ignores its token still loses the step at the timeout or on cancellation.
             var outputs = await activity.ExecuteAsync(inputs, context, token).WaitAsync(token).ConfigureAwait(false);
-            return StepResult.Success((JsonObject)SecretMask.Apply(outputs, secrets)!, cached: false, cacheKey);
+            // Outputs never carry secrets: downstream steps, the cache and the store all see them masked.
+            return StepResult.Success(mask.Apply(outputs)!, cached: false, cacheKey);
         }
         catch (OperationCanceledException) when (runCancelled.IsCancellationRequested)
         {
@@ -59,12 +60,12 @@ internal static class StepRunner
         }
         catch (ActivityFailedException e)
         {
-            return StepResult.Failure(SecretMask.Apply(e.Message, secrets), e.Retryable);
+            return StepResult.Failure(e.Message, e.Retryable);
         }
         catch (Exception e)
         {
             // An unexpected exception is a bug in the activity, but it may be transient (I/O); the retry policy decides.
-            return StepResult.Failure(SecretMask.Apply($"{e.GetType().Name}: {e.Message}", secrets), retryable: true);
+            return StepResult.Failure($"{e.GetType().Name}: {e.Message}", retryable: true);
         }
     }
 }

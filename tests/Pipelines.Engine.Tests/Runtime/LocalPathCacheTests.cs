@@ -7,7 +7,7 @@ namespace Pipelines.Engine.Tests.Runtime;
 /// <summary>Inputs marked [LocalPath] are cached by what the path names, not only by the path's text.</summary>
 public sealed class LocalPathCacheTests : IDisposable
 {
-    private const string Pipeline = """
+    internal const string Pipeline = """
         apiVersion: pipelines/v1
         kind: Pipeline
         metadata: { name: local-path }
