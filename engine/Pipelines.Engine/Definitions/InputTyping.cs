@@ -72,17 +72,17 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
             var field = shape.Properties?.FirstOrDefault(p => p.Name == key);
             if (shape.Properties is not null && field is null && entry is not null)
             {
-                diagnostics.Error(DiagnosticCodes.UnknownInput, entry.Key.Start, $"{what} has no field '{key}'",
+                diagnostics.Error(DiagnosticCodes.UnknownInput, entry.Key.Start, $"{what} has no field {DiagnosticText.Quote(key)}",
                     NearestName.Hint(key, shape.Properties.Select(p => p.Name)) ?? $"its fields are: {string.Join(", ", shape.Properties.Select(p => p.Name))}");
             }
 
             var fieldShape = field?.Shape ?? shape.Items;
-            fields.Add(KeyValuePair.Create(key, fieldShape is null || entry is null ? value : Check(value, fieldShape, field, entry.Value, $"field '{key}' of {what}")));
+            fields.Add(KeyValuePair.Create(key, fieldShape is null || entry is null ? value : Check(value, fieldShape, field, entry.Value, $"field {DiagnosticText.Quote(key)} of {what}")));
         }
 
         foreach (var missing in shape.Properties?.Where(p => p.Required && obj.Fields.All(f => f.Key != p.Name)) ?? [])
         {
-            diagnostics.Error(DiagnosticCodes.MissingInput, node.Start, $"{what} is missing field '{missing.Name}'", $"add `{missing.Name}:` ({missing.Shape.DisplayName})");
+            diagnostics.Error(DiagnosticCodes.MissingInput, node.Start, $"{what} is missing field {DiagnosticText.Quote(missing.Name)}", $"add `{missing.Name}:` ({missing.Shape.DisplayName})");
         }
 
         return new ObjectValue(fields);
@@ -125,7 +125,7 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
             var text = value.GetValue<string>();
             if (port?.AllowedValues is { } allowed && !allowed.Contains(text))
             {
-                diagnostics.Error(DiagnosticCodes.InvalidValue, node.Start, $"{what} is '{text}', which is not one of: {string.Join(", ", allowed)}",
+                diagnostics.Error(DiagnosticCodes.InvalidValue, node.Start, $"{what} is {DiagnosticText.Quote(text)}, which is not one of: {string.Join(", ", allowed)}",
                     NearestName.Hint(text, allowed));
             }
 
@@ -199,5 +199,5 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
 
     private static string Range(PortDescriptor port) => $"[{port.Minimum}, {port.Maximum}]";
 
-    private static string Preview(Node node) => node is ScalarNode s ? (s.Value.Length > 40 ? s.Value[..37] + "..." : s.Value) : node.KindName;
+    private static string Preview(Node node) => node is ScalarNode s ? DiagnosticText.OneLine(s.Value, 40) : node.KindName;
 }

@@ -126,12 +126,12 @@ public static partial class PipelineLoader
 
         if (reader.Scalar(document["apiVersion"], "apiVersion") is { } api && api.Value != ApiVersion)
         {
-            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, api.Start, $"unsupported apiVersion '{api.Value}'", $"this version reads `{ApiVersion}`");
+            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, api.Start, $"unsupported apiVersion {DiagnosticText.Quote(api.Value)}", $"this version reads `{ApiVersion}`");
         }
 
         if (reader.Scalar(document["kind"], "kind") is { } kind && kind.Value != Kind)
         {
-            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, kind.Start, $"unsupported kind '{kind.Value}'",
+            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, kind.Start, $"unsupported kind {DiagnosticText.Quote(kind.Value)}",
                 NearestName.Hint(kind.Value, [Kind]) ?? $"write `kind: {Kind}`");
         }
     }
@@ -150,7 +150,7 @@ public static partial class PipelineLoader
         var nameNode = reader.Scalar(metadata["name"], "metadata.name");
         if (nameNode is not null && !PipelineName().IsMatch(nameNode.Value))
         {
-            reader.Diagnostics.Error(DiagnosticCodes.InvalidName, nameNode.Start, $"invalid pipeline name '{nameNode.Value}'",
+            reader.Diagnostics.Error(DiagnosticCodes.InvalidName, nameNode.Start, $"invalid pipeline name {DiagnosticText.Quote(nameNode.Value)}",
                 "use 1 to 63 lower-case letters, digits and '-', starting and ending with a letter or digit, e.g. email-subjects");
         }
 
@@ -160,11 +160,11 @@ public static partial class PipelineLoader
             {
                 if (!LabelKey().IsMatch(entry.Key.Value))
                 {
-                    reader.Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid label key '{entry.Key.Value}'",
+                    reader.Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid label key {DiagnosticText.Quote(entry.Key.Value)}",
                         "use lower-case letters, digits, '.', '_', '/' and '-' (at most 63)");
                 }
 
-                if (reader.String(entry.Value, $"label '{entry.Key.Value}'") is { } value)
+                if (reader.String(entry.Value, $"label {DiagnosticText.Quote(entry.Key.Value)}") is { } value)
                 {
                     labels[entry.Key.Value] = value;
                 }
@@ -186,10 +186,10 @@ public static partial class PipelineLoader
         foreach (var entry in mapping.Entries)
         {
             var name = entry.Key.Value;
-            var what = $"param '{name}'";
+            var what = $"param {DiagnosticText.Quote(name)}";
             if (!ParamName().IsMatch(name))
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid param name '{name}'",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid param name {DiagnosticText.Quote(name)}",
                     "use letters, digits and '_', starting with a letter, e.g. min_rougeL (it is read as params.NAME)");
             }
 
@@ -210,7 +210,7 @@ public static partial class PipelineLoader
             {
                 if (!typeNames.Contains(typeNode.Value))
                 {
-                    reader.Diagnostics.Error(DiagnosticCodes.InvalidParam, typeNode.Start, $"unknown type '{typeNode.Value}' for {what}",
+                    reader.Diagnostics.Error(DiagnosticCodes.InvalidParam, typeNode.Start, $"unknown type {DiagnosticText.Quote(typeNode.Value)} for {what}",
                         NearestName.Hint(typeNode.Value, typeNames) ?? $"use one of: {string.Join(", ", typeNames)}");
                 }
                 else
@@ -313,14 +313,14 @@ public static partial class PipelineLoader
             var schedule = reader.Scalar(trigger["schedule"], "schedule");
             if (schedule is not null && CronSchedule.Validate(schedule.Value) is { } cronError)
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidCron, schedule.Start, $"invalid cron expression '{schedule.Value}': {cronError}",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidCron, schedule.Start, $"invalid cron expression {DiagnosticText.Quote(schedule.Value)}: {cronError}",
                     CronSchedule.Help);
             }
 
             var timezone = reader.Scalar(trigger["timezone"], "timezone");
             if (timezone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timezone.Value, out _))
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidTimeZone, timezone.Start, $"unknown time zone '{timezone.Value}'",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidTimeZone, timezone.Start, $"unknown time zone {DiagnosticText.Quote(timezone.Value)}",
                     "use an IANA name such as UTC, Europe/Paris or America/New_York");
             }
 
@@ -332,12 +332,12 @@ public static partial class PipelineLoader
                     var param = parameters.FirstOrDefault(p => p.Name == entry.Key.Value);
                     if (param is null)
                     {
-                        reader.Diagnostics.Error(DiagnosticCodes.UnknownParam, entry.Key.Start, $"unknown param '{entry.Key.Value}' in trigger",
+                        reader.Diagnostics.Error(DiagnosticCodes.UnknownParam, entry.Key.Start, $"unknown param {DiagnosticText.Quote(entry.Key.Value)} in trigger",
                             NearestName.Hint(entry.Key.Value, parameters.Select(p => p.Name)) ?? "declare it under `params:` first");
                         continue;
                     }
 
-                    overrides[entry.Key.Value] = ParamValue(reader, entry.Value, param.Type, $"trigger param '{param.Name}'");
+                    overrides[entry.Key.Value] = ParamValue(reader, entry.Value, param.Type, $"trigger param {DiagnosticText.Quote(param.Name)}");
                 }
             }
 
@@ -352,7 +352,7 @@ public static partial class PipelineLoader
             var concurrency = reader.Scalar(trigger["concurrency"], "trigger concurrency");
             if (concurrency is not null && !ConcurrencyValues.Contains(concurrency.Value))
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, concurrency.Start, $"trigger concurrency must be forbid or allow, not '{concurrency.Value}'",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, concurrency.Start, $"trigger concurrency must be forbid or allow, not {DiagnosticText.Quote(concurrency.Value)}",
                     NearestName.Hint(concurrency.Value, ConcurrencyValues) ?? "forbid (the default) skips a firing while the previous run is going; allow starts it anyway");
             }
 

@@ -46,7 +46,7 @@ internal sealed class ReferenceChecker(
                 case "run":
                     if (reference.Path.Count > 0 && !RunFields.Contains(reference.Path[0].Name))
                     {
-                        Unknown(site, reference.Path[0], DiagnosticCodes.UnknownName, $"run has no field '{reference.Path[0].Name}'", RunFields);
+                        Unknown(site, reference.Path[0], DiagnosticCodes.UnknownName, $"run has no field {DiagnosticText.Quote(reference.Path[0].Name)}", RunFields);
                     }
 
                     break;
@@ -55,7 +55,7 @@ internal sealed class ReferenceChecker(
                 default:
                     if (!ParsedExpression.Globals.Contains(reference.RootName))
                     {
-                        Unknown(site, reference.Root, DiagnosticCodes.UnknownName, $"unknown name '{reference.RootName}' in expression",
+                        Unknown(site, reference.Root, DiagnosticCodes.UnknownName, $"unknown name {DiagnosticText.Quote(reference.RootName)} in expression",
                             ExpressionScope.Roots.Concat(ParsedExpression.Globals), $"expressions read {string.Join(", ", ExpressionScope.Roots)}");
                     }
 
@@ -89,7 +89,7 @@ internal sealed class ReferenceChecker(
 
         if (reference.Path.Count > 1 && !StepFields.Contains(reference.Path[1].Name))
         {
-            Unknown(site, reference.Path[1], DiagnosticCodes.UnknownName, $"step '{id.Name}' has no field '{reference.Path[1].Name}'", StepFields);
+            Unknown(site, reference.Path[1], DiagnosticCodes.UnknownName, $"step {DiagnosticText.Quote(id.Name)} has no field {DiagnosticText.Quote(reference.Path[1].Name)}", StepFields);
         }
         else if (reference.Path.Count > 2 && reference.Path[1].Name == "outputs")
         {
@@ -98,7 +98,7 @@ internal sealed class ReferenceChecker(
                 var field = reference.Path[2];
                 if (!MatrixOutputs.Contains(field.Name))
                 {
-                    Unknown(site, field, DiagnosticCodes.UnknownOutput, $"step '{id.Name}' has a matrix, so its outputs are 'all' and 'best', not '{field.Name}'",
+                    Unknown(site, field, DiagnosticCodes.UnknownOutput, $"step {DiagnosticText.Quote(id.Name)} has a matrix, so its outputs are 'all' and 'best', not {DiagnosticText.Quote(field.Name)}",
                         MatrixOutputs, "use outputs.best.NAME for the selected execution, or outputs.all for every one");
                 }
                 else if (field.Name == "best")
@@ -121,7 +121,7 @@ internal sealed class ReferenceChecker(
         var name = path[index];
         if (activity.Output(name.Name) is null)
         {
-            Unknown(site, name, DiagnosticCodes.UnknownOutput, $"step '{stepId}' ({activity.Uses}) has no output '{name.Name}'",
+            Unknown(site, name, DiagnosticCodes.UnknownOutput, $"step {DiagnosticText.Quote(stepId)} ({activity.Uses}) has no output {DiagnosticText.Quote(name.Name)}",
                 activity.Outputs.Select(o => o.Name),
                 activity.Outputs.Count == 0 ? $"{activity.Uses} has no outputs" : $"its outputs are: {string.Join(", ", activity.Outputs.Select(o => o.Name))}");
         }
@@ -134,7 +134,7 @@ internal sealed class ReferenceChecker(
         {
             NotHere(site, reference, site.Kind == SiteKind.Matrix
                 ? "a matrix cannot read its own values"
-                : $"step '{site.StepId}' has no `matrix:`");
+                : $"step {DiagnosticText.Quote(site.StepId)} has no `matrix:`");
             return;
         }
 
@@ -147,7 +147,7 @@ internal sealed class ReferenceChecker(
     private ActivityDescriptor? Activity(string stepId) => steps.TryGetValue(stepId, out var s) ? s.Activity : null;
 
     private void NotHere(ExpressionSite site, ExpressionReference reference, string hint) =>
-        diagnostics.Error(DiagnosticCodes.UnknownName, Locate(site, reference.Root.Offset), $"'{reference.RootName}' is not available here", hint);
+        diagnostics.Error(DiagnosticCodes.UnknownName, Locate(site, reference.Root.Offset), $"{DiagnosticText.Quote(reference.RootName)} is not available here", hint);
 
     private void Unknown(ExpressionSite site, PathSegment segment, string code, string message, IEnumerable<string> candidates, string? fallback = null)
     {

@@ -35,7 +35,7 @@ internal sealed class TemplateBuilder(DiagnosticBag diagnostics, List<Expression
             if (parsed.Error is { } error)
             {
                 diagnostics.Error(DiagnosticCodes.ExpressionSyntax, scalar.LocationOf(part.Offset + error.Offset),
-                    $"invalid expression '{Shorten(part.Text)}': {error.Message}", "expressions are JavaScript, e.g. ${{ steps.eval.outputs.score >= 0.3 }}");
+                    $"invalid expression '{DiagnosticText.OneLine(part.Text, 60)}': {error.Message}", "expressions are JavaScript, e.g. ${{ steps.eval.outputs.score >= 0.3 }}");
                 continue;
             }
 
@@ -44,6 +44,4 @@ internal sealed class TemplateBuilder(DiagnosticBag diagnostics, List<Expression
 
         return new TemplateValue(template, scalar.Value);
     }
-
-    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
 }

@@ -280,7 +280,7 @@ public static class YamlReader
                     case AnchorAlias alias:
                         if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
                         {
-                            diagnostics.Error(DiagnosticCodes.YamlSyntax, Loc(alias.Start), $"unknown alias '*{alias.Value.Value}'",
+                            diagnostics.Error(DiagnosticCodes.YamlSyntax, Loc(alias.Start), $"unknown alias {DiagnosticText.Quote("*" + alias.Value.Value)}",
                                 "define the anchor (&name) before using it");
                             return null;
                         }
@@ -351,7 +351,7 @@ public static class YamlReader
                 if (seen.TryGetValue(key.Value, out var first))
                 {
                     diagnostics.Error(DiagnosticCodes.DuplicateKey, key.Start,
-                        $"duplicate key '{key.Value}' (first defined at line {first.Start.Line})",
+                        $"duplicate key {DiagnosticText.Quote(key.Value)} (first defined at line {first.Start.Line})",
                         "remove one of them or merge their contents");
                     continue;
                 }
