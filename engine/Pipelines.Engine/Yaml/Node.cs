@@ -48,13 +48,8 @@ public sealed record ScalarNode(string Value, bool IsPlain, SourceLocation Start
             if (at < 0) return Start; // escapes inside the needle: the start of the scalar is the best we know
         }
 
-        var newlines = Raw.AsSpan(0, at).Count('\n');
-        if (newlines == 0)
-        {
-            return Start with { Column = Start.Column + at };
-        }
-
-        return Start with { Line = Start.Line + newlines, Column = at - Raw.LastIndexOf('\n', at - 1) };
+        var (line, column) = LineBreaks.Position(Raw, at);
+        return line == 1 ? Start with { Column = Start.Column + at } : Start with { Line = Start.Line + line - 1, Column = column };
     }
 
     private static int Count(ReadOnlySpan<char> text, string needle)
