@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Pipelines.Cli.Tests;
@@ -108,5 +109,20 @@ public sealed partial class ValidateCommandTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("error:", result.ErrorLines[0]);
+    }
+
+    [Fact]
+    public async Task Five_thousand_problems_print_the_first_hundred_and_count_the_rest()
+    {
+        var yaml = new StringBuilder("apiVersion: pipelines/v1\nkind: Pipeline\nmetadata:\n  name: many\nsteps:\n");
+        for (var i = 1; i <= 5000; i++) yaml.Append($"  s{i:D6}: {{uses: core.noop@1, needs: q{i:D6}}}\n");
+        var file = _workspace.Write("many.yaml", yaml.ToString());
+
+        var result = await _workspace.RunAsync("validate", file);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(100, DiagnosticLine().Count(result.Out));
+        Assert.Equal(["... and 4,900 more problems (the first 100 found are listed)", $"{file}: 5,000 errors"], result.OutLines[^2..]);
+        Assert.True(result.Out.Length < 20_000, $"{result.Out.Length:N0} characters");
     }
 }

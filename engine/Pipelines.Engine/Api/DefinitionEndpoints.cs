@@ -120,7 +120,7 @@ public static class DefinitionEndpoints
                 "send the YAML as application/yaml, or {\"yaml\": \"...\"} as application/json"));
         }
 
-        return loaded.Succeeded ? (loaded.Pipeline, null) : (null, ApiErrors.Invalid(loaded.Diagnostics));
+        return loaded.Succeeded ? (loaded.Pipeline, null) : (null, ApiErrors.Invalid(loaded.Diagnostics, loaded.Omitted));
     }
 
     private static JsonObject Summary(DefinitionVersion version) => new()

@@ -28,7 +28,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
             foreach (var entry in mapping.Entries.Where(e => !allowed.Contains(e.Key.Value)))
             {
                 diagnostics.Error(DiagnosticCodes.UnknownKey, entry.Key.Start, $"unknown key {DiagnosticText.Quote(entry.Key.Value)} in {what}",
-                    NearestName.Hint(entry.Key.Value, allowed) ?? $"allowed keys: {string.Join(", ", allowed)}");
+                    () => NearestName.Hint(entry.Key.Value, allowed) ?? $"allowed keys: {string.Join(", ", allowed)}");
             }
         }
 

@@ -36,7 +36,7 @@ public static partial class PipelineLoader
     {
         var diagnostics = new DiagnosticBag();
         var text = YamlReader.Decode(file, content, diagnostics);
-        return text is null ? new LoadResult(null, diagnostics.Sorted()) : Load(file, text, catalog);
+        return text is null ? Result(null, diagnostics) : Load(file, text, catalog);
     }
 
     public static LoadResult Load(string file, string text, ActivityCatalog catalog)
@@ -78,33 +78,37 @@ public static partial class PipelineLoader
     private static LoadResult Unreadable(string path, string reason) =>
         new(null, [Diagnostic.Error(DiagnosticCodes.UnreadableFile, new SourceLocation(path, 1, 1), $"cannot read the file: {reason.TrimEnd('.')}", "check the path")]);
 
+    private static LoadResult Result(PipelineDefinition? pipeline, DiagnosticBag diagnostics) => new(pipeline, diagnostics.Sorted(), diagnostics.Omitted);
+
     private static LoadResult Finish(Node? root, string file, string text, ActivityCatalog catalog, DiagnosticBag diagnostics)
     {
         if (root is null)
         {
-            return new LoadResult(null, diagnostics.Sorted());
+            return Result(null, diagnostics);
         }
 
         if (root is ScalarNode blank && YamlScalars.IsNull(blank))
         {
             diagnostics.Error(DiagnosticCodes.EmptyFile, root.Start, "the document is empty (a null value)",
                 "a pipeline is a mapping that starts with `apiVersion: pipelines/v1`; see examples/hello.yaml");
-            return new LoadResult(null, diagnostics.Sorted());
+            return Result(null, diagnostics);
         }
 
         var reader = new NodeReader(diagnostics);
         var document = reader.Mapping(root, "the pipeline", TopLevelKeys);
         if (document is null)
         {
-            return new LoadResult(null, diagnostics.Sorted());
+            return Result(null, diagnostics);
         }
 
         CheckHeader(reader, document);
         var metadata = ReadMetadata(reader, document);
         var parameters = ReadParams(reader, document["params"]);
-        var triggers = ReadTriggers(reader, document["triggers"], parameters);
+        // Looked up by name from every trigger, input and expression: a dictionary, so thousands of each stay linear.
+        var paramsByName = parameters.DistinctBy(p => p.Name).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var triggers = ReadTriggers(reader, document["triggers"], paramsByName);
         var defaults = StepDefaults.Read(reader, document["defaults"]);
-        var steps = new StepReader(reader, catalog, parameters, defaults).ReadAll(document, document["steps"]);
+        var steps = new StepReader(reader, catalog, paramsByName, defaults).ReadAll(document, document["steps"]);
 
         var pipeline = new PipelineDefinition(
             metadata.Name ?? "",
@@ -114,7 +118,7 @@ public static partial class PipelineLoader
             triggers,
             steps,
             text);
-        return diagnostics.HasErrors ? new LoadResult(null, diagnostics.Sorted()) : new LoadResult(pipeline, diagnostics.Sorted());
+        return Result(diagnostics.HasErrors ? null : pipeline, diagnostics);
     }
 
     private static void CheckHeader(NodeReader reader, MappingNode document)
@@ -278,7 +282,7 @@ public static partial class PipelineLoader
         if (!ok)
         {
             reader.Diagnostics.Error(DiagnosticCodes.InvalidParam, node.Start,
-                $"{what} must be {Article(type)}, not {YamlScalars.TypeName(value)}", null);
+                $"{what} must be {Article(type)}, not {YamlScalars.TypeName(value)}");
             return null;
         }
 
@@ -295,7 +299,7 @@ public static partial class PipelineLoader
         _ => "a string",
     };
 
-    private static List<TriggerDefinition> ReadTriggers(NodeReader reader, Node? node, IReadOnlyList<ParamDefinition> parameters)
+    private static List<TriggerDefinition> ReadTriggers(NodeReader reader, Node? node, IReadOnlyDictionary<string, ParamDefinition> parameters)
     {
         var triggers = new List<TriggerDefinition>();
         if (node is null || node is ScalarNode s && YamlScalars.IsNull(s)) return triggers;
@@ -329,11 +333,10 @@ public static partial class PipelineLoader
             {
                 foreach (var entry in paramsNode.Entries)
                 {
-                    var param = parameters.FirstOrDefault(p => p.Name == entry.Key.Value);
-                    if (param is null)
+                    if (!parameters.TryGetValue(entry.Key.Value, out var param))
                     {
                         reader.Diagnostics.Error(DiagnosticCodes.UnknownParam, entry.Key.Start, $"unknown param {DiagnosticText.Quote(entry.Key.Value)} in trigger",
-                            NearestName.Hint(entry.Key.Value, parameters.Select(p => p.Name)) ?? "declare it under `params:` first");
+                            () => NearestName.Hint(entry.Key.Value, parameters.Keys) ?? "declare it under `params:` first");
                         continue;
                     }
 

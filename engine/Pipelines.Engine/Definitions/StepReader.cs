@@ -8,7 +8,7 @@ using Pipelines.Yaml;
 namespace Pipelines.Definitions;
 
 /// <summary>Reads the <c>steps:</c> mapping: each step's activity, inputs, edges, condition, matrix and policies.</summary>
-internal sealed partial class StepReader(NodeReader reader, ActivityCatalog catalog, IReadOnlyList<ParamDefinition> parameters, StepDefaults defaults)
+internal sealed partial class StepReader(NodeReader reader, ActivityCatalog catalog, IReadOnlyDictionary<string, ParamDefinition> parameters, StepDefaults defaults)
 {
     internal static readonly string[] StepKeys = ["uses", "name", "description", "with", "needs", "when", "matrix", "select", "resources", "cache", "timeout", "retry"];
     internal static readonly string[] SelectKeys = ["minimize", "maximize"];
@@ -46,6 +46,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
 
         var pending = mapping.Entries.Select(ReadStep).ToList();
         var byId = pending.ToDictionary(p => p.Step.Id, StringComparer.Ordinal);
+        var stepIds = new NearestName(byId.Keys);
         var edges = new Dictionary<string, List<(string To, SourceLocation At)>>(StringComparer.Ordinal);
         foreach (var p in pending)
         {
@@ -53,12 +54,12 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
             foreach (var (id, need) in p.NeedNodes)
             {
                 if (byId.ContainsKey(id)) list.Add((id, need.Start));
-                else Diagnostics.Error(DiagnosticCodes.UnknownStep, need.Start, $"step '{p.Step.Id}' needs unknown step '{id}'",
-                    NearestName.Hint(id, byId.Keys) ?? $"steps are: {string.Join(", ", byId.Keys)}");
+                else Diagnostics.Error(DiagnosticCodes.UnknownStep, need.Start, $"step {DiagnosticText.Quote(p.Step.Id)} needs unknown step {DiagnosticText.Quote(id)}",
+                    () => stepIds.Hint(id) ?? $"steps are: {DiagnosticText.List(byId.Keys)}");
             }
         }
 
-        var checker = new ReferenceChecker(Diagnostics, parameters, byId.ToDictionary(kv => kv.Key, kv => (kv.Value.Step, kv.Value.Activity), StringComparer.Ordinal));
+        var checker = new ReferenceChecker(Diagnostics, parameters, byId.ToDictionary(kv => kv.Key, kv => (kv.Value.Step, kv.Value.Activity), StringComparer.Ordinal), stepIds);
         foreach (var site in _sites)
         {
             foreach (var (upstream, at) in checker.Check(site))
