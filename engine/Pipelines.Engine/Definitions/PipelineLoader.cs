@@ -47,36 +47,14 @@ public static partial class PipelineLoader
         return Finish(root, file, text, catalog, diagnostics);
     }
 
-    /// <summary>Reads and validates a file from disk; an unreadable file becomes a diagnostic, not an exception.</summary>
-    public static LoadResult LoadFile(string path, ActivityCatalog catalog)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            return Unreadable(string.IsNullOrEmpty(path) ? "(empty path)" : path, "the file name is empty");
-        }
-
-        if (Directory.Exists(path))
-        {
-            return Unreadable(path, "it is a folder, not a file");
-        }
-
-        byte[] content;
-        try
-        {
-            var info = new FileInfo(path);
-            // Do not read a huge file into memory just to reject it.
-            content = info.Exists && info.Length > YamlLimits.Default.MaxBytes ? new byte[YamlLimits.Default.MaxBytes + 1] : File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return Unreadable(path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
-        }
-
-        return Load(path, content, catalog);
-    }
-
-    private static LoadResult Unreadable(string path, string reason) =>
-        new(null, [Diagnostic.Error(DiagnosticCodes.UnreadableFile, new SourceLocation(path, 1, 1), $"cannot read the file: {reason.TrimEnd('.')}", "check the path")]);
+    /// <summary>
+    /// Reads and validates a file from disk; an unreadable file (missing, a folder, a named pipe, a device) becomes a
+    /// diagnostic, not an exception, and at most the size limit plus one byte is read.
+    /// </summary>
+    public static LoadResult LoadFile(string path, ActivityCatalog catalog) =>
+        PipelineFile.Read(path, YamlLimits.Default.MaxBytes, out var unreadable) is { } content
+            ? Load(path, content, catalog)
+            : new LoadResult(null, [unreadable!]);
 
     private static LoadResult Result(PipelineDefinition? pipeline, DiagnosticBag diagnostics) => new(pipeline, diagnostics.Sorted(), diagnostics.Omitted);
 

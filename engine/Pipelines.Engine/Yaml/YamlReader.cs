@@ -22,8 +22,9 @@ public static class YamlReader
         limits ??= YamlLimits.Default;
         if (content.Length > limits.MaxBytes)
         {
+            // Files are read only up to one byte past the limit, so the real size is not known here.
             diagnostics.Error(DiagnosticCodes.FileTooLarge, new SourceLocation(file, 1, 1),
-                $"the file is {content.Length:N0} bytes; a pipeline may be at most {limits.MaxBytes:N0} bytes",
+                $"the file is larger than {Size(limits.MaxBytes)}, the most a pipeline may be",
                 "keep large data (prompts, samples) in dataset files and refer to them by path");
             return null;
         }
@@ -37,7 +38,7 @@ public static class YamlReader
         if (text.Length > limits.MaxBytes)
         {
             diagnostics.Error(DiagnosticCodes.FileTooLarge, new SourceLocation(file, 1, 1),
-                $"the document has {text.Length:N0} characters; a pipeline may be at most {limits.MaxBytes:N0}",
+                $"the document has {text.Length:N0} characters; a pipeline may be at most {Size(limits.MaxBytes)}",
                 "keep large data (prompts, samples) in dataset files and refer to them by path");
             return null;
         }
@@ -206,6 +207,8 @@ public static class YamlReader
         diagnostics.Error(DiagnosticCodes.YamlSyntax, new SourceLocation(file, errorLine, column),
             $"invalid YAML: {Lowercase(message)}", hint);
     }
+
+    private static string Size(int bytes) => bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes:N0} bytes";
 
     private static string Lowercase(string s) => s.Length > 0 && char.IsUpper(s[0]) && (s.Length == 1 || !char.IsUpper(s[1])) ? char.ToLowerInvariant(s[0]) + s[1..] : s;
 
