@@ -34,6 +34,7 @@ public static class ApiHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(options.Settings);
         var auth = ReadAuth(builder.Configuration);
+        var validation = ReadValidation(builder.Configuration);
         ListenAddresses.EnsureSafe(urls, auth.Tokens.Count > 0);
 
         builder.WebHost.UseUrls([.. urls]);
@@ -55,6 +56,7 @@ public static class ApiHost
         // Binding failures (e.g. ?limit=abc) become exceptions, so they get the same JSON error as everything else.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(new TokenAuthenticator(auth));
+        builder.Services.AddSingleton(new ValidationGate(validation));
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService<RunWorker>();
         // After the worker: start-up catch-up runs are enqueued to it. Review deadlines fire through the same Quartz.
@@ -84,6 +86,20 @@ public static class ApiHost
         }
 
         return auth;
+    }
+
+    /// <summary>The <c>Validation</c> section; throws <see cref="ApiConfigurationException"/> listing every problem with it.</summary>
+    public static ValidationOptions ReadValidation(IConfiguration configuration)
+    {
+        var validation = configuration.GetSection(ValidationOptions.Section).Get<ValidationOptions>() ?? new ValidationOptions();
+        var problems = validation.Problems();
+        if (problems.Count > 0)
+        {
+            throw new ApiConfigurationException($"{ValidationOptions.Section} is not usable: {string.Join("; ", problems)}",
+                "MaxConcurrent is a count of 1 or more; QueueTimeout and TimeLimit are durations such as 00:00:10");
+        }
+
+        return validation;
     }
 
     /// <summary>Turns anything thrown by an endpoint into a JSON error: 400 for an unreadable request, 500 otherwise; never a trace.</summary>
