@@ -52,6 +52,23 @@ public sealed class TestServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a server with extra configuration, e.g. <c>Validation:MaxConcurrent</c>.</summary>
+    public static async Task<TestServer> StartWithSettingsAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        var server = new TestServer(Directory.CreateTempSubdirectory("pipelines-api-test-").FullName, settings, ownsDirectory: true);
+        try
+        {
+            await server.StartAgainAsync();
+        }
+        catch
+        {
+            Directory.Delete(server.DataDirectory, recursive: true);
+            throw;
+        }
+
+        return server;
+    }
+
     /// <summary>Starts (or, after <see cref="StopAsync"/>, restarts) the host over the same data directory on a new port.</summary>
     public async Task StartAgainAsync()
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Pipelines.Cli.Tests;
@@ -108,5 +110,60 @@ public sealed partial class ValidateCommandTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("error:", result.ErrorLines[0]);
+    }
+
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("publish")]
+    [InlineData("run")]
+    public async Task A_named_pipe_is_refused_at_once_with_one_line_that_says_what_to_do(string command)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var fifo = Path.Combine(_workspace.Root, "pipe.yaml");
+        using (var mkfifo = Process.Start("mkfifo", [fifo])) await mkfifo.WaitForExitAsync();
+
+        var running = Task.Run(() => _workspace.RunAsync(command, fifo)); // on another thread: before, the open blocked the caller
+        try
+        {
+            var result = await running.WaitAsync(TimeSpan.FromSeconds(30)); // before, the read waited for a writer forever
+
+            Assert.Equal(2, result.ExitCode);
+            var line = Assert.Single(result.All.Split('\n'), l => l.Contains("PL1011", StringComparison.Ordinal));
+            Assert.Equal($"{fifo}:1:1: error PL1011: cannot read the file: it is a named pipe (FIFO), not a regular file; "
+                         + "pass the path of a pipeline YAML file; to check generated YAML, write it to a file first", line);
+        }
+        finally
+        {
+            if (!running.IsCompleted)
+            {
+                using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write); // let the blocked open go
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Dev_zero_is_refused_without_being_read()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+
+        var result = await Task.Run(() => _workspace.RunAsync("validate", "/dev/zero")).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("/dev/zero:1:1: error PL1011: cannot read the file: it is a character device, not a regular file", result.All);
+    }
+
+    [Fact]
+    public async Task Five_thousand_problems_print_the_first_hundred_and_count_the_rest()
+    {
+        var yaml = new StringBuilder("apiVersion: pipelines/v1\nkind: Pipeline\nmetadata:\n  name: many\nsteps:\n");
+        for (var i = 1; i <= 5000; i++) yaml.Append($"  s{i:D6}: {{uses: core.noop@1, needs: q{i:D6}}}\n");
+        var file = _workspace.Write("many.yaml", yaml.ToString());
+
+        var result = await _workspace.RunAsync("validate", file);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(100, DiagnosticLine().Count(result.Out));
+        Assert.Equal(["... and 4,900 more problems (the first 100 found are listed)", $"{file}: 5,000 errors"], result.OutLines[^2..]);
+        Assert.True(result.Out.Length < 20_000, $"{result.Out.Length:N0} characters");
     }
 }

@@ -53,8 +53,8 @@ public static class PublishCommand
             var loaded = PipelineLoader.LoadFile(path, cli.Catalog);
             if (!loaded.Succeeded)
             {
-                DiagnosticPrinter.Print(cli.Console(cli.Error), loaded.Diagnostics);
-                await cli.Error.WriteLineAsync($"{path}: {DiagnosticPrinter.Count(loaded.Diagnostics.Count)}; nothing was published");
+                DiagnosticPrinter.Print(cli.Console(cli.Error), loaded);
+                await cli.Error.WriteLineAsync($"{DiagnosticPrinter.File(path)}: {DiagnosticPrinter.Count(loaded)}; nothing was published");
                 return ExitCodes.InvalidInput;
             }
 

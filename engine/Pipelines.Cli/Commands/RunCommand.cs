@@ -73,8 +73,8 @@ public static class RunCommand
             var loaded = PipelineLoader.LoadFile(target, engine.Catalog);
             if (!loaded.Succeeded)
             {
-                DiagnosticPrinter.Print(cli.Console(cli.Error), loaded.Diagnostics);
-                throw new UserError($"{target}: {DiagnosticPrinter.Count(loaded.Diagnostics.Count)}; nothing was run");
+                DiagnosticPrinter.Print(cli.Console(cli.Error), loaded);
+                throw new UserError($"{DiagnosticPrinter.File(target)}: {DiagnosticPrinter.Count(loaded)}; nothing was run");
             }
 
             var published = await engine.PublishAsync(loaded.Pipeline!, ct);

@@ -25,8 +25,8 @@ public static class ValidateCommand
                 }
 
                 failed++;
-                DiagnosticPrinter.Print(console, loaded.Diagnostics);
-                cli.Out.WriteLine($"{file}: {DiagnosticPrinter.Count(loaded.Diagnostics.Count)}");
+                DiagnosticPrinter.Print(console, loaded);
+                cli.Out.WriteLine($"{DiagnosticPrinter.File(file)}: {DiagnosticPrinter.Count(loaded)}");
             }
 
             return Task.FromResult(failed == 0 ? ExitCodes.Ok : ExitCodes.InvalidInput);

@@ -21,20 +21,31 @@ public static class ApiErrors
 
     public static IResult BadRequest(string error, string? hint = null) => Error(StatusCodes.Status400BadRequest, error, hint);
 
-    /// <summary>400 with one entry per diagnostic: <c>{code, severity, message, line, column, hint}</c>.</summary>
-    public static IResult Invalid(IReadOnlyList<Diagnostic> diagnostics) =>
-        Error(StatusCodes.Status400BadRequest,
-            diagnostics.Count == 1 ? "the pipeline has 1 problem" : $"the pipeline has {diagnostics.Count} problems",
+    /// <summary>
+    /// 400 with one entry per listed diagnostic (<c>{code, severity, message, line, column, hint}</c>) and
+    /// <c>omitted</c>, the number of further problems the loader counted but did not list.
+    /// </summary>
+    public static IResult Invalid(IReadOnlyList<Diagnostic> diagnostics, int omitted = 0)
+    {
+        var total = diagnostics.Count + omitted;
+        return Error(StatusCodes.Status400BadRequest,
+            (total == 1 ? "the pipeline has 1 problem" : $"the pipeline has {total:N0} problems")
+            + (omitted > 0 ? $"; the first {diagnostics.Count} found are listed" : ""),
             "fix every diagnostic and send it again",
-            body => body["diagnostics"] = new JsonArray(diagnostics.Select(d => (JsonNode)new JsonObject
+            body =>
             {
-                ["code"] = d.Code,
-                ["severity"] = d.Severity == Severity.Error ? "error" : "warning",
-                ["message"] = d.Message,
-                ["line"] = d.Location.Line,
-                ["column"] = d.Location.Column,
-                ["hint"] = d.Hint,
-            }).ToArray()));
+                body["diagnostics"] = new JsonArray(diagnostics.Select(d => (JsonNode)new JsonObject
+                {
+                    ["code"] = d.Code,
+                    ["severity"] = d.Severity == Severity.Error ? "error" : "warning",
+                    ["message"] = d.Message,
+                    ["line"] = d.Location.Line,
+                    ["column"] = d.Location.Column,
+                    ["hint"] = d.Hint,
+                }).ToArray());
+                body["omitted"] = omitted;
+            });
+    }
 
     /// <summary>Writes an error straight to the response, for middleware that runs outside an endpoint.</summary>
     public static Task Write(HttpContext context, int status, string error, string? hint = null)

@@ -35,6 +35,7 @@ public static class ApiHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(options.Settings);
         var auth = ReadAuth(builder.Configuration);
+        var validation = ReadValidation(builder.Configuration);
         ListenAddresses.EnsureSafe(urls, auth.Tokens.Count > 0);
         // A hosted service always confines local paths: to the data directory, and to the roots configured.
         var runtime = options.Runtime with { FileRoots = [.. options.Runtime.FileRoots ?? [], .. ReadFileRoots(builder.Configuration)] };
@@ -58,6 +59,7 @@ public static class ApiHost
         // Binding failures (e.g. ?limit=abc) become exceptions, so they get the same JSON error as everything else.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(new TokenAuthenticator(auth));
+        builder.Services.AddSingleton(new ValidationGate(validation));
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService<RunWorker>();
         // After the worker: start-up catch-up runs are enqueued to it. Review deadlines fire through the same Quartz.
@@ -109,6 +111,20 @@ public static class ApiHost
         }
 
         return roots;
+    }
+
+    /// <summary>The <c>Validation</c> section; throws <see cref="ApiConfigurationException"/> listing every problem with it.</summary>
+    public static ValidationOptions ReadValidation(IConfiguration configuration)
+    {
+        var validation = configuration.GetSection(ValidationOptions.Section).Get<ValidationOptions>() ?? new ValidationOptions();
+        var problems = validation.Problems();
+        if (problems.Count > 0)
+        {
+            throw new ApiConfigurationException($"{ValidationOptions.Section} is not usable: {string.Join("; ", problems)}",
+                "MaxConcurrent is a count of 1 or more; QueueTimeout and TimeLimit are durations such as 00:00:10");
+        }
+
+        return validation;
     }
 
     /// <summary>Turns anything thrown by an endpoint into a JSON error: 400 for an unreadable request, 500 otherwise; never a trace.</summary>

@@ -8,6 +8,7 @@ using Pipelines.Definitions;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
 using Pipelines.Schedules;
+using Pipelines.Yaml;
 
 namespace Pipelines.Api;
 
@@ -28,9 +29,9 @@ public static class DefinitionEndpoints
         definitions.MapPost("/{name}/versions/{version:int}/retract", RetractAsync).WithMetadata(new RequiresRole(ApiRoles.Author));
     }
 
-    private static async Task<IResult> PublishAsync(HttpRequest request, RunEngine engine, PipelineScheduler scheduler, CancellationToken ct)
+    private static async Task<IResult> PublishAsync(HttpRequest request, RunEngine engine, PipelineScheduler scheduler, ValidationGate gate, CancellationToken ct)
     {
-        var (loaded, error) = await LoadAsync(request, engine.Catalog, ct);
+        var (loaded, error) = await LoadAsync(request, engine.Catalog, gate);
         if (error is not null) return error;
 
         var result = await engine.PublishAsync(loaded!, ct);
@@ -42,9 +43,9 @@ public static class DefinitionEndpoints
             : Results.Json(body);
     }
 
-    private static async Task<IResult> ValidateAsync(HttpRequest request, RunEngine engine, CancellationToken ct)
+    private static async Task<IResult> ValidateAsync(HttpRequest request, RunEngine engine, ValidationGate gate)
     {
-        var (loaded, error) = await LoadAsync(request, engine.Catalog, ct);
+        var (loaded, error) = await LoadAsync(request, engine.Catalog, gate);
         return error ?? Results.Json(new JsonObject { ["valid"] = true, ["name"] = loaded!.Name });
     }
 
@@ -91,37 +92,47 @@ public static class DefinitionEndpoints
 
     /// <summary>
     /// The posted pipeline, validated: YAML as the body (<c>application/yaml</c>, <c>text/yaml</c>, <c>text/plain</c> or no
-    /// type), or <c>{"yaml": "..."}</c> as JSON. Invalid ones become a 400 listing every diagnostic.
+    /// type), or <c>{"yaml": "..."}</c> as JSON, read and validated within the bounds of the <see cref="ValidationGate"/>.
+    /// Invalid ones become a 400 listing the diagnostics; one over 1 MiB a 413.
     /// </summary>
-    private static async Task<(PipelineDefinition? Pipeline, IResult? Error)> LoadAsync(HttpRequest request, ActivityCatalog catalog, CancellationToken ct)
+    private static async Task<(PipelineDefinition? Pipeline, IResult? Error)> LoadAsync(HttpRequest request, ActivityCatalog catalog, ValidationGate gate)
     {
         var mediaType = RequestBody.MediaType(request);
-        LoadResult loaded;
-        if (RequestBody.IsJson(mediaType))
-        {
-            var (body, error) = await RequestBody.ReadObjectAsync(request, ct);
-            if (error is not null) return (null, error);
-            if (body!["yaml"] is not JsonValue yaml || !yaml.TryGetValue<string>(out var text))
-            {
-                return (null, ApiErrors.BadRequest("the JSON body needs a string field 'yaml'", "send {\"yaml\": \"apiVersion: pipelines/v1\\n...\"}, or the YAML itself as application/yaml"));
-            }
-
-            loaded = PipelineLoader.Load(SourceName, Encoding.UTF8.GetBytes(text), catalog);
-        }
-        else if (mediaType is null or "application/yaml" or "application/x-yaml" or "text/yaml" or "text/x-yaml" or "text/plain")
-        {
-            var (content, error) = await RequestBody.ReadBytesAsync(request, ct);
-            if (error is not null) return (null, error);
-            loaded = PipelineLoader.Load(SourceName, content!, catalog);
-        }
-        else
+        if (!RequestBody.IsJson(mediaType) && mediaType is not (null or "application/yaml" or "application/x-yaml" or "text/yaml" or "text/x-yaml" or "text/plain"))
         {
             return (null, ApiErrors.Error(StatusCodes.Status415UnsupportedMediaType, $"cannot read a pipeline sent as {mediaType}",
                 "send the YAML as application/yaml, or {\"yaml\": \"...\"} as application/json"));
         }
 
-        return loaded.Succeeded ? (loaded.Pipeline, null) : (null, ApiErrors.Invalid(loaded.Diagnostics));
+        var (loaded, error) = await gate.LoadAsync(request.HttpContext, ct => ReadYamlAsync(request, mediaType, ct),
+            content => PipelineLoader.Load(SourceName, content, catalog));
+        if (error is not null) return (null, error);
+        return loaded!.Succeeded ? (loaded.Pipeline, null) : (null, ApiErrors.Invalid(loaded.Diagnostics, loaded.Omitted));
     }
+
+    /// <summary>The pipeline's bytes, at most 1 MiB (the loader's limit), from a YAML or a JSON body.</summary>
+    private static async Task<(byte[]? Content, IResult? Error)> ReadYamlAsync(HttpRequest request, string? mediaType, CancellationToken ct)
+    {
+        var maxBytes = YamlLimits.Default.MaxBytes;
+        if (!RequestBody.IsJson(mediaType))
+        {
+            return await RequestBody.ReadBytesAsync(request, ct, maxBytes, PipelineTooLarge);
+        }
+
+        var (body, error) = await RequestBody.ReadObjectAsync(request, ct);
+        if (error is not null) return (null, error);
+        if (body!["yaml"] is not JsonValue yaml || !yaml.TryGetValue<string>(out var text))
+        {
+            return (null, ApiErrors.BadRequest("the JSON body needs a string field 'yaml'", "send {\"yaml\": \"apiVersion: pipelines/v1\\n...\"}, or the YAML itself as application/yaml"));
+        }
+
+        var content = Encoding.UTF8.GetBytes(text);
+        return content.Length > maxBytes ? (null, PipelineTooLarge()) : (content, null);
+    }
+
+    private static IResult PipelineTooLarge() =>
+        ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, $"the pipeline is larger than {YamlLimits.Default.MaxBytes / (1024 * 1024)} MiB, the most a pipeline may be",
+            "keep large data (prompts, samples) in dataset files and refer to them by path");
 
     private static JsonObject Summary(DefinitionVersion version) => new()
     {

@@ -7,18 +7,23 @@ namespace Pipelines.Api;
 /// <summary>Reads request bodies with a size limit, turning every malformed body into a 4xx error, never an exception.</summary>
 public static class RequestBody
 {
-    /// <summary>Above the loader's own 1 MiB limit, so an oversized pipeline gets its diagnostic rather than a bare 413.</summary>
+    /// <summary>JSON bodies; room for a 1 MiB pipeline sent as <c>{"yaml": "..."}</c> with its escapes.</summary>
     public const int MaxBytes = 2 * 1024 * 1024;
 
-    public static async Task<(byte[]? Content, IResult? Error)> ReadBytesAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// The body, or 413 as soon as it is known to be larger than <paramref name="maxBytes"/> (from Content-Length, or
+    /// after reading one byte past the limit); <paramref name="tooLarge"/> says what the limit is for.
+    /// </summary>
+    public static async Task<(byte[]? Content, IResult? Error)> ReadBytesAsync(HttpRequest request, CancellationToken ct, int maxBytes = MaxBytes, Func<IResult>? tooLarge = null)
     {
-        if (request.ContentLength > MaxBytes) return (null, TooLarge());
+        tooLarge ??= TooLarge;
+        if (request.ContentLength > maxBytes) return (null, tooLarge());
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > MaxBytes) return (null, TooLarge());
+            if (buffer.Length + read > maxBytes) return (null, tooLarge());
             buffer.Write(chunk, 0, read);
         }
 
@@ -48,5 +53,5 @@ public static class RequestBody
     public static bool IsJson(string? mediaType) => mediaType is "application/json" || mediaType?.EndsWith("+json", StringComparison.Ordinal) == true;
 
     private static IResult TooLarge() =>
-        ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBytes / (1024 * 1024)} MiB", "pipeline files are at most 1 MiB");
+        ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBytes / (1024 * 1024)} MiB", "send a smaller body");
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Pipelines.Diagnostics;
 
 namespace Pipelines.Definitions;
 
@@ -21,9 +22,9 @@ public static partial class Duration
         var trimmed = text.Trim();
         if (trimmed.Length is 0 or > 32 || !Pattern().IsMatch(trimmed))
         {
-            error = trimmed.StartsWith('-') ? $"'{text}' is negative; a duration must be positive"
-                : double.TryParse(trimmed, System.Globalization.CultureInfo.InvariantCulture, out _) ? $"'{text}' has no unit (did you mean {trimmed}s?)"
-                : $"'{text}' is not a duration";
+            error = trimmed.StartsWith('-') ? $"{DiagnosticText.Quote(text)} is negative; a duration must be positive"
+                : double.TryParse(trimmed, System.Globalization.CultureInfo.InvariantCulture, out _) ? $"{DiagnosticText.Quote(text)} has no unit (did you mean {trimmed}s?)"
+                : $"{DiagnosticText.Quote(text)} is not a duration";
             return false;
         }
 
@@ -43,7 +44,7 @@ public static partial class Duration
 
         if (milliseconds > TimeSpan.FromDays(3650).TotalMilliseconds)
         {
-            error = $"'{text}' is longer than ten years";
+            error = $"{DiagnosticText.Quote(text)} is longer than ten years";
             return false;
         }
 

@@ -1,3 +1,4 @@
+using Pipelines.Diagnostics;
 using Pipelines.Expressions;
 using Pipelines.Yaml;
 
@@ -12,5 +13,12 @@ internal enum SiteKind
     Select,
 }
 
-/// <summary>One <c>${{ }}</c> expression found in the document, kept for reference checks after all steps are read.</summary>
-internal sealed record ExpressionSite(string StepId, SiteKind Kind, ScalarNode Node, TemplatePart Part, ParsedExpression Expression);
+/// <summary>
+/// One <c>${{ }}</c> expression found in the document, kept for reference checks after all steps are read;
+/// <paramref name="Locator"/> is shared by every expression of the same value.
+/// </summary>
+internal sealed record ExpressionSite(string StepId, SiteKind Kind, ScalarNode Node, TemplatePart Part, ParsedExpression Expression, ScalarLocator Locator)
+{
+    /// <summary>Where character <paramref name="offset"/> of the expression's text is in the file.</summary>
+    public SourceLocation Locate(int offset) => Locator.Locate(Part.Offset + offset);
+}

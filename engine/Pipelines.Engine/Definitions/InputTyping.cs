@@ -11,8 +11,10 @@ namespace Pipelines.Definitions;
 /// fields), expressions as far as their type is known before the run (<c>${{ params.x }}</c>, <c>${{ matrix.k }}</c>,
 /// and text with <c>${{ }}</c> inside, which is always a string).
 /// </summary>
-internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyList<ParamDefinition> parameters, IReadOnlyList<KeyValuePair<string, ValueTemplate>>? matrix)
+internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyDictionary<string, ParamDefinition> parameters, IReadOnlyList<KeyValuePair<string, ValueTemplate>>? matrix)
 {
+    private readonly Dictionary<string, ValueTemplate>? _axes = matrix?.DistinctBy(a => a.Key).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
+
     [GeneratedRegex(@"^\s*(params|matrix)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")]
     private static partial Regex SimplePath();
 
@@ -64,25 +66,26 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
             return obj;
         }
 
-        var mapping = node as MappingNode;
+        // Keys are unique (duplicates are reported and dropped by the reader); a dictionary keeps a huge mapping linear.
+        var entries = (node as MappingNode)?.Entries.ToDictionary(e => e.Key.Value, StringComparer.Ordinal);
         var fields = new List<KeyValuePair<string, ValueTemplate>>();
         foreach (var (key, value) in obj.Fields)
         {
-            var entry = mapping?.Entry(key);
+            var entry = entries?.GetValueOrDefault(key);
             var field = shape.Properties?.FirstOrDefault(p => p.Name == key);
             if (shape.Properties is not null && field is null && entry is not null)
             {
-                diagnostics.Error(DiagnosticCodes.UnknownInput, entry.Key.Start, $"{what} has no field '{key}'",
+                diagnostics.Error(DiagnosticCodes.UnknownInput, entry.Key.Start, $"{what} has no field {DiagnosticText.Quote(key)}",
                     NearestName.Hint(key, shape.Properties.Select(p => p.Name)) ?? $"its fields are: {string.Join(", ", shape.Properties.Select(p => p.Name))}");
             }
 
             var fieldShape = field?.Shape ?? shape.Items;
-            fields.Add(KeyValuePair.Create(key, fieldShape is null || entry is null ? value : Check(value, fieldShape, field, entry.Value, $"field '{key}' of {what}")));
+            fields.Add(KeyValuePair.Create(key, fieldShape is null || entry is null ? value : Check(value, fieldShape, field, entry.Value, $"field {DiagnosticText.Quote(key)} of {what}")));
         }
 
         foreach (var missing in shape.Properties?.Where(p => p.Required && obj.Fields.All(f => f.Key != p.Name)) ?? [])
         {
-            diagnostics.Error(DiagnosticCodes.MissingInput, node.Start, $"{what} is missing field '{missing.Name}'", $"add `{missing.Name}:` ({missing.Shape.DisplayName})");
+            diagnostics.Error(DiagnosticCodes.MissingInput, node.Start, $"{what} is missing field {DiagnosticText.Quote(missing.Name)}", $"add `{missing.Name}:` ({missing.Shape.DisplayName})");
         }
 
         return new ObjectValue(fields);
@@ -125,7 +128,7 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
             var text = value.GetValue<string>();
             if (port?.AllowedValues is { } allowed && !allowed.Contains(text))
             {
-                diagnostics.Error(DiagnosticCodes.InvalidValue, node.Start, $"{what} is '{text}', which is not one of: {string.Join(", ", allowed)}",
+                diagnostics.Error(DiagnosticCodes.InvalidValue, node.Start, $"{what} is {DiagnosticText.Quote(text)}, which is not one of: {string.Join(", ", allowed)}",
                     NearestName.Hint(text, allowed));
             }
 
@@ -145,7 +148,7 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
         var name = match.Groups[2].Value;
         if (match.Groups[1].Value == "params")
         {
-            return parameters.FirstOrDefault(p => p.Name == name)?.Type switch
+            return parameters.GetValueOrDefault(name)?.Type switch
             {
                 ParamType.String => ValueKind.String,
                 ParamType.Number => ValueKind.Number,
@@ -158,7 +161,7 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
         }
 
         // A matrix axis written as a literal list has the common type of its values.
-        if (matrix?.FirstOrDefault(a => a.Key == name).Value is ListValue axis && axis.Items.All(i => i is LiteralValue { Value: not null }))
+        if (_axes?.GetValueOrDefault(name) is ListValue axis && axis.Items.All(i => i is LiteralValue { Value: not null }))
         {
             var kinds = axis.Items.Select(i => KindOf(((LiteralValue)i).Value!)).Distinct().ToList();
             if (kinds.Count == 1) return kinds[0];
@@ -199,5 +202,5 @@ internal sealed partial class InputTyping(DiagnosticBag diagnostics, IReadOnlyLi
 
     private static string Range(PortDescriptor port) => $"[{port.Minimum}, {port.Maximum}]";
 
-    private static string Preview(Node node) => node is ScalarNode s ? (s.Value.Length > 40 ? s.Value[..37] + "..." : s.Value) : node.KindName;
+    private static string Preview(Node node) => node is ScalarNode s ? DiagnosticText.OneLine(s.Value, 40) : node.KindName;
 }

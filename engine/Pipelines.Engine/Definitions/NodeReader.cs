@@ -27,8 +27,8 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
         {
             foreach (var entry in mapping.Entries.Where(e => !allowed.Contains(e.Key.Value)))
             {
-                diagnostics.Error(DiagnosticCodes.UnknownKey, entry.Key.Start, $"unknown key '{entry.Key.Value}' in {what}",
-                    NearestName.Hint(entry.Key.Value, allowed) ?? $"allowed keys: {string.Join(", ", allowed)}");
+                diagnostics.Error(DiagnosticCodes.UnknownKey, entry.Key.Start, $"unknown key {DiagnosticText.Quote(entry.Key.Value)} in {what}",
+                    () => NearestName.Hint(entry.Key.Value, allowed) ?? $"allowed keys: {string.Join(", ", allowed)}");
             }
         }
 
@@ -39,7 +39,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     {
         if (mapping[key] is null || mapping[key] is ScalarNode s && YamlScalars.IsNull(s))
         {
-            diagnostics.Error(DiagnosticCodes.MissingField, mapping.Start, $"{what} is missing '{key}'", hint);
+            diagnostics.Error(DiagnosticCodes.MissingField, mapping.Start, $"{what} is missing {DiagnosticText.Quote(key)}", hint);
         }
     }
 
@@ -70,7 +70,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     {
         if (Scalar(node, what) is not { } scalar) return null;
         if (YamlScalars.ToJson(scalar) is JsonValue v && v.TryGetValue<bool>(out var b)) return b;
-        diagnostics.Error(DiagnosticCodes.InvalidValue, scalar.Start, $"{what} must be true or false, not '{scalar.Value}'");
+        diagnostics.Error(DiagnosticCodes.InvalidValue, scalar.Start, $"{what} must be true or false, not {DiagnosticText.Quote(scalar.Value)}");
         return null;
     }
 
@@ -78,7 +78,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     {
         if (Scalar(node, what) is not { } scalar) return null;
         if (Json.JsonNumbers.AsDouble(YamlScalars.ToJson(scalar)) is { } d) return d;
-        diagnostics.Error(DiagnosticCodes.InvalidValue, scalar.Start, $"{what} must be a number, not '{scalar.Value}'");
+        diagnostics.Error(DiagnosticCodes.InvalidValue, scalar.Start, $"{what} must be a number, not {DiagnosticText.Quote(scalar.Value)}");
         return null;
     }
 
@@ -86,7 +86,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     {
         if (Scalar(node, what) is not { } scalar) return null;
         if (Json.JsonNumbers.AsLong(YamlScalars.ToJson(scalar)) is { } l) return l;
-        diagnostics.Error(DiagnosticCodes.InvalidValue, scalar.Start, $"{what} must be a whole number, not '{scalar.Value}'");
+        diagnostics.Error(DiagnosticCodes.InvalidValue, scalar.Start, $"{what} must be a whole number, not {DiagnosticText.Quote(scalar.Value)}");
         return null;
     }
 

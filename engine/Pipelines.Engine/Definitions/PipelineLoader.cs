@@ -36,7 +36,7 @@ public static partial class PipelineLoader
     {
         var diagnostics = new DiagnosticBag();
         var text = YamlReader.Decode(file, content, diagnostics);
-        return text is null ? new LoadResult(null, diagnostics.Sorted()) : Load(file, text, catalog);
+        return text is null ? Result(null, diagnostics) : Load(file, text, catalog);
     }
 
     public static LoadResult Load(string file, string text, ActivityCatalog catalog)
@@ -47,64 +47,46 @@ public static partial class PipelineLoader
         return Finish(root, file, text, catalog, diagnostics);
     }
 
-    /// <summary>Reads and validates a file from disk; an unreadable file becomes a diagnostic, not an exception.</summary>
-    public static LoadResult LoadFile(string path, ActivityCatalog catalog)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            return Unreadable(string.IsNullOrEmpty(path) ? "(empty path)" : path, "the file name is empty");
-        }
+    /// <summary>
+    /// Reads and validates a file from disk; an unreadable file (missing, a folder, a named pipe, a device) becomes a
+    /// diagnostic, not an exception, and at most the size limit plus one byte is read.
+    /// </summary>
+    public static LoadResult LoadFile(string path, ActivityCatalog catalog) =>
+        PipelineFile.Read(path, YamlLimits.Default.MaxBytes, out var unreadable) is { } content
+            ? Load(path, content, catalog)
+            : new LoadResult(null, [unreadable!]);
 
-        if (Directory.Exists(path))
-        {
-            return Unreadable(path, "it is a folder, not a file");
-        }
-
-        byte[] content;
-        try
-        {
-            var info = new FileInfo(path);
-            // Do not read a huge file into memory just to reject it.
-            content = info.Exists && info.Length > YamlLimits.Default.MaxBytes ? new byte[YamlLimits.Default.MaxBytes + 1] : File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return Unreadable(path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
-        }
-
-        return Load(path, content, catalog);
-    }
-
-    private static LoadResult Unreadable(string path, string reason) =>
-        new(null, [Diagnostic.Error(DiagnosticCodes.UnreadableFile, new SourceLocation(path, 1, 1), $"cannot read the file: {reason.TrimEnd('.')}", "check the path")]);
+    private static LoadResult Result(PipelineDefinition? pipeline, DiagnosticBag diagnostics) => new(pipeline, diagnostics.Sorted(), diagnostics.Omitted);
 
     private static LoadResult Finish(Node? root, string file, string text, ActivityCatalog catalog, DiagnosticBag diagnostics)
     {
         if (root is null)
         {
-            return new LoadResult(null, diagnostics.Sorted());
+            return Result(null, diagnostics);
         }
 
         if (root is ScalarNode blank && YamlScalars.IsNull(blank))
         {
             diagnostics.Error(DiagnosticCodes.EmptyFile, root.Start, "the document is empty (a null value)",
                 "a pipeline is a mapping that starts with `apiVersion: pipelines/v1`; see examples/hello.yaml");
-            return new LoadResult(null, diagnostics.Sorted());
+            return Result(null, diagnostics);
         }
 
         var reader = new NodeReader(diagnostics);
         var document = reader.Mapping(root, "the pipeline", TopLevelKeys);
         if (document is null)
         {
-            return new LoadResult(null, diagnostics.Sorted());
+            return Result(null, diagnostics);
         }
 
         CheckHeader(reader, document);
         var metadata = ReadMetadata(reader, document);
         var parameters = ReadParams(reader, document["params"]);
-        var triggers = ReadTriggers(reader, document["triggers"], parameters);
+        // Looked up by name from every trigger, input and expression: a dictionary, so thousands of each stay linear.
+        var paramsByName = parameters.DistinctBy(p => p.Name).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var triggers = ReadTriggers(reader, document["triggers"], paramsByName);
         var defaults = StepDefaults.Read(reader, document["defaults"]);
-        var steps = new StepReader(reader, catalog, parameters, defaults).ReadAll(document, document["steps"]);
+        var steps = new StepReader(reader, catalog, paramsByName, defaults).ReadAll(document, document["steps"]);
 
         var pipeline = new PipelineDefinition(
             metadata.Name ?? "",
@@ -114,7 +96,7 @@ public static partial class PipelineLoader
             triggers,
             steps,
             text);
-        return diagnostics.HasErrors ? new LoadResult(null, diagnostics.Sorted()) : new LoadResult(pipeline, diagnostics.Sorted());
+        return Result(diagnostics.HasErrors ? null : pipeline, diagnostics);
     }
 
     private static void CheckHeader(NodeReader reader, MappingNode document)
@@ -126,12 +108,12 @@ public static partial class PipelineLoader
 
         if (reader.Scalar(document["apiVersion"], "apiVersion") is { } api && api.Value != ApiVersion)
         {
-            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, api.Start, $"unsupported apiVersion '{api.Value}'", $"this version reads `{ApiVersion}`");
+            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, api.Start, $"unsupported apiVersion {DiagnosticText.Quote(api.Value)}", $"this version reads `{ApiVersion}`");
         }
 
         if (reader.Scalar(document["kind"], "kind") is { } kind && kind.Value != Kind)
         {
-            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, kind.Start, $"unsupported kind '{kind.Value}'",
+            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, kind.Start, $"unsupported kind {DiagnosticText.Quote(kind.Value)}",
                 NearestName.Hint(kind.Value, [Kind]) ?? $"write `kind: {Kind}`");
         }
     }
@@ -150,7 +132,7 @@ public static partial class PipelineLoader
         var nameNode = reader.Scalar(metadata["name"], "metadata.name");
         if (nameNode is not null && !PipelineName().IsMatch(nameNode.Value))
         {
-            reader.Diagnostics.Error(DiagnosticCodes.InvalidName, nameNode.Start, $"invalid pipeline name '{nameNode.Value}'",
+            reader.Diagnostics.Error(DiagnosticCodes.InvalidName, nameNode.Start, $"invalid pipeline name {DiagnosticText.Quote(nameNode.Value)}",
                 "use 1 to 63 lower-case letters, digits and '-', starting and ending with a letter or digit, e.g. email-subjects");
         }
 
@@ -160,11 +142,11 @@ public static partial class PipelineLoader
             {
                 if (!LabelKey().IsMatch(entry.Key.Value))
                 {
-                    reader.Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid label key '{entry.Key.Value}'",
+                    reader.Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid label key {DiagnosticText.Quote(entry.Key.Value)}",
                         "use lower-case letters, digits, '.', '_', '/' and '-' (at most 63)");
                 }
 
-                if (reader.String(entry.Value, $"label '{entry.Key.Value}'") is { } value)
+                if (reader.String(entry.Value, $"label {DiagnosticText.Quote(entry.Key.Value)}") is { } value)
                 {
                     labels[entry.Key.Value] = value;
                 }
@@ -186,10 +168,10 @@ public static partial class PipelineLoader
         foreach (var entry in mapping.Entries)
         {
             var name = entry.Key.Value;
-            var what = $"param '{name}'";
+            var what = $"param {DiagnosticText.Quote(name)}";
             if (!ParamName().IsMatch(name))
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid param name '{name}'",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid param name {DiagnosticText.Quote(name)}",
                     "use letters, digits and '_', starting with a letter, e.g. min_rougeL (it is read as params.NAME)");
             }
 
@@ -210,7 +192,7 @@ public static partial class PipelineLoader
             {
                 if (!typeNames.Contains(typeNode.Value))
                 {
-                    reader.Diagnostics.Error(DiagnosticCodes.InvalidParam, typeNode.Start, $"unknown type '{typeNode.Value}' for {what}",
+                    reader.Diagnostics.Error(DiagnosticCodes.InvalidParam, typeNode.Start, $"unknown type {DiagnosticText.Quote(typeNode.Value)} for {what}",
                         NearestName.Hint(typeNode.Value, typeNames) ?? $"use one of: {string.Join(", ", typeNames)}");
                 }
                 else
@@ -278,7 +260,7 @@ public static partial class PipelineLoader
         if (!ok)
         {
             reader.Diagnostics.Error(DiagnosticCodes.InvalidParam, node.Start,
-                $"{what} must be {Article(type)}, not {YamlScalars.TypeName(value)}", null);
+                $"{what} must be {Article(type)}, not {YamlScalars.TypeName(value)}");
             return null;
         }
 
@@ -295,7 +277,7 @@ public static partial class PipelineLoader
         _ => "a string",
     };
 
-    private static List<TriggerDefinition> ReadTriggers(NodeReader reader, Node? node, IReadOnlyList<ParamDefinition> parameters)
+    private static List<TriggerDefinition> ReadTriggers(NodeReader reader, Node? node, IReadOnlyDictionary<string, ParamDefinition> parameters)
     {
         var triggers = new List<TriggerDefinition>();
         if (node is null || node is ScalarNode s && YamlScalars.IsNull(s)) return triggers;
@@ -313,14 +295,14 @@ public static partial class PipelineLoader
             var schedule = reader.Scalar(trigger["schedule"], "schedule");
             if (schedule is not null && CronSchedule.Validate(schedule.Value) is { } cronError)
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidCron, schedule.Start, $"invalid cron expression '{schedule.Value}': {cronError}",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidCron, schedule.Start, $"invalid cron expression {DiagnosticText.Quote(schedule.Value)}: {cronError}",
                     CronSchedule.Help);
             }
 
             var timezone = reader.Scalar(trigger["timezone"], "timezone");
             if (timezone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timezone.Value, out _))
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidTimeZone, timezone.Start, $"unknown time zone '{timezone.Value}'",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidTimeZone, timezone.Start, $"unknown time zone {DiagnosticText.Quote(timezone.Value)}",
                     "use an IANA name such as UTC, Europe/Paris or America/New_York");
             }
 
@@ -329,15 +311,14 @@ public static partial class PipelineLoader
             {
                 foreach (var entry in paramsNode.Entries)
                 {
-                    var param = parameters.FirstOrDefault(p => p.Name == entry.Key.Value);
-                    if (param is null)
+                    if (!parameters.TryGetValue(entry.Key.Value, out var param))
                     {
-                        reader.Diagnostics.Error(DiagnosticCodes.UnknownParam, entry.Key.Start, $"unknown param '{entry.Key.Value}' in trigger",
-                            NearestName.Hint(entry.Key.Value, parameters.Select(p => p.Name)) ?? "declare it under `params:` first");
+                        reader.Diagnostics.Error(DiagnosticCodes.UnknownParam, entry.Key.Start, $"unknown param {DiagnosticText.Quote(entry.Key.Value)} in trigger",
+                            () => NearestName.Hint(entry.Key.Value, parameters.Keys) ?? "declare it under `params:` first");
                         continue;
                     }
 
-                    overrides[entry.Key.Value] = ParamValue(reader, entry.Value, param.Type, $"trigger param '{param.Name}'");
+                    overrides[entry.Key.Value] = ParamValue(reader, entry.Value, param.Type, $"trigger param {DiagnosticText.Quote(param.Name)}");
                 }
             }
 
@@ -352,7 +333,7 @@ public static partial class PipelineLoader
             var concurrency = reader.Scalar(trigger["concurrency"], "trigger concurrency");
             if (concurrency is not null && !ConcurrencyValues.Contains(concurrency.Value))
             {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, concurrency.Start, $"trigger concurrency must be forbid or allow, not '{concurrency.Value}'",
+                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, concurrency.Start, $"trigger concurrency must be forbid or allow, not {DiagnosticText.Quote(concurrency.Value)}",
                     NearestName.Hint(concurrency.Value, ConcurrencyValues) ?? "forbid (the default) skips a firing while the previous run is going; allow starts it anyway");
             }
 

@@ -10,19 +10,23 @@ namespace Pipelines.Definitions;
 /// </summary>
 internal sealed class ReferenceChecker(
     DiagnosticBag diagnostics,
-    IReadOnlyList<ParamDefinition> parameters,
-    IReadOnlyDictionary<string, (StepDefinition Step, ActivityDescriptor? Activity)> steps)
+    IReadOnlyDictionary<string, ParamDefinition> parameters,
+    IReadOnlyDictionary<string, (StepDefinition Step, ActivityDescriptor? Activity)> steps,
+    NearestName stepIds)
 {
     public static readonly string[] RunFields = ["id", "pipeline", "version", "trigger", "started"];
     private static readonly string[] StepFields = ["outputs", "status"];
     private static readonly string[] MatrixOutputs = ["all", "best"];
+
+    // Sets, not scans: a file may declare thousands of matrix keys and read them thousands of times.
+    private NearestName? _nearParams;
+    private readonly Dictionary<string, HashSet<string>> _matrixKeys = new(StringComparer.Ordinal);
 
     public IEnumerable<(string Upstream, SourceLocation At)> Check(ExpressionSite site)
     {
         var upstream = new List<(string, SourceLocation)>();
         foreach (var reference in site.Expression.References)
         {
-            var at = Locate(site, reference.Root.Offset);
             switch (reference.RootName)
             {
                 case "params":
@@ -32,7 +36,7 @@ internal sealed class ReferenceChecker(
                     NotHere(site, reference, "in select, read the execution's outputs through `item`");
                     break;
                 case "steps":
-                    if (CheckStep(site, reference) is { } id) upstream.Add((id, at));
+                    if (CheckStep(site, reference) is { } id) upstream.Add((id, site.Locate(reference.Root.Offset)));
                     break;
                 case "matrix":
                     CheckMatrix(site, reference);
@@ -46,7 +50,7 @@ internal sealed class ReferenceChecker(
                 case "run":
                     if (reference.Path.Count > 0 && !RunFields.Contains(reference.Path[0].Name))
                     {
-                        Unknown(site, reference.Path[0], DiagnosticCodes.UnknownName, $"run has no field '{reference.Path[0].Name}'", RunFields);
+                        Unknown(site, reference.Path[0], DiagnosticCodes.UnknownName, $"run has no field {DiagnosticText.Quote(reference.Path[0].Name)}", RunFields);
                     }
 
                     break;
@@ -55,7 +59,7 @@ internal sealed class ReferenceChecker(
                 default:
                     if (!ParsedExpression.Globals.Contains(reference.RootName))
                     {
-                        Unknown(site, reference.Root, DiagnosticCodes.UnknownName, $"unknown name '{reference.RootName}' in expression",
+                        Unknown(site, reference.Root, DiagnosticCodes.UnknownName, $"unknown name {DiagnosticText.Quote(reference.RootName)} in expression",
                             ExpressionScope.Roots.Concat(ParsedExpression.Globals), $"expressions read {string.Join(", ", ExpressionScope.Roots)}");
                     }
 
@@ -70,10 +74,11 @@ internal sealed class ReferenceChecker(
     {
         if (reference.Path.Count == 0) return;
         var name = reference.Path[0];
-        if (parameters.All(p => p.Name != name.Name))
+        if (!parameters.ContainsKey(name.Name))
         {
-            Unknown(site, name, DiagnosticCodes.UnknownParam, $"unknown param '{name.Name}'", parameters.Select(p => p.Name),
-                parameters.Count == 0 ? "the pipeline declares no params; add them under `params:`" : null);
+            Unknown(site, name, DiagnosticCodes.UnknownParam, $"unknown param {DiagnosticText.Quote(name.Name)}", parameters.Keys,
+                parameters.Count == 0 ? "the pipeline declares no params; add them under `params:`" : null,
+                _nearParams ??= new NearestName(parameters.Keys));
         }
     }
 
@@ -83,13 +88,13 @@ internal sealed class ReferenceChecker(
         var id = reference.Path[0];
         if (!steps.TryGetValue(id.Name, out var target))
         {
-            Unknown(site, id, DiagnosticCodes.UnknownStep, $"unknown step '{id.Name}'", steps.Keys);
+            Unknown(site, id, DiagnosticCodes.UnknownStep, $"unknown step {DiagnosticText.Quote(id.Name)}", steps.Keys, near: stepIds);
             return null;
         }
 
         if (reference.Path.Count > 1 && !StepFields.Contains(reference.Path[1].Name))
         {
-            Unknown(site, reference.Path[1], DiagnosticCodes.UnknownName, $"step '{id.Name}' has no field '{reference.Path[1].Name}'", StepFields);
+            Unknown(site, reference.Path[1], DiagnosticCodes.UnknownName, $"step {DiagnosticText.Quote(id.Name)} has no field {DiagnosticText.Quote(reference.Path[1].Name)}", StepFields);
         }
         else if (reference.Path.Count > 2 && reference.Path[1].Name == "outputs")
         {
@@ -98,7 +103,7 @@ internal sealed class ReferenceChecker(
                 var field = reference.Path[2];
                 if (!MatrixOutputs.Contains(field.Name))
                 {
-                    Unknown(site, field, DiagnosticCodes.UnknownOutput, $"step '{id.Name}' has a matrix, so its outputs are 'all' and 'best', not '{field.Name}'",
+                    Unknown(site, field, DiagnosticCodes.UnknownOutput, $"step {DiagnosticText.Quote(id.Name)} has a matrix, so its outputs are 'all' and 'best', not {DiagnosticText.Quote(field.Name)}",
                         MatrixOutputs, "use outputs.best.NAME for the selected execution, or outputs.all for every one");
                 }
                 else if (field.Name == "best")
@@ -121,9 +126,9 @@ internal sealed class ReferenceChecker(
         var name = path[index];
         if (activity.Output(name.Name) is null)
         {
-            Unknown(site, name, DiagnosticCodes.UnknownOutput, $"step '{stepId}' ({activity.Uses}) has no output '{name.Name}'",
+            Unknown(site, name, DiagnosticCodes.UnknownOutput, $"step {DiagnosticText.Quote(stepId)} ({activity.Uses}) has no output {DiagnosticText.Quote(name.Name)}",
                 activity.Outputs.Select(o => o.Name),
-                activity.Outputs.Count == 0 ? $"{activity.Uses} has no outputs" : $"its outputs are: {string.Join(", ", activity.Outputs.Select(o => o.Name))}");
+                activity.Outputs.Count == 0 ? $"{activity.Uses} has no outputs" : $"its outputs are: {DiagnosticText.List(activity.Outputs.Select(o => o.Name))}");
         }
     }
 
@@ -134,27 +139,31 @@ internal sealed class ReferenceChecker(
         {
             NotHere(site, reference, site.Kind == SiteKind.Matrix
                 ? "a matrix cannot read its own values"
-                : $"step '{site.StepId}' has no `matrix:`");
+                : $"step {DiagnosticText.Quote(site.StepId)} has no `matrix:`");
             return;
         }
 
-        if (reference.Path.Count > 0 && matrix.All(a => a.Key != reference.Path[0].Name))
+        if (!_matrixKeys.TryGetValue(site.StepId, out var keys))
         {
-            Unknown(site, reference.Path[0], DiagnosticCodes.UnknownMatrixKey, $"unknown matrix key '{reference.Path[0].Name}'", matrix.Select(a => a.Key));
+            _matrixKeys[site.StepId] = keys = matrix.Select(a => a.Key).ToHashSet(StringComparer.Ordinal);
+        }
+
+        if (reference.Path.Count > 0 && !keys.Contains(reference.Path[0].Name))
+        {
+            Unknown(site, reference.Path[0], DiagnosticCodes.UnknownMatrixKey, $"unknown matrix key {DiagnosticText.Quote(reference.Path[0].Name)}", matrix.Select(a => a.Key));
         }
     }
 
     private ActivityDescriptor? Activity(string stepId) => steps.TryGetValue(stepId, out var s) ? s.Activity : null;
 
     private void NotHere(ExpressionSite site, ExpressionReference reference, string hint) =>
-        diagnostics.Error(DiagnosticCodes.UnknownName, Locate(site, reference.Root.Offset), $"'{reference.RootName}' is not available here", hint);
+        diagnostics.Error(DiagnosticCodes.UnknownName, site.Locate(reference.Root.Offset), $"{DiagnosticText.Quote(reference.RootName)} is not available here", hint);
 
-    private void Unknown(ExpressionSite site, PathSegment segment, string code, string message, IEnumerable<string> candidates, string? fallback = null)
-    {
-        var names = candidates.ToList();
-        diagnostics.Error(code, Locate(site, segment.Offset), message,
-            NearestName.Hint(segment.Name, names) ?? fallback ?? (names.Count > 0 ? $"known: {string.Join(", ", names)}" : null));
-    }
-
-    private static SourceLocation Locate(ExpressionSite site, int offset) => site.Node.LocationOf(site.Part.Offset + offset);
+    /// <summary>
+    /// An unknown name. The "did you mean" search runs only if the diagnostic is kept (see <see cref="DiagnosticBag"/>);
+    /// <paramref name="near"/> is the prepared search for a large set of names, built once per document.
+    /// </summary>
+    private void Unknown(ExpressionSite site, PathSegment segment, string code, string message, IEnumerable<string> candidates, string? fallback = null, NearestName? near = null) =>
+        diagnostics.Error(code, site.Locate(segment.Offset), message,
+            () => (near ?? new NearestName(candidates)).Hint(segment.Name) ?? fallback ?? (candidates.Any() ? $"known: {DiagnosticText.List(candidates)}" : null));
 }

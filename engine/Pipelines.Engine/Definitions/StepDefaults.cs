@@ -82,14 +82,14 @@ internal sealed partial record StepDefaults(RetryPolicy Retry, TimeSpan? Timeout
         var memory = reader.Scalar(mapping["memory"], "resources memory");
         if (memory is not null && !Memory().IsMatch(memory.Value))
         {
-            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, memory.Start, $"invalid memory size '{memory.Value}'", "write e.g. 512Mi or 16Gi");
+            reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, memory.Start, $"invalid memory size {DiagnosticText.Quote(memory.Value)}", "write e.g. 512Mi or 16Gi");
             memory = null;
         }
 
         var pool = reader.Scalar(mapping["pool"], "resources pool");
         if (pool is not null && !PoolName().IsMatch(pool.Value))
         {
-            reader.Diagnostics.Error(DiagnosticCodes.InvalidName, pool.Start, $"invalid pool name '{pool.Value}'", "use lower-case letters, digits and '-'");
+            reader.Diagnostics.Error(DiagnosticCodes.InvalidName, pool.Start, $"invalid pool name {DiagnosticText.Quote(pool.Value)}", "use lower-case letters, digits and '-'");
             pool = null;
         }
 

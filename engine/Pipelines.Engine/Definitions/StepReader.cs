@@ -8,7 +8,7 @@ using Pipelines.Yaml;
 namespace Pipelines.Definitions;
 
 /// <summary>Reads the <c>steps:</c> mapping: each step's activity, inputs, edges, condition, matrix and policies.</summary>
-internal sealed partial class StepReader(NodeReader reader, ActivityCatalog catalog, IReadOnlyList<ParamDefinition> parameters, StepDefaults defaults)
+internal sealed partial class StepReader(NodeReader reader, ActivityCatalog catalog, IReadOnlyDictionary<string, ParamDefinition> parameters, StepDefaults defaults)
 {
     internal static readonly string[] StepKeys = ["uses", "name", "description", "with", "needs", "when", "matrix", "select", "resources", "cache", "timeout", "retry"];
     internal static readonly string[] SelectKeys = ["minimize", "maximize"];
@@ -46,6 +46,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
 
         var pending = mapping.Entries.Select(ReadStep).ToList();
         var byId = pending.ToDictionary(p => p.Step.Id, StringComparer.Ordinal);
+        var stepIds = new NearestName(byId.Keys);
         var edges = new Dictionary<string, List<(string To, SourceLocation At)>>(StringComparer.Ordinal);
         foreach (var p in pending)
         {
@@ -53,12 +54,12 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
             foreach (var (id, need) in p.NeedNodes)
             {
                 if (byId.ContainsKey(id)) list.Add((id, need.Start));
-                else Diagnostics.Error(DiagnosticCodes.UnknownStep, need.Start, $"step '{p.Step.Id}' needs unknown step '{id}'",
-                    NearestName.Hint(id, byId.Keys) ?? $"steps are: {string.Join(", ", byId.Keys)}");
+                else Diagnostics.Error(DiagnosticCodes.UnknownStep, need.Start, $"step {DiagnosticText.Quote(p.Step.Id)} needs unknown step {DiagnosticText.Quote(id)}",
+                    () => stepIds.Hint(id) ?? $"steps are: {DiagnosticText.List(byId.Keys)}");
             }
         }
 
-        var checker = new ReferenceChecker(Diagnostics, parameters, byId.ToDictionary(kv => kv.Key, kv => (kv.Value.Step, kv.Value.Activity), StringComparer.Ordinal));
+        var checker = new ReferenceChecker(Diagnostics, parameters, byId.ToDictionary(kv => kv.Key, kv => (kv.Value.Step, kv.Value.Activity), StringComparer.Ordinal), stepIds);
         foreach (var site in _sites)
         {
             foreach (var (upstream, at) in checker.Check(site))
@@ -91,22 +92,22 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         var id = entry.Key.Value;
         if (!StepId().IsMatch(id))
         {
-            Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid step id '{id}'",
+            Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid step id {DiagnosticText.Quote(id)}",
                 "use lower-case letters, digits and '_', starting with a letter (at most 63), e.g. train_lora");
         }
 
-        var body = reader.Mapping(entry.Value, $"step '{id}'", StepKeys);
+        var body = reader.Mapping(entry.Value, $"step {DiagnosticText.Quote(id)}", StepKeys);
         if (body is null)
         {
             if (entry.Value is ScalarNode s && YamlScalars.IsNull(s))
             {
-                Diagnostics.Error(DiagnosticCodes.MissingField, entry.Key.Start, $"step '{id}' is empty", "add `uses:` with an activity, e.g. `uses: core.echo@1`");
+                Diagnostics.Error(DiagnosticCodes.MissingField, entry.Key.Start, $"step {DiagnosticText.Quote(id)} is empty", "add `uses:` with an activity, e.g. `uses: core.echo@1`");
             }
 
             return new PendingStep(Empty(id, entry.Key.Start), entry, null, null, []);
         }
 
-        reader.Require(body, "uses", $"step '{id}'", "add `uses:` with an activity, e.g. `uses: core.echo@1`");
+        reader.Require(body, "uses", $"step {DiagnosticText.Quote(id)}", "add `uses:` with an activity, e.g. `uses: core.echo@1`");
         var (activity, type, version) = ReadUses(body["uses"], id);
         var matrix = ReadMatrix(body["matrix"], id);
         var builder = new TemplateBuilder(Diagnostics, _sites);
@@ -145,7 +146,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         var match = Uses().Match(uses.Value);
         if (!match.Success)
         {
-            Diagnostics.Error(DiagnosticCodes.InvalidUses, uses.Start, $"'{uses.Value}' is not an activity reference",
+            Diagnostics.Error(DiagnosticCodes.InvalidUses, uses.Start, $"{DiagnosticText.Quote(uses.Value)} is not an activity reference",
                 "write TYPE@VERSION, e.g. `uses: core.echo@1`; `pipelines activities` lists them");
             return (null, uses.Value, 0);
         }
@@ -154,14 +155,14 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         var versions = catalog.VersionsOf(type);
         if (versions.Count == 0)
         {
-            Diagnostics.Error(DiagnosticCodes.UnknownActivity, uses.Start, $"unknown activity '{type}' in step '{stepId}'",
+            Diagnostics.Error(DiagnosticCodes.UnknownActivity, uses.Start, $"unknown activity {DiagnosticText.Quote(type)} in step {DiagnosticText.Quote(stepId)}",
                 NearestName.Hint(type, catalog.Types) ?? "`pipelines activities` lists the activities");
             return (null, type, 0);
         }
 
         if (!match.Groups[2].Success || !int.TryParse(match.Groups[2].Value, out var version))
         {
-            Diagnostics.Error(DiagnosticCodes.InvalidUses, uses.Start, $"'{uses.Value}' has no major version",
+            Diagnostics.Error(DiagnosticCodes.InvalidUses, uses.Start, $"{DiagnosticText.Quote(uses.Value)} has no major version",
                 $"write `{type}@{versions[^1]}`");
             return (null, type, 0);
         }
@@ -169,7 +170,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         var activity = catalog.Find(type, version);
         if (activity is null)
         {
-            Diagnostics.Error(DiagnosticCodes.UnknownActivityVersion, uses.Start, $"activity '{type}' has no version {version}",
+            Diagnostics.Error(DiagnosticCodes.UnknownActivityVersion, uses.Start, $"activity {DiagnosticText.Quote(type)} has no version {version}",
                 $"available: {string.Join(", ", versions.Select(v => $"{type}@{v}"))}");
         }
 
@@ -179,21 +180,21 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
     private List<KeyValuePair<string, ValueTemplate>> ReadWith(MappingNode body, string stepId, ActivityDescriptor? activity, TemplateBuilder builder, InputTyping typing)
     {
         var result = new List<KeyValuePair<string, ValueTemplate>>();
-        var withNode = reader.Mapping(body["with"], $"the inputs (with) of step '{stepId}'");
+        var withNode = reader.Mapping(body["with"], $"the inputs (with) of step {DiagnosticText.Quote(stepId)}");
         foreach (var entry in withNode?.Entries ?? [])
         {
             var template = builder.Build(entry.Value, stepId, SiteKind.Input);
             var port = activity?.Input(entry.Key.Value);
             if (activity is not null && port is null)
             {
-                Diagnostics.Error(DiagnosticCodes.UnknownInput, entry.Key.Start, $"activity {activity.Uses} has no input '{entry.Key.Value}'",
+                Diagnostics.Error(DiagnosticCodes.UnknownInput, entry.Key.Start, $"activity {activity.Uses} has no input {DiagnosticText.Quote(entry.Key.Value)}",
                     NearestName.Hint(entry.Key.Value, activity.Inputs.Select(i => i.Name))
                     ?? (activity.Inputs.Count == 0 ? "it takes no inputs" : $"its inputs are: {string.Join(", ", activity.Inputs.Select(i => i.Name))}"));
             }
 
             if (port is not null)
             {
-                template = typing.Check(template, port.Shape, port, entry.Value, $"input '{port.Name}' of step '{stepId}'");
+                template = typing.Check(template, port.Shape, port, entry.Value, $"input {DiagnosticText.Quote(port.Name)} of step {DiagnosticText.Quote(stepId)}");
             }
 
             result.Add(KeyValuePair.Create(entry.Key.Value, template));
@@ -208,7 +209,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
                                                                && !result.Any(r => r.Key == i.Name && !(r.Value is LiteralValue { Value: null }))))
             {
                 var at = body.Entry("with")?.Key.Start ?? body.Entry("uses")?.Key.Start ?? body.Start;
-                Diagnostics.Error(DiagnosticCodes.MissingInput, at, $"step '{stepId}' is missing required input '{missing.Name}' of {activity.Uses}",
+                Diagnostics.Error(DiagnosticCodes.MissingInput, at, $"step {DiagnosticText.Quote(stepId)} is missing required input {DiagnosticText.Quote(missing.Name)} of {activity.Uses}",
                     $"add `{missing.Name}:` ({missing.Shape.DisplayName}){(missing.Description.Length > 0 ? ": " + missing.Description : "")}");
             }
         }
@@ -226,17 +227,17 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
             if (template is LiteralValue { Value: JsonValue v } && v.TryGetValue<bool>(out _)) return template;
         }
 
-        Diagnostics.Error(DiagnosticCodes.InvalidValue, node.Start, $"`when` of step '{stepId}' must be true, false or one ${{{{ }}}} expression",
+        Diagnostics.Error(DiagnosticCodes.InvalidValue, node.Start, $"`when` of step {DiagnosticText.Quote(stepId)} must be true, false or one ${{{{ }}}} expression",
             "e.g. `when: ${{ steps.gate.outputs.passed }}`");
         return null;
     }
 
     private List<KeyValuePair<string, ValueTemplate>>? ReadMatrix(Node? node, string stepId)
     {
-        if (reader.Mapping(node, $"the matrix of step '{stepId}'") is not { } mapping) return null;
+        if (reader.Mapping(node, $"the matrix of step {DiagnosticText.Quote(stepId)}") is not { } mapping) return null;
         if (mapping.Entries.Count == 0)
         {
-            Diagnostics.Error(DiagnosticCodes.InvalidMatrix, mapping.Start, $"the matrix of step '{stepId}' is empty", "list at least one key with values, e.g. `lr: [1e-4, 3e-4]`");
+            Diagnostics.Error(DiagnosticCodes.InvalidMatrix, mapping.Start, $"the matrix of step {DiagnosticText.Quote(stepId)} is empty", "list at least one key with values, e.g. `lr: [1e-4, 3e-4]`");
             return null;
         }
 
@@ -247,14 +248,14 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         {
             if (!MatrixKey().IsMatch(entry.Key.Value))
             {
-                Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid matrix key '{entry.Key.Value}'",
+                Diagnostics.Error(DiagnosticCodes.InvalidName, entry.Key.Start, $"invalid matrix key {DiagnosticText.Quote(entry.Key.Value)}",
                     "use letters, digits and '_' (it is read as matrix.KEY)");
             }
 
             switch (entry.Value)
             {
                 case SequenceNode { Items.Count: 0 }:
-                    Diagnostics.Error(DiagnosticCodes.InvalidMatrix, entry.Value.Start, $"matrix key '{entry.Key.Value}' has no values", "list one value or more");
+                    Diagnostics.Error(DiagnosticCodes.InvalidMatrix, entry.Value.Start, $"matrix key {DiagnosticText.Quote(entry.Key.Value)} has no values", "list one value or more");
                     break;
                 case SequenceNode sequence:
                     combinations *= sequence.Items.Count;
@@ -265,7 +266,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
                     break;
                 default:
                     Diagnostics.Error(DiagnosticCodes.InvalidMatrix, entry.Value.Start,
-                        $"matrix key '{entry.Key.Value}' must be a list of values or one ${{{{ }}}} expression that gives a list",
+                        $"matrix key {DiagnosticText.Quote(entry.Key.Value)} must be a list of values or one ${{{{ }}}} expression that gives a list",
                         $"e.g. `{entry.Key.Value}: [1, 2, 4]`");
                     break;
             }
@@ -274,7 +275,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         if (combinations > MaxMatrixCombinations)
         {
             Diagnostics.Error(DiagnosticCodes.InvalidMatrix, mapping.Start,
-                $"the matrix of step '{stepId}' has {combinations:N0} combinations; the limit is {MaxMatrixCombinations}", "sweep fewer values");
+                $"the matrix of step {DiagnosticText.Quote(stepId)} has {combinations:N0} combinations; the limit is {MaxMatrixCombinations}", "sweep fewer values");
         }
 
         return axes;
@@ -282,17 +283,17 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
 
     private SelectRule? ReadSelect(Node? node, string stepId, bool hasMatrix, TemplateBuilder builder)
     {
-        if (reader.Mapping(node, $"the select of step '{stepId}'", SelectKeys) is not { } mapping) return null;
+        if (reader.Mapping(node, $"the select of step {DiagnosticText.Quote(stepId)}", SelectKeys) is not { } mapping) return null;
         if (!hasMatrix)
         {
-            Diagnostics.Error(DiagnosticCodes.InvalidMatrix, mapping.Start, $"step '{stepId}' has `select` but no `matrix`",
+            Diagnostics.Error(DiagnosticCodes.InvalidMatrix, mapping.Start, $"step {DiagnosticText.Quote(stepId)} has `select` but no `matrix`",
                 "select picks the best of a matrix's executions; add a `matrix:` or remove `select:`");
         }
 
         var goals = mapping.Entries.Where(e => SelectKeys.Contains(e.Key.Value)).ToList();
         if (goals.Count != 1)
         {
-            Diagnostics.Error(DiagnosticCodes.InvalidValue, mapping.Start, $"the select of step '{stepId}' needs exactly one of minimize or maximize",
+            Diagnostics.Error(DiagnosticCodes.InvalidValue, mapping.Start, $"the select of step {DiagnosticText.Quote(stepId)} needs exactly one of minimize or maximize",
                 "e.g. `select: { minimize: ${{ item.metrics.val_loss }} }`");
             return null;
         }
@@ -320,7 +321,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         };
         foreach (var item in items)
         {
-            if (reader.Scalar(item, $"needs of step '{stepId}'") is { } scalar)
+            if (reader.Scalar(item, $"needs of step {DiagnosticText.Quote(stepId)}") is { } scalar)
             {
                 needs.Add((scalar.Value, scalar));
             }

@@ -23,9 +23,10 @@ internal sealed class TemplateBuilder(DiagnosticBag diagnostics, List<Expression
         }
 
         var template = TemplateString.Parse(scalar.Value, out var unclosedAt);
+        var locator = new ScalarLocator(scalar);
         if (unclosedAt is { } at)
         {
-            diagnostics.Error(DiagnosticCodes.ExpressionSyntax, scalar.LocationOf(at), "unclosed expression: '${{' has no matching '}}'",
+            diagnostics.Error(DiagnosticCodes.ExpressionSyntax, locator.Locate(at), "unclosed expression: '${{' has no matching '}}'",
                 "close it with }}, e.g. ${{ params.name }}");
         }
 
@@ -34,16 +35,14 @@ internal sealed class TemplateBuilder(DiagnosticBag diagnostics, List<Expression
             var parsed = ParsedExpression.Parse(part.Text);
             if (parsed.Error is { } error)
             {
-                diagnostics.Error(DiagnosticCodes.ExpressionSyntax, scalar.LocationOf(part.Offset + error.Offset),
-                    $"invalid expression '{Shorten(part.Text)}': {error.Message}", "expressions are JavaScript, e.g. ${{ steps.eval.outputs.score >= 0.3 }}");
+                diagnostics.Error(DiagnosticCodes.ExpressionSyntax, locator.Locate(part.Offset + error.Offset),
+                    $"invalid expression '{DiagnosticText.OneLine(part.Text, 60)}': {error.Message}", "expressions are JavaScript, e.g. ${{ steps.eval.outputs.score >= 0.3 }}");
                 continue;
             }
 
-            sites.Add(new ExpressionSite(stepId, kind, scalar, part, parsed));
+            sites.Add(new ExpressionSite(stepId, kind, scalar, part, parsed, locator));
         }
 
         return new TemplateValue(template, scalar.Value);
     }
-
-    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
 }

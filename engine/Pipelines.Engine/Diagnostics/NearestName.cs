@@ -1,55 +1,100 @@
 namespace Pipelines.Diagnostics;
 
-/// <summary>Finds the closest known name to a misspelt one, for "did you mean ...?" hints.</summary>
-public static class NearestName
+/// <summary>
+/// The known names closest to a misspelt one, for "did you mean ...?" hints: those within about one edit per three
+/// characters, nearest first, at most <see cref="MaxSuggestions"/>.
+/// </summary>
+/// <remarks>
+/// A file can hold thousands of names (step ids) and thousands of misspellings of them, so one lookup is bounded by
+/// itself, not by the size of the file: names are bucketed by length and only buckets within the edit bound are
+/// visited, a comparison is one bit-parallel pass over the candidate (<see cref="EditDistance"/>), and a lookup
+/// compares at most <see cref="MaxComparisons"/> names (nearest lengths first). Build one <see cref="NearestName"/> per
+/// set of names and ask it many times; the static helpers are for the small fixed sets (keys, inputs, outputs). The
+/// <see cref="DiagnosticBag"/> asks only for the diagnostics it keeps, so a document pays for 100 lookups at most.
+/// </remarks>
+public sealed class NearestName
 {
-    public static string? Find(string name, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var distance = Distance(name.ToLowerInvariant(), candidate.ToLowerInvariant());
-            if (distance < bestDistance)
-            {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
+    public const int MaxSuggestions = 3;
 
-        // Allow about one edit per three characters, and always at least one.
-        var allowed = Math.Max(1, Math.Max(name.Length, best?.Length ?? 0) / 3);
-        return best is not null && bestDistance <= allowed ? best : null;
+    public const int MaxComparisons = 2_000;
+
+    /// <summary>No name of the format is longer than 63 characters; longer ones are neither suggested nor looked up.</summary>
+    public const int MaxNameLength = EditDistance.MaxPatternLength;
+
+    /// <summary>For tests: names compared by lookups on this thread, to show that the work per lookup is bounded.</summary>
+    [ThreadStatic]
+    internal static long ComparisonsOnThisThread;
+
+    private readonly List<(string Name, string Lower, int Order)>?[] _byLength = new List<(string, string, int)>?[MaxNameLength + 1];
+
+    public NearestName(IEnumerable<string> names)
+    {
+        var order = 0;
+        foreach (var name in names)
+        {
+            if (name.Length is 0 or > MaxNameLength) continue;
+            (_byLength[name.Length] ??= []).Add((name, name.ToLowerInvariant(), order++));
+        }
     }
 
-    /// <summary>"did you mean 'x'?" or null.</summary>
-    public static string? Hint(string name, IEnumerable<string> candidates) =>
-        Find(name, candidates) is { } near ? $"did you mean '{near}'?" : null;
-
-    /// <summary>Optimal string alignment distance: Levenshtein plus adjacent transpositions.</summary>
-    public static int Distance(string a, string b)
+    /// <summary>
+    /// The names nearest to <paramref name="name"/>: one, or up to <see cref="MaxSuggestions"/> when several are equally
+    /// near (earliest given first); none when nothing is within the bound.
+    /// </summary>
+    public IReadOnlyList<string> Find(string name)
     {
-        if (a.Length > 64 || b.Length > 64)
-        {
-            return Math.Max(a.Length, b.Length);
-        }
+        if (name.Length is 0 or > MaxNameLength) return [];
+        var distanceFrom = new EditDistance(name.ToLowerInvariant());
+        var best = new List<(string Name, int Distance, int Order)>(MaxSuggestions + 1);
+        var budget = MaxComparisons;
 
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
+        // A candidate d characters longer or shorter is at least d edits away; d beyond the bound cannot match.
+        for (var delta = 0; delta <= MaxDelta(name.Length) && budget > 0; delta++)
         {
-            for (var j = 1; j <= b.Length; j++)
+            int[] lengths = delta == 0 ? [name.Length] : [name.Length - delta, name.Length + delta];
+            foreach (var length in lengths)
             {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                if (length is < 1 or > MaxNameLength || _byLength[length] is not { } bucket) continue;
+                var allowed = Allowed(name.Length, length);
+                if (delta > allowed) continue;
+                foreach (var (candidate, candidateLower, order) in bucket)
                 {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                    if (budget <= 0) break;
+                    budget--;
+                    ComparisonsOnThisThread++;
+                    // Once the list is full, only a candidate as near as its last one can still get in.
+                    var bound = best.Count == MaxSuggestions ? Math.Min(allowed, best[^1].Distance) : allowed;
+                    var distance = distanceFrom.To(candidateLower);
+                    if (distance > bound) continue;
+                    best.Add((candidate, distance, order));
+                    best.Sort((x, y) => x.Distance != y.Distance ? x.Distance.CompareTo(y.Distance) : x.Order.CompareTo(y.Order));
+                    if (best.Count > MaxSuggestions) best.RemoveAt(best.Count - 1);
                 }
             }
         }
 
-        return d[a.Length, b.Length];
+        return best.Where(b => b.Distance == best[0].Distance).Select(b => b.Name).ToList();
     }
+
+    /// <summary>"did you mean 'x'?" (or "'x', 'y' or 'z'") or null.</summary>
+    public string? Hint(string name) => Hint(Find(name));
+
+    /// <summary>The nearest known name, or null; for small sets of names.</summary>
+    public static string? Find(string name, IEnumerable<string> candidates) => new NearestName(candidates).Find(name) is [var nearest, ..] ? nearest : null;
+
+    /// <summary>"did you mean ...?" or null; for small sets of names.</summary>
+    public static string? Hint(string name, IEnumerable<string> candidates) => new NearestName(candidates).Hint(name);
+
+    private static string? Hint(IReadOnlyList<string> near) => near.Count switch
+    {
+        0 => null,
+        1 => $"did you mean {DiagnosticText.Quote(near[0])}?",
+        _ => $"did you mean {string.Join(", ", near.Take(near.Count - 1).Select(DiagnosticText.Quote))} or {DiagnosticText.Quote(near[^1])}?",
+    };
+
+    /// <summary>About one edit per three characters of the longer name, and always at least one.</summary>
+    private static int Allowed(int length, int candidateLength) => Math.Max(1, Math.Max(length, candidateLength) / 3);
+
+    /// <summary>The largest length difference any candidate can be allowed: d ≤ (length + d) / 3 gives d ≤ length / 2.</summary>
+    private static int MaxDelta(int length) => Math.Max(1, length / 2);
 }

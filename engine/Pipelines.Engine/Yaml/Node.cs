@@ -20,59 +20,10 @@ public sealed record ScalarNode(string Value, bool IsPlain, SourceLocation Start
     public string? Raw { get; init; }
 
     /// <summary>
-    /// Where character <paramref name="offset"/> of <see cref="Value"/> was written in the file. The text after the
-    /// offset (up to the end of its line, at most 16 characters) is found in <see cref="Raw"/> at the same occurrence
-    /// count, which is exact whatever the style: plain, quoted with escapes, literal or folded blocks.
+    /// Where character <paramref name="offset"/> of <see cref="Value"/> was written in the file (see
+    /// <see cref="ScalarLocator"/>, which locates many offsets of one value in one pass).
     /// </summary>
-    public SourceLocation LocationOf(int offset)
-    {
-        offset = Math.Clamp(offset, 0, Value.Length);
-        if (Raw is null || offset == 0 && Value.Length == 0)
-        {
-            return Start;
-        }
-
-        var lineEnd = Value.IndexOf('\n', offset);
-        var needle = Value[offset..(lineEnd < 0 ? Value.Length : lineEnd)];
-        if (needle.Length > 16) needle = needle[..16];
-        if (needle.Length == 0)
-        {
-            return Start;
-        }
-
-        var occurrence = Count(Value.AsSpan(0, offset), needle);
-        var at = -1;
-        for (var i = 0; i <= occurrence; i++)
-        {
-            at = Raw.IndexOf(needle, at + 1, StringComparison.Ordinal);
-            if (at < 0) return Start; // escapes inside the needle: the start of the scalar is the best we know
-        }
-
-        var newlines = Raw.AsSpan(0, at).Count('\n');
-        if (newlines == 0)
-        {
-            return Start with { Column = Start.Column + at };
-        }
-
-        return Start with { Line = Start.Line + newlines, Column = at - Raw.LastIndexOf('\n', at - 1) };
-    }
-
-    private static int Count(ReadOnlySpan<char> text, string needle)
-    {
-        var count = 0;
-        for (var i = text.IndexOf(needle, StringComparison.Ordinal); i >= 0; i = NextIndex(text, needle, i))
-        {
-            count++;
-        }
-
-        return count;
-    }
-
-    private static int NextIndex(ReadOnlySpan<char> text, string needle, int from)
-    {
-        var next = text[(from + 1)..].IndexOf(needle, StringComparison.Ordinal);
-        return next < 0 ? -1 : from + 1 + next;
-    }
+    public SourceLocation LocationOf(int offset) => new ScalarLocator(this).Locate(offset);
 }
 
 public sealed record MappingEntry(ScalarNode Key, Node Value);

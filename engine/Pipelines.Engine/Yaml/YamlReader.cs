@@ -22,8 +22,9 @@ public static class YamlReader
         limits ??= YamlLimits.Default;
         if (content.Length > limits.MaxBytes)
         {
+            // Files are read only up to one byte past the limit, so the real size is not known here.
             diagnostics.Error(DiagnosticCodes.FileTooLarge, new SourceLocation(file, 1, 1),
-                $"the file is {content.Length:N0} bytes; a pipeline may be at most {limits.MaxBytes:N0} bytes",
+                $"the file is larger than {Size(limits.MaxBytes)}, the most a pipeline may be",
                 "keep large data (prompts, samples) in dataset files and refer to them by path");
             return null;
         }
@@ -37,7 +38,7 @@ public static class YamlReader
         if (text.Length > limits.MaxBytes)
         {
             diagnostics.Error(DiagnosticCodes.FileTooLarge, new SourceLocation(file, 1, 1),
-                $"the document has {text.Length:N0} characters; a pipeline may be at most {limits.MaxBytes:N0}",
+                $"the document has {text.Length:N0} characters; a pipeline may be at most {Size(limits.MaxBytes)}",
                 "keep large data (prompts, samples) in dataset files and refer to them by path");
             return null;
         }
@@ -62,7 +63,6 @@ public static class YamlReader
             return null;
         }
 
-        var lines = text.Split('\n');
         var builder = new TreeBuilder(file, text, diagnostics, limits);
         try
         {
@@ -70,14 +70,14 @@ public static class YamlReader
         }
         catch (YamlException e)
         {
-            ReportSyntaxError(file, lines, e.Message, (int)e.Start.Line, (int)e.Start.Column, builder, diagnostics);
+            ReportSyntaxError(file, text, e.Message, (int)e.Start.Line, (int)e.Start.Column, builder, diagnostics);
             return null;
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException)
         {
             // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping).
             var at = builder.LastPosition;
-            ReportSyntaxError(file, lines, "the document ends or breaks off unexpectedly", at.Line, at.Column, builder, diagnostics);
+            ReportSyntaxError(file, text, "the document ends or breaks off unexpectedly", at.Line, at.Column, builder, diagnostics);
             return null;
         }
     }
@@ -95,7 +95,7 @@ public static class YamlReader
             var c = text[i];
             if (comment)
             {
-                comment = c != '\n';
+                comment = LineBreaks.At(text, i) == 0;
                 continue;
             }
 
@@ -117,7 +117,7 @@ public static class YamlReader
     }
 
     private static string StripComments(string text) =>
-        string.Join('\n', text.Split('\n').Select(l => l.TrimStart().StartsWith('#') ? "" : l).Where(l => l.Trim() is not ("---" or "...")));
+        string.Join('\n', LineBreaks.Split(text).Select(l => l.TrimStart().StartsWith('#') ? "" : l).Where(l => l.Trim() is not ("---" or "...")));
 
     private static bool TryDecode(string file, byte[] content, DiagnosticBag diagnostics, out string text)
     {
@@ -159,15 +159,17 @@ public static class YamlReader
         return true;
     }
 
-    private static void ReportSyntaxError(string file, string[] lines, string message, int line, int column, TreeBuilder builder, DiagnosticBag diagnostics)
+    private static void ReportSyntaxError(string file, string text, string message, int line, int column, TreeBuilder builder, DiagnosticBag diagnostics)
     {
-        var errorLine = Math.Clamp(line, 1, lines.Length);
+        var lines = LineBreaks.Split(text);
+        var errorLine = Math.Clamp(line, 1, lines.Count);
+        column = Math.Clamp(column, 1, lines[errorLine - 1].Length + 1); // at most just past the line's last character
 
         // A tab in indentation is the commonest cause; point at every such line up to the failure (or anywhere, when
         // the parser says so itself and gives no useful position).
         var mentionsTab = message.Contains("tab", StringComparison.OrdinalIgnoreCase);
         var tabs = 0;
-        for (var i = 0; i < (mentionsTab ? lines.Length : errorLine); i++)
+        for (var i = 0; i < (mentionsTab ? lines.Count : errorLine); i++)
         {
             var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
             var tab = lines[i].IndexOf('\t', 0, indent);
@@ -202,26 +204,18 @@ public static class YamlReader
             hint = "check the indentation of this line against the lines above it";
         }
 
-        diagnostics.Error(DiagnosticCodes.YamlSyntax, new SourceLocation(file, errorLine, Math.Max(1, column)),
+        diagnostics.Error(DiagnosticCodes.YamlSyntax, new SourceLocation(file, errorLine, column),
             $"invalid YAML: {Lowercase(message)}", hint);
     }
+
+    private static string Size(int bytes) => bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes:N0} bytes";
 
     private static string Lowercase(string s) => s.Length > 0 && char.IsUpper(s[0]) && (s.Length == 1 || !char.IsUpper(s[1])) ? char.ToLowerInvariant(s[0]) + s[1..] : s;
 
     private static SourceLocation LocationIn(string file, string text, int offset)
     {
-        var line = 1;
-        var lineStart = 0;
-        for (var i = 0; i < offset && i < text.Length; i++)
-        {
-            if (text[i] == '\n')
-            {
-                line++;
-                lineStart = i + 1;
-            }
-        }
-
-        return new SourceLocation(file, line, offset - lineStart + 1);
+        var (line, column) = LineBreaks.Position(text, offset);
+        return new SourceLocation(file, line, column);
     }
 
     /// <summary>Builds nodes from parser events with an explicit stack: depth is bounded by the limit, not the CLR stack.</summary>
@@ -280,7 +274,7 @@ public static class YamlReader
                     case AnchorAlias alias:
                         if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
                         {
-                            diagnostics.Error(DiagnosticCodes.YamlSyntax, Loc(alias.Start), $"unknown alias '*{alias.Value.Value}'",
+                            diagnostics.Error(DiagnosticCodes.YamlSyntax, Loc(alias.Start), $"unknown alias {DiagnosticText.Quote("*" + alias.Value.Value)}",
                                 "define the anchor (&name) before using it");
                             return null;
                         }
@@ -351,7 +345,7 @@ public static class YamlReader
                 if (seen.TryGetValue(key.Value, out var first))
                 {
                     diagnostics.Error(DiagnosticCodes.DuplicateKey, key.Start,
-                        $"duplicate key '{key.Value}' (first defined at line {first.Start.Line})",
+                        $"duplicate key {DiagnosticText.Quote(key.Value)} (first defined at line {first.Start.Line})",
                         "remove one of them or merge their contents");
                     continue;
                 }
