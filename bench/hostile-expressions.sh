@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-"$root/pipelines" --help >/dev/null # build first, outside the clock
+"$root/bin/pipelines" --help >/dev/null # build first, outside the clock
 
 expressions=(
   "'benign ' + 'text'"
@@ -26,7 +26,7 @@ for i in "${!expressions[@]}"; do
   file="$work/p$i.yaml"
   printf 'apiVersion: pipelines/v1\nkind: Pipeline\nmetadata: { name: poison-%s }\nsteps:\n  a:\n    uses: core.echo@1\n    with:\n      message: "${{ %s }}"\n' "$i" "${expression//\"/\\\"}" > "$file"
   set +e
-  /usr/bin/time -f '%e %M' -o "$work/time" "$root/pipelines" --data-dir "$work/data" run "$file" >/dev/null 2>&1
+  /usr/bin/time -f '%e %M' -o "$work/time" "$root/bin/pipelines" --data-dir "$work/data" run "$file" >/dev/null 2>&1
   code=$?
   set -e
   read -r seconds kb < <(tail -n 1 "$work/time") # a first line says "Command exited with non-zero status" when it did

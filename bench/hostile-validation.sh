@@ -5,7 +5,7 @@
 #   bench/hostile-validation.sh [STEPS...]      default: 5000 15000
 #
 # ONLY=cli or ONLY=api runs one half; LIMIT (seconds, default 600) stops a run that takes longer; PIPELINES names the
-# command to measure (default ./pipelines; e.g. "dotnet /tmp/before/pipelines.dll" for a copy of an older build).
+# command to measure (default bin/pipelines; e.g. "dotnet /tmp/before/pipelines.dll" for a copy of an older build).
 #
 # For each N it writes, under $OUT (default /tmp/pipelines-hostile):
 #   needs-N.yaml   N steps, each `needs:` an unknown step one edit away from a real one (did-you-mean search)
@@ -26,7 +26,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-/tmp/pipelines-hostile}"
 port="${PORT:-5187}"
 limit="${LIMIT:-600}"
-read -r -a cli <<< "${PIPELINES:-$root/pipelines}"
+read -r -a cli <<< "${PIPELINES:-$root/bin/pipelines}"
 mkdir -p "$out"
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(5000 15000)

@@ -17,7 +17,7 @@ public static class ValidationBenchmark
     public static void Run(string[] args)
     {
         var root = FindRoot();
-        var files = Directory.GetFiles(Path.Combine(root, "examples"), "*.yaml").Order().ToArray();
+        var files = Directory.GetFiles(Path.Combine(root, "pipelines"), "*.yaml").Order().ToArray();
         var texts = files.Select(File.ReadAllText).ToArray();
         var catalog = BuiltInActivities.CreateCatalog();
         var seconds = args.Length > 0 && double.TryParse(args[0], out var s) ? s : 3.0;

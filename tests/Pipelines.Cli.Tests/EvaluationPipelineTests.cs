@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Pipelines.Cli.Tests;
 
 /// <summary>
-/// examples/evaluate.yaml as a user runs it: <c>model init</c>, train.lora on the reversal task, eval.metrics of base +
+/// pipelines/evaluate.yaml as a user runs it: <c>model init</c>, train.lora on the reversal task, eval.metrics of base +
 /// adapter against the base model with bootstrap intervals, and a gate on the chrF interval; then the same run with a
 /// bar the adapter cannot clear, which fails at the gate while the evaluation comes from the cache.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed class EvaluationPipelineTests : IDisposable
         var root = Repository.Root;
         var model = Path.Combine(_workspace.Root, "base");
         Assert.Equal(0, (await _workspace.RunAsync("model", "init", "--arch", "llama", "--preset", "tiny", "--seed", "3", "--out", model)).ExitCode);
-        var yaml = File.ReadAllText(Path.Combine(root, "examples", "evaluate.yaml")).Replace("examples/data/", Path.Combine(root, "examples", "data") + "/");
+        var yaml = File.ReadAllText(Path.Combine(root, "pipelines", "evaluate.yaml")).Replace("pipelines/data/", Path.Combine(root, "pipelines", "data") + "/");
         var pipeline = _workspace.Write("evaluate.yaml", yaml);
 
         var run = await _workspace.RunAsync("run", pipeline, "-p", $"base_model={model}");

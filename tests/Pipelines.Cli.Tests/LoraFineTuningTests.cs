@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Pipelines.Cli.Tests;
 
 /// <summary>
-/// The whole LoRA path as a user runs it: <c>model init</c>, the examples/finetune.yaml pipeline (train.lora@1 on the
+/// The whole LoRA path as a user runs it: <c>model init</c>, the pipelines/finetune.yaml pipeline (train.lora@1 on the
 /// reversal task, then a gate that the loss fell by at least 30%), the adapter's PEFT files, <c>model generate
 /// --adapter</c>, <c>model merge</c>, and the merged model generating exactly what base + adapter generate.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class LoraFineTuningTests : IDisposable
         var model = Path.Combine(_workspace.Root, "base");
         Assert.Equal(0, (await _workspace.RunAsync("model", "init", "--arch", arch, "--preset", "tiny", "--seed", "3", "--out", model)).ExitCode);
 
-        var yaml = File.ReadAllText(Path.Combine(root, "examples", "finetune.yaml")).Replace("examples/data/", Path.Combine(root, "examples", "data") + "/");
+        var yaml = File.ReadAllText(Path.Combine(root, "pipelines", "finetune.yaml")).Replace("pipelines/data/", Path.Combine(root, "pipelines", "data") + "/");
         var pipeline = _workspace.Write("finetune.yaml", yaml);
         var run = await _workspace.RunAsync("run", pipeline, "-p", $"base_model={model}", "-p", "steps=60");
         Assert.True(run.ExitCode == 0, run.Out + run.Error);

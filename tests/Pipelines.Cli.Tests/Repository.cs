@@ -1,6 +1,6 @@
 namespace Pipelines.Cli.Tests;
 
-/// <summary>The checkout the tests run from: its wrapper script, examples and data.</summary>
+/// <summary>The checkout the tests run from: its wrapper script (bin/pipelines), pipeline files (pipelines/) and data.</summary>
 public static class Repository
 {
     public static string Root { get; } = Find();

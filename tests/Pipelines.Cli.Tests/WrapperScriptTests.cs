@@ -2,14 +2,14 @@ using System.Diagnostics;
 
 namespace Pipelines.Cli.Tests;
 
-/// <summary>The <c>./pipelines</c> script at the repository root, run as a user runs it.</summary>
+/// <summary>The <c>bin/pipelines</c> script at the repository root, run as a user runs it.</summary>
 public sealed class WrapperScriptTests
 {
     [Fact]
     public async Task Validates_the_hello_example()
     {
         var root = Repository.Root;
-        var start = new ProcessStartInfo("bash", ["./pipelines", "validate", "examples/hello.yaml"])
+        var start = new ProcessStartInfo("bash", ["bin/pipelines", "validate", "pipelines/hello.yaml"])
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,

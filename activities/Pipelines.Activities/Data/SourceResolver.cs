@@ -37,7 +37,7 @@ internal static class SourceResolver
         if (wildcard < 0)
         {
             throw Bad($"source '{source}' is not a file, a folder or a glob (looked in {Path.GetFullPath(source)}); "
-                      + "the demo corpus is installed by ./pipelines data fetch spam-assassin");
+                      + "the demo corpus is installed by bin/pipelines data fetch spam-assassin");
         }
 
         var separator = source.LastIndexOfAny(['/', '\\'], wildcard);

@@ -38,14 +38,14 @@ public static class TorchNative
         var library = Path.Join(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || !File.Exists(library))
         {
-            return $"libtorch could not be loaded: {library} is missing. Build the project again (./pipelines builds itself; or dotnet build) "
+            return $"libtorch could not be loaded: {library} is missing. Build the project again (bin/pipelines builds itself; or dotnet build) "
                    + "so the TorchSharp-cpu native libraries are copied next to the program.";
         }
         if (NeedsNewerLibStdCxx(library))
         {
             return $"libtorch could not be loaded: {library} requires GLIBCXX_3.4.32 (GCC 13's libstdc++), which this system's libstdc++ lacks. "
                    + "The build marks that requirement weak in the copied library; this copy was not patched. Rebuild (dotnet build, or delete "
-                   + "the bin folder and run ./pipelines again); see docs/training.md, \"TorchSharp on older Linux\".";
+                   + "the bin folder and run bin/pipelines again); see docs/training.md, \"TorchSharp on older Linux\".";
         }
         return $"libtorch could not be loaded from {library}. Check that the libtorch-cpu-linux-x64 package "
                + "restored completely (dotnet restore), then rebuild.";

@@ -68,7 +68,7 @@ public static partial class PipelineLoader
         if (root is ScalarNode blank && YamlScalars.IsNull(blank))
         {
             diagnostics.Error(DiagnosticCodes.EmptyFile, root.Start, "the document is empty (a null value)",
-                "a pipeline is a mapping that starts with `apiVersion: pipelines/v1`; see examples/hello.yaml");
+                "a pipeline is a mapping that starts with `apiVersion: pipelines/v1`; see pipelines/hello.yaml");
             return Result(null, diagnostics);
         }
 

@@ -51,7 +51,7 @@ public static class YamlReader
         if (string.IsNullOrWhiteSpace(StripComments(text)))
         {
             diagnostics.Error(DiagnosticCodes.EmptyFile, new SourceLocation(file, 1, 1),
-                "the file is empty", "start from a file in examples/, e.g. examples/hello.yaml");
+                "the file is empty", "start from a file in pipelines/, e.g. pipelines/hello.yaml");
             return null;
         }
 

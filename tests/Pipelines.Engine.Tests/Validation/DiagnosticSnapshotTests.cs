@@ -27,7 +27,7 @@ public sealed class DiagnosticSnapshotTests
         var names = new TheoryData<string>();
         foreach (var path in ExampleFiles())
         {
-            names.Add(Path.GetRelativePath(ExamplesFolder, path).Replace('\\', '/'));
+            names.Add(Path.GetRelativePath(PipelinesFolder, path).Replace('\\', '/'));
         }
 
         return names;
@@ -58,7 +58,7 @@ public sealed class DiagnosticSnapshotTests
     [MemberData(nameof(Examples))]
     public void Example_loads_without_diagnostics(string relativePath)
     {
-        var result = PipelineLoader.LoadFile(Path.Combine(ExamplesFolder, relativePath), Catalog);
+        var result = PipelineLoader.LoadFile(Path.Combine(PipelinesFolder, relativePath), Catalog);
 
         Assert.True(result.Diagnostics.Count == 0, Describe(result.Diagnostics));
         Assert.NotNull(result.Pipeline);
@@ -68,6 +68,6 @@ public sealed class DiagnosticSnapshotTests
     [Fact]
     public void There_are_examples_to_load()
     {
-        Assert.Contains(Path.Combine(ExamplesFolder, "tour.yaml"), ExampleFiles());
+        Assert.Contains(Path.Combine(PipelinesFolder, "tour.yaml"), ExampleFiles());
     }
 }

@@ -257,7 +257,7 @@ public sealed class HostileDocumentTests
     [Fact]
     public void Bom_file_loads_from_bytes_and_from_disk()
     {
-        var bytes = Encoding.UTF8.GetPreamble().Concat(File.ReadAllBytes(Path.Combine(ExamplesFolder, "hello.yaml"))).ToArray();
+        var bytes = Encoding.UTF8.GetPreamble().Concat(File.ReadAllBytes(Path.Combine(PipelinesFolder, "hello.yaml"))).ToArray();
         var path = Path.Combine(Path.GetTempPath(), $"pipelines-bom-{Guid.NewGuid():N}.yaml");
         File.WriteAllBytes(path, bytes);
         try
@@ -290,7 +290,7 @@ public sealed class HostileDocumentTests
     {
         // The loader keeps the text it read as the definition's Source (what `publish` stores); reading that text
         // back must give the same pipeline, not "unknown key '\uFEFFapiVersion'".
-        var bytes = Encoding.UTF8.GetPreamble().Concat(File.ReadAllBytes(Path.Combine(ExamplesFolder, "hello.yaml"))).ToArray();
+        var bytes = Encoding.UTF8.GetPreamble().Concat(File.ReadAllBytes(Path.Combine(PipelinesFolder, "hello.yaml"))).ToArray();
         var first = PipelineLoader.Load(FileName, bytes, Catalog);
         Assert.True(first.Succeeded, Describe(first.Diagnostics));
 

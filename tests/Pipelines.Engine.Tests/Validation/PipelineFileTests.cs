@@ -65,7 +65,7 @@ public sealed class PipelineFileTests : IDisposable
     {
         if (OperatingSystem.IsWindows()) return;
         var link = Path.Combine(_folder, "link.yaml");
-        File.CreateSymbolicLink(link, Path.Combine(ExamplesFolder, "hello.yaml"));
+        File.CreateSymbolicLink(link, Path.Combine(PipelinesFolder, "hello.yaml"));
 
         Assert.True(PipelineLoader.LoadFile(link, Catalog).Succeeded);
     }
@@ -87,7 +87,7 @@ public sealed class PipelineFileTests : IDisposable
     {
         // 1 MiB of comment lines after a valid pipeline: read to the end, not cut at a buffer size.
         var path = Path.Combine(_folder, "full.yaml");
-        var pipeline = File.ReadAllText(Path.Combine(ExamplesFolder, "hello.yaml"));
+        var pipeline = File.ReadAllText(Path.Combine(PipelinesFolder, "hello.yaml"));
         var padding = 1024 * 1024 - System.Text.Encoding.UTF8.GetByteCount(pipeline);
         File.WriteAllText(path, pipeline + "#" + new string('x', padding - 2) + "\n");
         Assert.Equal(1024 * 1024, new FileInfo(path).Length);

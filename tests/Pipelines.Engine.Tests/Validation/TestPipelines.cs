@@ -16,7 +16,7 @@ internal static class TestPipelines
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    public static string ExamplesFolder => Path.Combine(RepositoryRoot, "examples");
+    public static string PipelinesFolder => Path.Combine(RepositoryRoot, "pipelines");
 
     public static string BrokenFolder => Path.Combine(RepositoryRoot, "tests", "Pipelines.Engine.Tests", "Validation", "broken");
 
@@ -26,7 +26,7 @@ internal static class TestPipelines
     public static LoadResult LoadWithHeader(string body) => Load(Header + body);
 
     public static IReadOnlyList<string> ExampleFiles() =>
-        Directory.EnumerateFiles(ExamplesFolder, "*.*", SearchOption.AllDirectories)
+        Directory.EnumerateFiles(PipelinesFolder, "*.*", SearchOption.AllDirectories)
                  .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
                  .Order(StringComparer.Ordinal)
                  .ToList();
