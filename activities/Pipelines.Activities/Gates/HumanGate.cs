@@ -35,7 +35,7 @@ public sealed record HumanGateInputs
     [Port("The outputs to review: a list of {input, output, reference?}.")]
     public IReadOnlyList<ReviewSample> Samples { get; init; } = [];
 
-    [Port("A dataset to draw more samples from: an artifact (artifact://sha256/...) or a JSONL file of {input, output, reference?} (or {prompt, completion}).")]
+    [Port("A dataset to draw more samples from: an artifact (artifact://sha256/...) or a JSONL file of {input, output, reference?}, {prompt, completion}, or {prompt, prediction, reference} (eval.metrics' `predictions`).")]
     [LocalPath]
     public string? Dataset { get; init; }
 
@@ -192,7 +192,7 @@ public sealed class HumanGate : IActivity<HumanGateInputs, HumanGateOutputs>
             var sample = new ReviewSample
             {
                 Input = (record["input"] ?? record["prompt"])?.DeepClone(),
-                Output = (record["output"] ?? record["completion"])?.DeepClone(),
+                Output = (record["output"] ?? record["prediction"] ?? record["completion"])?.DeepClone(),
                 Reference = record["reference"]?.DeepClone(),
             };
             seen++;

@@ -177,4 +177,29 @@ public sealed class HumanGateTests
             File.Delete(dataset);
         }
     }
+
+    [Fact]
+    public async Task Samples_drawn_from_an_evaluations_predictions_show_the_prediction_as_the_output()
+    {
+        // eval.metrics writes {line, prompt, reference, prediction, scores}: the review shows what the model said.
+        var dataset = Path.Combine(Path.GetTempPath(), $"review-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllLinesAsync(dataset, Enumerable.Range(1, 5).Select(i =>
+            $$$"""{"line": {{{i}}}, "prompt": "mail {{{i}}}", "reference": "subject {{{i}}}", "prediction": "guess {{{i}}}", "scores": {}}"""));
+        try
+        {
+            var (harness, _, review) = await WaitingAsync($"dataset: {dataset}\nsample_size: 2");
+            await using var _ = harness;
+
+            foreach (var sample in review.Samples.Skip(1))
+            {
+                var n = sample!["input"]!.GetValue<string>()[5..];
+                Assert.Equal($"guess {n}", sample["output"]!.GetValue<string>());
+                Assert.Equal($"subject {n}", sample["reference"]!.GetValue<string>());
+            }
+        }
+        finally
+        {
+            File.Delete(dataset);
+        }
+    }
 }
