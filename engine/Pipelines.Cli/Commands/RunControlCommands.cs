@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Pipelines.Cli.Reviews;
+using Pipelines.Cli.Runs;
 using Pipelines.Runtime;
 
 namespace Pipelines.Cli.Commands;
@@ -45,7 +47,12 @@ public static class RunResumeCommand
         var id = RunArguments.Id();
         var maxParallel = new Option<int?>("--max-parallel") { Description = "Steps running at once (default: number of cores)" };
         var progress = RunCommand.ProgressOption();
-        var command = new Command("resume", "Continue an interrupted run here and show its progress (exit codes as for run)") { id, maxParallel, progress };
+        var reviewer = LocalReviewer.Option();
+        var noInput = RunCommand.NoInputOption();
+        var command = new Command("resume", "Continue an interrupted run here and show its progress (exit codes as for run)")
+        {
+            id, maxParallel, progress, reviewer, noInput,
+        };
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
@@ -60,7 +67,7 @@ public static class RunResumeCommand
 
             await cli.Out.WriteLineAsync($"run {run.Id}");
             await cli.Out.WriteLineAsync($"pipeline {run.Pipeline}@{run.Version} (resumed)");
-            return await RunDisplay.ExecuteAsync(cli, engine, run, result.GetValue(progress), ct);
+            return await RunSession.ExecuteAsync(cli, engine, run, new RunSessionOptions(result.GetValue(progress), result.GetValue(reviewer), result.GetValue(noInput)), ct);
         });
         return command;
     }
