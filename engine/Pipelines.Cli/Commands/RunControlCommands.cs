@@ -38,7 +38,7 @@ public static class RunCancelCommand
 
 /// <summary>
 /// <c>pipelines runs resume ID</c>: continues an interrupted run in this process, with the live display and exit
-/// codes of <c>run</c>; a finished run only reports how it ended.
+/// codes of <c>run</c>; a finished run only reports how it ended and where to look.
 /// </summary>
 public static class RunResumeCommand
 {
@@ -62,6 +62,7 @@ public static class RunResumeCommand
             if (status.IsTerminal())
             {
                 await cli.Out.WriteLineAsync(RunDisplay.Summary(run, engine.Time.GetUtcNow()));
+                await ArtifactsToOpen.PrintAsync(cli, engine, run, ct);
                 return ExitCodes.For(status);
             }
 

@@ -13,8 +13,9 @@ public sealed record RunSessionOptions(ProgressMode Progress, string? Reviewer =
 /// <summary>
 /// Executes a run in this process until it stops for good, for <c>run</c>, <c>runs resume</c> and
 /// <c>review approve|reject</c>: shows its progress (<see cref="RunDisplay"/>); when it waits on reviews and a person
-/// is at the terminal, offers to review them there and continues the run once a decision settles one; while the run
-/// still waits at the end, prints the commands that decide its reviews (<see cref="ReviewCommandLines"/>).
+/// is at the terminal, offers to review them there and continues the run once a decision settles one; at the end says
+/// where to look (<see cref="ArtifactsToOpen"/>) and, while the run still waits, prints the commands that decide its
+/// reviews (<see cref="ReviewCommandLines"/>).
 /// </summary>
 public static class RunSession
 {
@@ -33,6 +34,7 @@ public static class RunSession
                 continue;
             }
 
+            await ArtifactsToOpen.PrintAsync(cli, engine, run, ct);
             if (exit == ExitCodes.Waiting)
             {
                 foreach (var review in await OpenReviewsAsync(engine, run.Id, ct))
