@@ -1,19 +1,30 @@
 using System.CommandLine;
 using Pipelines.Cli.Commands;
+using Spectre.Console;
 
 namespace Pipelines.Cli;
 
 /// <summary>The <c>pipelines</c> command line: builds the command tree and runs one command with clean error handling.</summary>
 public static class CliApp
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct = default) =>
+        RunAsync(args, output, error, terminal: null, ct);
+
+    /// <summary>
+    /// Runs one command. <paramref name="terminal"/> stands for the person at a terminal (tests drive the prompts through
+    /// it); without it, prompts appear only when stdin and <paramref name="output"/> are the process's own terminal.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, IAnsiConsole? terminal, CancellationToken ct = default)
     {
         var dataDir = new Option<string?>("--data-dir")
         {
             Description = "Where pipelines keep their database and artifacts (default: $PIPELINES_DATA, else ./.pipelines)",
             Recursive = true,
         };
-        CliContext Context(ParseResult result) => new(output, error, CliContext.ResolveDataDirectory(result.GetValue(dataDir)));
+        CliContext Context(ParseResult result) => new(output, error, CliContext.ResolveDataDirectory(result.GetValue(dataDir)), terminal)
+        {
+            DataDirectoryOption = result.GetValue(dataDir),
+        };
 
         var root = new RootCommand("Pipelines: declarative pipelines for the life of a generative-AI model.")
         {

@@ -5,11 +5,15 @@ using Spectre.Console;
 
 namespace Pipelines.Cli;
 
-/// <summary>What every command gets: its output streams, the data directory, the catalog and the store, made on first use.</summary>
-public sealed class CliContext(TextWriter output, TextWriter error, string dataDirectory) : IAsyncDisposable
+/// <summary>
+/// What every command gets: its output streams, the data directory, the person at the terminal (if any), the catalog
+/// and the store, made on first use.
+/// </summary>
+public sealed class CliContext(TextWriter output, TextWriter error, string dataDirectory, IAnsiConsole? terminal = null) : IAsyncDisposable
 {
     private readonly Lazy<ActivityCatalog> _catalog = new(BuiltInActivities.CreateCatalog);
     private SqliteDatabase? _database;
+    private IAnsiConsole? _terminal = terminal;
 
     public TextWriter Out { get; } = output;
 
@@ -17,7 +21,16 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
 
     public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
 
+    /// <summary><c>--data-dir</c> as the user gave it, or null: commands printed for the user to copy repeat it.</summary>
+    public string? DataDirectoryOption { get; init; }
+
     public ActivityCatalog Catalog => _catalog.Value;
+
+    /// <summary>
+    /// A console to ask the person at the terminal questions on: <see cref="Out"/> when both it and stdin are a terminal
+    /// (or the console a test gave), null when nobody could answer (a pipe, a file, CI).
+    /// </summary>
+    public IAnsiConsole? Terminal => _terminal ??= IsTerminal(Out) && !System.Console.IsInputRedirected ? Console(Out) : null;
 
     /// <summary>Whether <paramref name="writer"/> is a terminal (the process's own stdout or stderr, not redirected).</summary>
     public static bool IsTerminal(TextWriter writer) =>

@@ -43,6 +43,9 @@ public sealed class LoraFineTuningTests : IDisposable
         var curve = (await _workspace.RunAsync("artifacts", "path", (string)outputs["curve"]!)).OutLines[^1];
         Assert.Equal(61, File.ReadAllLines(Path.Combine(curve, "loss.csv")).Length);
         Assert.True(new FileInfo(Path.Combine(curve, "loss.png")).Length > 1000);
+        // The run's end points at both folders and what is in them.
+        Assert.Contains($"  train.adapter  adapter  {adapter}  (adapter_config.json, adapter_model.safetensors)", run.OutLines);
+        Assert.Contains($"  train.curve    report   {curve}  (loss.csv, loss.png)", run.OutLines);
 
         string[] prompts = ["-p", "reverse abcd =", "-p", "reverse hgfe ="];
         var plain = await _workspace.RunAsync(["model", "generate", "--model", model, .. prompts, "--greedy", "-n", "6"]);

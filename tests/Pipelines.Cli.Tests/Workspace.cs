@@ -28,6 +28,9 @@ public sealed class Workspace : IDisposable
     /// <summary>Runs a command against this workspace's data directory.</summary>
     public Task<CliResult> RunAsync(params string[] args) => Cli.RunAsync(["--data-dir", DataDirectory, .. args]);
 
+    /// <summary>Runs a command against this workspace's data directory with <paramref name="terminal"/> as the person at the terminal.</summary>
+    public Task<CliResult> RunAsync(Spectre.Console.IAnsiConsole terminal, params string[] args) => Cli.RunAsync(terminal, ["--data-dir", DataDirectory, .. args]);
+
     public void Dispose()
     {
         // Pooled connections keep the database open; release them before removing the folder.

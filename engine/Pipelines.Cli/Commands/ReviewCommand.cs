@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Pipelines.Cli.Reviews;
+using Pipelines.Cli.Runs;
 using Pipelines.Reviews;
 using Pipelines.Runtime;
 using Spectre.Console;
@@ -8,8 +10,8 @@ namespace Pipelines.Cli.Commands;
 
 /// <summary>
 /// <c>pipelines review list|show|approve|reject</c>: the human reviews of <c>gate.human</c> steps, worked on the store
-/// directly. A decision is made as <c>--as NAME</c> (default <c>$USER</c>) holding the <c>reviewer</c> role; one that
-/// settles the review resumes the step and continues the run here, with the display and exit codes of <c>runs resume</c>.
+/// directly. A decision is made as <see cref="LocalReviewer"/>; one that settles the review resumes the step and
+/// continues the run here, as <c>runs resume</c> does (reviewing at the terminal when it waits again).
 /// </summary>
 public static class ReviewCommand
 {
@@ -80,18 +82,19 @@ public static class ReviewCommand
         var id = Id();
         var scores = new Option<string[]>("--score") { Description = "A criterion's score, CRITERION=1..5 (repeatable)", AllowMultipleArgumentsPerToken = false };
         var comment = new Option<string?>("--comment") { Description = "Why" };
-        var name = new Option<string?>("--as") { Description = "Decide as this reviewer (default: $USER)" };
+        var name = LocalReviewer.Option();
         var progress = RunCommand.ProgressOption();
+        var noInput = RunCommand.NoInputOption();
         var verb = decision == ReviewRules.Approve ? "Approve" : "Reject";
         var command = new Command(decision, $"{verb} a review; when that settles it, continue its run here (exit codes as for run)")
         {
-            id, scores, comment, name, progress,
+            id, scores, comment, name, progress, noInput,
         };
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
             var given = ParseScores(result.GetValue(scores) ?? []);
-            var who = new ReviewerIdentity(Identity(result.GetValue(name)), ["reviewer"]);
+            var who = LocalReviewer.Identity(result.GetValue(name));
             await using var engine = await cli.OpenEngineAsync(null, ct);
             Review review;
             try
@@ -103,7 +106,7 @@ public static class ReviewCommand
                 throw new UserError(e.Message, e.Hint, e.Reason is ReviewRefusal.Invalid or ReviewRefusal.NotFound ? ExitCodes.InvalidInput : ExitCodes.Failed);
             }
 
-            await cli.Out.WriteLineAsync($"review {review.Id}: {who.Name} {(decision == ReviewRules.Approve ? "approved" : "rejected")}; the review is {review.Status}");
+            await cli.Out.WriteLineAsync(DecisionLine(review, who.Name, decision));
             if (!review.IsDecided)
             {
                 var approvals = review.Decisions.Count(d => d.Decision == ReviewRules.Approve);
@@ -114,15 +117,14 @@ public static class ReviewCommand
             var run = await RunArguments.FindAsync(engine.Runs, review.RunId, ct);
             await cli.Out.WriteLineAsync($"run {run.Id}");
             await cli.Out.WriteLineAsync($"pipeline {run.Pipeline}@{run.Version} (resumed)");
-            return await RunDisplay.ExecuteAsync(cli, engine, run, result.GetValue(progress), ct);
+            return await RunSession.ExecuteAsync(cli, engine, run, new RunSessionOptions(result.GetValue(progress), result.GetValue(name), result.GetValue(noInput)), ct);
         });
         return command;
     }
 
-    private static string Identity(string? given) =>
-        !string.IsNullOrWhiteSpace(given) ? given.Trim()
-        : Environment.GetEnvironmentVariable("USER") is { Length: > 0 } user ? user
-        : Environment.UserName;
+    /// <summary><c>review ID: NAME approved; the review is STATUS</c>, after a decision was recorded.</summary>
+    internal static string DecisionLine(Review review, string reviewer, string decision) =>
+        $"review {review.Id}: {reviewer} {(decision == ReviewRules.Approve ? "approved" : "rejected")}; the review is {review.Status}";
 
     private static Dictionary<string, int> ParseScores(IEnumerable<string> given)
     {

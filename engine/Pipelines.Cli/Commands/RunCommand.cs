@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Pipelines.Cli.Reviews;
+using Pipelines.Cli.Runs;
 using Pipelines.Definitions;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
@@ -7,7 +9,8 @@ namespace Pipelines.Cli.Commands;
 
 /// <summary>
 /// <c>pipelines run FILE|NAME[@N]</c>: publishes a file (or finds its identical version), starts a run, shows it
-/// live and exits with its outcome: 0 succeeded, 1 failed, 3 waiting, 4 cancelled.
+/// live and exits with its outcome: 0 succeeded, 1 failed, 3 waiting, 4 cancelled. A run that waits on a review offers
+/// it to the person at the terminal (<see cref="RunSession"/>).
 /// </summary>
 public static class RunCommand
 {
@@ -19,9 +22,11 @@ public static class RunCommand
         var maxParallel = new Option<int?>("--max-parallel") { Description = "Steps running at once (default: number of cores)" };
         var timeout = new Option<string?>("--timeout") { Description = "Fail the run if it takes longer, e.g. 30m or 2h" };
         var progress = ProgressOption();
+        var reviewer = LocalReviewer.Option();
+        var noInput = NoInputOption();
         var command = new Command("run", "Run a pipeline and show its progress (exit 0 succeeded, 1 failed, 3 waiting, 4 cancelled; Ctrl+C detaches)")
         {
-            target, parameters, noCache, maxParallel, timeout, progress,
+            target, parameters, noCache, maxParallel, timeout, progress, reviewer, noInput,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -53,7 +58,7 @@ public static class RunCommand
             await cli.Out.WriteLineAsync($"run {runId}");
             await cli.Out.WriteLineAsync($"pipeline {version.Reference}{(published ? " (just published)" : "")}");
             var run = await engine.Runs.GetRunAsync(runId, ct) ?? throw new InvalidOperationException($"run {runId} vanished after it was created");
-            return await RunDisplay.ExecuteAsync(cli, engine, run, result.GetValue(progress), ct);
+            return await RunSession.ExecuteAsync(cli, engine, run, new RunSessionOptions(result.GetValue(progress), result.GetValue(reviewer), result.GetValue(noInput)), ct);
         });
         return command;
     }
@@ -63,6 +68,12 @@ public static class RunCommand
     {
         Description = "live: a table redrawn in place; plain: a line per status change and log line; auto: live on a terminal, plain otherwise",
         DefaultValueFactory = _ => ProgressMode.Auto,
+    };
+
+    /// <summary><c>--no-input</c>, shared with <c>runs resume</c> and <c>review approve|reject</c>: never ask at the terminal.</summary>
+    public static Option<bool> NoInputOption() => new("--no-input")
+    {
+        Description = "Never prompt: a run that waits on a review exits 3 with the commands that decide it (as without a terminal)",
     };
 
     /// <summary>A file is validated and published (or matched to its identical version); a name is looked up.</summary>

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Pipelines.Cli.Reviews;
+using Pipelines.Cli.Runs;
 using Pipelines.Runtime;
 
 namespace Pipelines.Cli.Commands;
@@ -36,7 +38,7 @@ public static class RunCancelCommand
 
 /// <summary>
 /// <c>pipelines runs resume ID</c>: continues an interrupted run in this process, with the live display and exit
-/// codes of <c>run</c>; a finished run only reports how it ended.
+/// codes of <c>run</c>; a finished run only reports how it ended and where to look.
 /// </summary>
 public static class RunResumeCommand
 {
@@ -45,7 +47,12 @@ public static class RunResumeCommand
         var id = RunArguments.Id();
         var maxParallel = new Option<int?>("--max-parallel") { Description = "Steps running at once (default: number of cores)" };
         var progress = RunCommand.ProgressOption();
-        var command = new Command("resume", "Continue an interrupted run here and show its progress (exit codes as for run)") { id, maxParallel, progress };
+        var reviewer = LocalReviewer.Option();
+        var noInput = RunCommand.NoInputOption();
+        var command = new Command("resume", "Continue an interrupted run here and show its progress (exit codes as for run)")
+        {
+            id, maxParallel, progress, reviewer, noInput,
+        };
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
@@ -55,12 +62,13 @@ public static class RunResumeCommand
             if (status.IsTerminal())
             {
                 await cli.Out.WriteLineAsync(RunDisplay.Summary(run, engine.Time.GetUtcNow()));
+                await ArtifactsToOpen.PrintAsync(cli, engine, run, ct);
                 return ExitCodes.For(status);
             }
 
             await cli.Out.WriteLineAsync($"run {run.Id}");
             await cli.Out.WriteLineAsync($"pipeline {run.Pipeline}@{run.Version} (resumed)");
-            return await RunDisplay.ExecuteAsync(cli, engine, run, result.GetValue(progress), ct);
+            return await RunSession.ExecuteAsync(cli, engine, run, new RunSessionOptions(result.GetValue(progress), result.GetValue(reviewer), result.GetValue(noInput)), ct);
         });
         return command;
     }
