@@ -286,9 +286,11 @@ public sealed partial class ValidationCaseTests
 
     [Theory]
     [InlineData("    timeout: 10 minutes", 14, "timeout: '10 minutes' is not a duration")]
-    [InlineData("    timeout: 0s", 14, "timeout must be longer than zero")]
+    [InlineData("    timeout: 0s", 14, "timeout must be longer than zero: an attempt given no time fails before it starts")]
+    [InlineData("    timeout: 0ms", 14, "timeout must be longer than zero")]
     [InlineData("    timeout: 40d", 14, "timeout of 40d is longer than the limit of 30d")]
-    [InlineData("    retry: { backoff: -5s }", 23, "retry backoff: '-5s' is negative")]
+    [InlineData("    retry: { backoff: -5s }", 23, "retry backoff: '-5s' is negative; a duration is zero or longer")]
+    [InlineData("    retry: { backoff: 0 }", 23, "retry backoff: '0' has no unit (did you mean 0s?)")]
     [InlineData("    retry: { backoff: 2d }", 23, "retry backoff of 2d is longer than the limit of 1d")]
     [InlineData("    timeout: \u0665m", 14, "timeout: '\u0665m' is not a duration")]
     public void Bad_duration_says_why(string line, int column, string message)
@@ -297,6 +299,37 @@ public sealed partial class ValidationCaseTests
 
         AssertAt(diagnostic, DiagnosticCodes.InvalidDuration, 8, column);
         Assert.Contains(message, diagnostic.Message);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("0ms")]
+    [InlineData("0m0s")]
+    public void Zero_retry_backoff_is_an_immediate_retry(string backoff)
+    {
+        var result = LoadWithHeader($"  a:\n    uses: core.noop@1\n    retry: {{ max: 2, backoff: {backoff} }}\n");
+
+        Assert.True(result.Succeeded, Describe(result.Diagnostics));
+        Assert.Equal(new RetryPolicy(2, TimeSpan.Zero, 2), result.Pipeline!.Step("a")!.Retry);
+    }
+
+    [Fact]
+    public void Zero_retry_backoff_in_defaults_applies_to_every_step()
+    {
+        var result = LoadWithHeader("  a:\n    uses: core.noop@1\ndefaults:\n  retry: { max: 1, backoff: 0s, factor: 1 }\n");
+
+        Assert.True(result.Succeeded, Describe(result.Diagnostics));
+        Assert.Equal(new RetryPolicy(1, TimeSpan.Zero, 1), result.Pipeline!.Step("a")!.Retry);
+    }
+
+    [Fact]
+    public void Zero_timeout_in_defaults_says_why_it_is_refused()
+    {
+        var diagnostic = Single("  a:\n    uses: core.noop@1\ndefaults:\n  timeout: 0s\n");
+
+        AssertAt(diagnostic, DiagnosticCodes.InvalidDuration, 9, 12);
+        Assert.Equal("timeout must be longer than zero: an attempt given no time fails before it starts", diagnostic.Message);
+        Assert.Contains("leave timeout out for no limit", diagnostic.Hint);
     }
 
     [Fact]
