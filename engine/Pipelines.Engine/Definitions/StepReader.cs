@@ -294,7 +294,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         if (goals.Count != 1)
         {
             Diagnostics.Error(DiagnosticCodes.InvalidValue, mapping.Start, $"the select of step {DiagnosticText.Quote(stepId)} needs exactly one of minimize or maximize",
-                "e.g. `select: { minimize: ${{ item.metrics.val_loss }} }`");
+                "e.g. `select: { minimize: \"${{ item.metrics.val_loss }}\" }`");
             return null;
         }
 
