@@ -22,7 +22,7 @@ public static partial class Duration
         var trimmed = text.Trim();
         if (trimmed.Length is 0 or > 32 || !Pattern().IsMatch(trimmed))
         {
-            error = trimmed.StartsWith('-') ? $"{DiagnosticText.Quote(text)} is negative; a duration must be positive"
+            error = trimmed.StartsWith('-') ? $"{DiagnosticText.Quote(text)} is negative; a duration is zero or longer"
                 : double.TryParse(trimmed, System.Globalization.CultureInfo.InvariantCulture, out _) ? $"{DiagnosticText.Quote(text)} has no unit (did you mean {trimmed}s?)"
                 : $"{DiagnosticText.Quote(text)} is not a duration";
             return false;

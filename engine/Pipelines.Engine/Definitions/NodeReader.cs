@@ -90,6 +90,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
         return null;
     }
 
+    /// <summary>A duration from zero to <paramref name="max"/>; where zero makes no sense the caller refuses it, saying why.</summary>
     public TimeSpan? Duration(Node? node, string what, TimeSpan max)
     {
         if (Scalar(node, what) is not { } scalar) return null;
@@ -103,12 +104,6 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
         {
             diagnostics.Error(DiagnosticCodes.InvalidDuration, scalar.Start,
                 $"{what} of {scalar.Value} is longer than the limit of {Definitions.Duration.Format(max)}", "use a shorter duration");
-            return null;
-        }
-
-        if (value <= TimeSpan.Zero)
-        {
-            diagnostics.Error(DiagnosticCodes.InvalidDuration, scalar.Start, $"{what} must be longer than zero", Definitions.Duration.Help);
             return null;
         }
 

@@ -141,7 +141,7 @@ public static class PipelineSchema
         new JsonObject
         {
             ["max"] = Bounded("How many times to retry; 0 never retries.", "integer", 0, 100),
-            ["backoff"] = Ref("duration", "Wait before the first retry (at most 1d)."),
+            ["backoff"] = Ref("duration", "Wait before the first retry, at most 1d; 0s retries at once."),
             ["factor"] = Bounded("Multiplies the wait after each retry; 1 keeps it constant.", "number", 1, 10),
         });
 
@@ -161,7 +161,7 @@ public static class PipelineSchema
     private static IEnumerable<KeyValuePair<string, JsonNode?>> Settings()
     {
         yield return new("retry", Ref("retry", "Retries after a failure."));
-        yield return new("timeout", Ref("duration", "How long one attempt may run before it fails (at most 30d)."));
+        yield return new("timeout", Ref("duration", "How long one attempt may run before it fails: more than 0s, at most 30d."));
         yield return new("resources", Ref("resources", "Where the step may run: GPUs, CPUs, memory, worker pool."));
         yield return new("cache", new JsonObject
         {

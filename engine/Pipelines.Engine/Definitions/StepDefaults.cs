@@ -28,12 +28,23 @@ internal sealed partial record StepDefaults(RetryPolicy Retry, TimeSpan? Timeout
         if (reader.Mapping(node, "defaults", PipelineLoader.DefaultsKeys) is not { } mapping) return None;
         return new StepDefaults(
             ReadRetry(reader, mapping["retry"], None.Retry),
-            reader.Duration(mapping["timeout"], "timeout", MaxTimeout),
+            ReadTimeout(reader, mapping["timeout"]),
             ReadResources(reader, mapping["resources"], None.Resources),
             reader.Boolean(mapping["cache"], "cache") ?? true);
     }
 
-    /// <summary>Reads <c>retry:</c>; fields left out keep <paramref name="inherited"/>'s values.</summary>
+    /// <summary>Reads a <c>timeout:</c>. Zero is refused: an attempt given no time would fail before it starts, every time.</summary>
+    public static TimeSpan? ReadTimeout(NodeReader reader, Node? node)
+    {
+        var timeout = reader.Duration(node, "timeout", MaxTimeout);
+        if (timeout != TimeSpan.Zero) return timeout;
+        reader.Diagnostics.Error(DiagnosticCodes.InvalidDuration, node!.Start,
+            "timeout must be longer than zero: an attempt given no time fails before it starts",
+            "leave timeout out for no limit, or give the longest an attempt may take, e.g. 30m");
+        return null;
+    }
+
+    /// <summary>Reads <c>retry:</c>; fields left out keep <paramref name="inherited"/>'s values. A zero backoff retries at once.</summary>
     public static RetryPolicy ReadRetry(NodeReader reader, Node? node, RetryPolicy inherited)
     {
         if (reader.Mapping(node, "retry", RetryKeys) is not { } mapping) return inherited;

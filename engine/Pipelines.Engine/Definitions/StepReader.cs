@@ -131,7 +131,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
             select,
             StepDefaults.ReadResources(reader, body["resources"], defaults.Resources),
             reader.Boolean(body["cache"], "cache") ?? defaults.Cache,
-            timeoutNode is null ? defaults.Timeout : reader.Duration(timeoutNode, "timeout", StepDefaults.MaxTimeout),
+            timeoutNode is null ? defaults.Timeout : StepDefaults.ReadTimeout(reader, timeoutNode),
             StepDefaults.ReadRetry(reader, body["retry"], defaults.Retry),
             entry.Key.Start);
         return new PendingStep(step, entry, activity, body, needs);
@@ -294,7 +294,7 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         if (goals.Count != 1)
         {
             Diagnostics.Error(DiagnosticCodes.InvalidValue, mapping.Start, $"the select of step {DiagnosticText.Quote(stepId)} needs exactly one of minimize or maximize",
-                "e.g. `select: { minimize: ${{ item.metrics.val_loss }} }`");
+                "e.g. `select: { minimize: \"${{ item.metrics.val_loss }}\" }`");
             return null;
         }
 

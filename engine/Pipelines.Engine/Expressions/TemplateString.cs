@@ -58,8 +58,11 @@ public sealed record TemplateString(IReadOnlyList<TemplatePart> Parts)
         return meaningful.Count == 1 && meaningful[0].IsExpression ? new TemplateString(meaningful) : new TemplateString(parts);
     }
 
-    /// <summary>The closing <c>}}</c>, skipping braces and quotes inside the expression (object literals, strings).</summary>
-    private static int FindClose(string text, int from)
+    /// <summary>
+    /// The offset of the closing <c>}}</c> of an expression whose source starts at <paramref name="from"/> (just after
+    /// <c>${{</c>), skipping braces and quotes inside it (object literals, strings); -1 when it is not closed.
+    /// </summary>
+    internal static int FindClose(string text, int from)
     {
         var depth = 0;
         char quote = '\0';

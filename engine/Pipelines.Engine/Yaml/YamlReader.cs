@@ -70,7 +70,7 @@ public static class YamlReader
         }
         catch (YamlException e)
         {
-            ReportSyntaxError(file, text, e.Message, (int)e.Start.Line, (int)e.Start.Column, builder, diagnostics);
+            ReportSyntaxError(file, text, e.Message, (int)e.Start.Line, (int)e.Start.Column, builder, diagnostics, (int)Math.Clamp(e.Start.Index, 0, text.Length));
             return null;
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException)
@@ -159,7 +159,9 @@ public static class YamlReader
         return true;
     }
 
-    private static void ReportSyntaxError(string file, string text, string message, int line, int column, TreeBuilder builder, DiagnosticBag diagnostics)
+    /// <param name="offset">Where the parser failed in <paramref name="text"/>, when it says.</param>
+    private static void ReportSyntaxError(string file, string text, string message, int line, int column, TreeBuilder builder, DiagnosticBag diagnostics,
+        int? offset = null)
     {
         var lines = LineBreaks.Split(text);
         var errorLine = Math.Clamp(line, 1, lines.Count);
@@ -188,7 +190,11 @@ public static class YamlReader
 
         message = message.TrimEnd('.');
         string? hint = null;
-        if (builder.OpenFlow is { } open)
+        if (builder.OpenFlow is not null && offset is { } at && UnquotedFlowExpression.Hint(text, at) is { } quoting)
+        {
+            hint = quoting;
+        }
+        else if (builder.OpenFlow is { } open)
         {
             hint = $"the '{open.Bracket}' opened at line {open.At.Line}, column {open.At.Column} is not closed";
         }

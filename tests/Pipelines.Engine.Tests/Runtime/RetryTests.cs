@@ -68,6 +68,35 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task A_zero_backoff_retries_at_once_without_waiting_on_the_clock()
+    {
+        // On a clock that never moves, only a timer due now fires: the retries happen without any time passing.
+        const string yaml = """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: immediate-retries }
+            steps:
+              flaky:
+                uses: test.flaky@1
+                retry: { max: 2, backoff: 0s, factor: 2 }
+                with: { failures: 2 }
+            """;
+        await using var harness = await RuntimeHarness.StartAsync(time: new StoppedTimeProvider());
+
+        var (id, status) = await harness.RunAsync(yaml);
+
+        Assert.Equal(RunStatus.Succeeded, status);
+        var step = await harness.StepAsync(id, "flaky");
+        Assert.Equal(3, step.Attempts);
+        Assert.Equal(3, Probe.For(id).Starts("flaky"));
+        var logs = (await harness.Engine.Runs.GetLogsAsync(id, "flaky", CancellationToken.None)).Select(l => l.Line).ToList();
+        Assert.Equal([
+            "attempt 1 failed: attempt 1 failed on purpose; retrying in 0s",
+            "attempt 2 failed: attempt 2 failed on purpose; retrying in 0s",
+        ], logs);
+    }
+
+    [Fact]
     public async Task A_non_retryable_failure_is_not_retried()
     {
         const string yaml = """

@@ -125,6 +125,24 @@ public sealed partial class ValidationCaseTests
         Assert.Contains("add a `matrix:`", diagnostic.Hint);
     }
 
+    [Fact]
+    public void Select_with_two_goals_shows_an_example_that_is_valid_yaml()
+    {
+        var diagnostic = Single("""
+              a:
+                uses: core.echo@1
+                matrix: { n: [1, 2] }
+                select: { minimize: "${{ item.message.length }}", maximize: "${{ item.message.length }}" }
+                with:
+                  message: hi
+            """);
+
+        AssertAt(diagnostic, DiagnosticCodes.InvalidValue, 9, 13);
+        Assert.Equal("the select of step 'a' needs exactly one of minimize or maximize", diagnostic.Message);
+        // The example is quoted: unquoted inside { }, an expression is a YAML syntax error.
+        Assert.Equal("e.g. `select: { minimize: \"${{ item.metrics.val_loss }}\" }`", diagnostic.Hint);
+    }
+
     // ---- Expressions and references ----------------------------------------------------------------------------
 
     [Fact]

@@ -53,6 +53,57 @@ public sealed partial class ValidationCaseTests
         Assert.Contains("indentation", diagnostic.Hint);
     }
 
+    private const string QuoteRule = "inside { } or [ ] an expression must be quoted (YAML reads its '{' as a new mapping)";
+
+    [Theory]
+    [InlineData("    matrix: { lr: [1, 2] }\n    select: { minimize: ${{ item.val_loss }} }", 9, 26, "select: { minimize: \"${{ item.val_loss }}\" }")]
+    [InlineData("    matrix: { x: [${{ params.n }}, b] }", 8, 20, "matrix: { x: [\"${{ params.n }}\", b] }")]
+    [InlineData("    with: { x: ${{ params.n }} }", 8, 17, "with: { x: \"${{ params.n }}\" }")]
+    [InlineData("    with: { message: hi ${{ params.who }}, to: ${{ run.id }} } # both", 8, 26,
+        "with: { message: \"hi ${{ params.who }}\", to: \"${{ run.id }}\" }")]
+    [InlineData("    with: { message: ${{ params.who + \"!\" }} }", 8, 23, "with: { message: '${{ params.who + \"!\" }}' }")]
+    [InlineData("    with: { ${{ params.who }}: 1 }", 8, 14, "with: { \"${{ params.who }}\": 1 }")]
+    [InlineData("    with: {\n      message: ${{ params.who }},\n    }", 9, 17, "message: \"${{ params.who }}\",")]
+    [InlineData("    with: {\r\n      message: ${{ params.who }}\r\n    }", 9, 17, "message: \"${{ params.who }}\"")]
+    public void Unquoted_expression_in_a_flow_collection_shows_the_quoted_form(string lines, int line, int column, string quoted)
+    {
+        var diagnostic = Single($"  a:\n    uses: core.echo@1\n{lines}\n");
+
+        AssertAt(diagnostic, DiagnosticCodes.YamlSyntax, line, column);
+        Assert.StartsWith("invalid YAML: ", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Equal($"{QuoteRule}: `{quoted}`", diagnostic.Hint);
+
+        // The quoted form is what to write: in place of its line, the document is valid YAML.
+        var document = (Header + $"  a:\n    uses: core.echo@1\n{lines}\n").ReplaceLineEndings("\n").Split('\n');
+        var original = document[line - 1];
+        document[line - 1] = original[..(original.Length - original.TrimStart().Length)] + quoted;
+        var fixedResult = Load(string.Join('\n', document));
+        Assert.DoesNotContain(fixedResult.Diagnostics, d => d.Code == DiagnosticCodes.YamlSyntax);
+    }
+
+    [Theory]
+    [InlineData("    with: {\n      message: hello\n        ${{ params.who }} }", 10, 10)] // the value began a line above
+    [InlineData("    with: { message: ${{ params.who }}, padding: '#################################################################################################################################################################################' }", 8, 23)]
+    public void Unquoted_expression_whose_line_cannot_be_shown_quoted_gets_the_rule_and_an_example(string lines, int line, int column)
+    {
+        var diagnostic = Single($"  a:\n    uses: core.echo@1\n{lines}\n");
+
+        AssertAt(diagnostic, DiagnosticCodes.YamlSyntax, line, column);
+        Assert.Equal($"{QuoteRule}, e.g. `with: {{ n: \"${{{{ params.n }}}}\" }}`", diagnostic.Hint);
+    }
+
+    [Theory]
+    [InlineData("    with: { message: \"${{ params.who }}\"\n  b:\n    uses: core.noop@1", "is not closed")] // quoted, but the '{' is never closed
+    [InlineData("    with: { message: cost $ 5 {a} }", "is not closed")]
+    public void Other_flow_errors_keep_their_own_hint(string lines, string hint)
+    {
+        var diagnostic = Single($"  a:\n    uses: core.echo@1\n{lines}\n");
+
+        Assert.Equal(DiagnosticCodes.YamlSyntax, diagnostic.Code);
+        Assert.Contains(hint, diagnostic.Hint);
+        Assert.DoesNotContain("quoted", diagnostic.Hint);
+    }
+
     [Fact]
     public void Every_duplicate_key_is_reported_with_the_line_of_the_first()
     {
@@ -286,9 +337,11 @@ public sealed partial class ValidationCaseTests
 
     [Theory]
     [InlineData("    timeout: 10 minutes", 14, "timeout: '10 minutes' is not a duration")]
-    [InlineData("    timeout: 0s", 14, "timeout must be longer than zero")]
+    [InlineData("    timeout: 0s", 14, "timeout must be longer than zero: an attempt given no time fails before it starts")]
+    [InlineData("    timeout: 0ms", 14, "timeout must be longer than zero")]
     [InlineData("    timeout: 40d", 14, "timeout of 40d is longer than the limit of 30d")]
-    [InlineData("    retry: { backoff: -5s }", 23, "retry backoff: '-5s' is negative")]
+    [InlineData("    retry: { backoff: -5s }", 23, "retry backoff: '-5s' is negative; a duration is zero or longer")]
+    [InlineData("    retry: { backoff: 0 }", 23, "retry backoff: '0' has no unit (did you mean 0s?)")]
     [InlineData("    retry: { backoff: 2d }", 23, "retry backoff of 2d is longer than the limit of 1d")]
     [InlineData("    timeout: \u0665m", 14, "timeout: '\u0665m' is not a duration")]
     public void Bad_duration_says_why(string line, int column, string message)
@@ -297,6 +350,37 @@ public sealed partial class ValidationCaseTests
 
         AssertAt(diagnostic, DiagnosticCodes.InvalidDuration, 8, column);
         Assert.Contains(message, diagnostic.Message);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("0ms")]
+    [InlineData("0m0s")]
+    public void Zero_retry_backoff_is_an_immediate_retry(string backoff)
+    {
+        var result = LoadWithHeader($"  a:\n    uses: core.noop@1\n    retry: {{ max: 2, backoff: {backoff} }}\n");
+
+        Assert.True(result.Succeeded, Describe(result.Diagnostics));
+        Assert.Equal(new RetryPolicy(2, TimeSpan.Zero, 2), result.Pipeline!.Step("a")!.Retry);
+    }
+
+    [Fact]
+    public void Zero_retry_backoff_in_defaults_applies_to_every_step()
+    {
+        var result = LoadWithHeader("  a:\n    uses: core.noop@1\ndefaults:\n  retry: { max: 1, backoff: 0s, factor: 1 }\n");
+
+        Assert.True(result.Succeeded, Describe(result.Diagnostics));
+        Assert.Equal(new RetryPolicy(1, TimeSpan.Zero, 1), result.Pipeline!.Step("a")!.Retry);
+    }
+
+    [Fact]
+    public void Zero_timeout_in_defaults_says_why_it_is_refused()
+    {
+        var diagnostic = Single("  a:\n    uses: core.noop@1\ndefaults:\n  timeout: 0s\n");
+
+        AssertAt(diagnostic, DiagnosticCodes.InvalidDuration, 9, 12);
+        Assert.Equal("timeout must be longer than zero: an attempt given no time fails before it starts", diagnostic.Message);
+        Assert.Contains("leave timeout out for no limit", diagnostic.Hint);
     }
 
     [Fact]
