@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Pipelines.Definitions;
 using Pipelines.Diagnostics;
@@ -12,7 +11,12 @@ namespace Pipelines.Engine.Tests.Validation;
 /// </summary>
 public sealed class HostileDocumentTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// What one load may allocate: five times the most any bounded load here allocates (about 50 MiB), far below runaway work (an alias bomb
+    /// expanded, a quadratic pass), which allocates gigabytes. Counted on this thread, so a busy machine cannot move it
+    /// the way it moves wall-clock time.
+    /// </summary>
+    private const long Generous = 256L * 1024 * 1024;
 
     private const string EchoHead = "apiVersion: pipelines/v1\nkind: Pipeline\nmetadata:\n  name: demo\nsteps:\n  a:\n    uses: core.echo@1\n    with:\n      message: ";
 
@@ -36,7 +40,7 @@ public sealed class HostileDocumentTests
     public void Document_that_is_only_a_null_value_is_reported(string text)
     {
         // A result with no pipeline must say why: `pipelines validate` would otherwise print "0 errors" and fail.
-        var result = Timed(() => Load(text));
+        var result = Bounded(() => Load(text));
 
         Assert.Null(result.Pipeline);
         var diagnostic = Assert.Single(result.Diagnostics);
@@ -185,7 +189,7 @@ public sealed class HostileDocumentTests
     {
         var message = new string('x', 100 * 1024);
 
-        var result = Timed(() => Load(EchoHead + message + "\n"));
+        var result = Bounded(() => Load(EchoHead + message + "\n"));
 
         Assert.True(result.Succeeded, Describe(result.Diagnostics));
         Assert.Equal(message, result.Pipeline!.Steps[0].With[0].Value is LiteralValue { Value: { } value } ? value.GetValue<string>() : null);
@@ -214,7 +218,7 @@ public sealed class HostileDocumentTests
     [InlineData("typeof ", 500)]
     public void Long_run_of_unary_operators_is_a_syntax_error_or_loads(string op, int count)
     {
-        var result = Timed(() => Load(EchoHead + "${{ " + string.Concat(Enumerable.Repeat(op, count)) + "1 }}\n"));
+        var result = Bounded(() => Load(EchoHead + "${{ " + string.Concat(Enumerable.Repeat(op, count)) + "1 }}\n"));
 
         Assert.True(result.Succeeded || result.Diagnostics.All(d => d.Code == DiagnosticCodes.ExpressionSyntax), Describe(result.Diagnostics));
     }
@@ -262,8 +266,8 @@ public sealed class HostileDocumentTests
         File.WriteAllBytes(path, bytes);
         try
         {
-            var fromBytes = Timed(() => PipelineLoader.Load(FileName, bytes, Catalog));
-            var fromDisk = Timed(() => PipelineLoader.LoadFile(path, Catalog));
+            var fromBytes = Bounded(() => PipelineLoader.Load(FileName, bytes, Catalog));
+            var fromDisk = Bounded(() => PipelineLoader.LoadFile(path, Catalog));
 
             Assert.True(fromBytes.Succeeded, Describe(fromBytes.Diagnostics));
             Assert.True(fromDisk.Succeeded, Describe(fromDisk.Diagnostics));
@@ -294,7 +298,7 @@ public sealed class HostileDocumentTests
         var first = PipelineLoader.Load(FileName, bytes, Catalog);
         Assert.True(first.Succeeded, Describe(first.Diagnostics));
 
-        var again = Timed(() => PipelineLoader.Load(FileName, first.Pipeline!.Source, Catalog));
+        var again = Bounded(() => PipelineLoader.Load(FileName, first.Pipeline!.Source, Catalog));
 
         Assert.True(again.Succeeded, Describe(again.Diagnostics));
     }
@@ -306,7 +310,7 @@ public sealed class HostileDocumentTests
         {
             var text = File.ReadAllText(example).ReplaceLineEndings("\r\n");
 
-            var result = Timed(() => PipelineLoader.Load(Path.GetFileName(example), text, Catalog));
+            var result = Bounded(() => PipelineLoader.Load(Path.GetFileName(example), text, Catalog));
 
             Assert.True(result.Succeeded, Describe(result.Diagnostics));
         }
@@ -317,7 +321,7 @@ public sealed class HostileDocumentTests
     {
         var text = (Header + "  a:\n    uses: core.echo@1\n    with:\n      mesage: hi\n      message: ${{ params.who }}\n").ReplaceLineEndings("\r\n");
 
-        var result = Timed(() => Load(text));
+        var result = Bounded(() => Load(text));
 
         Assert.Equal(
             new[] { $"{FileName}:9:7: PL3004", $"{FileName}:10:27: PL4003" },
@@ -327,7 +331,7 @@ public sealed class HostileDocumentTests
     /// <summary>Runs <paramref name="load"/> and asserts it failed with <paramref name="code"/> among its diagnostics.</summary>
     private static IReadOnlyList<Diagnostic> Rejected(Func<LoadResult> load, string code)
     {
-        var result = Timed(load);
+        var result = Bounded(load);
         Assert.Null(result.Pipeline);
         Assert.False(result.Succeeded);
         Assert.True(result.Diagnostics.Any(d => d.Code == code), $"expected {code}, got:\n{Describe(result.Diagnostics)}");
@@ -335,20 +339,13 @@ public sealed class HostileDocumentTests
         return result.Diagnostics;
     }
 
-    /// <summary>
-    /// Runs <paramref name="load"/> under the time guard. A slow first run (a busy machine, a cold JIT) gets one more
-    /// try before failing: the guard is there to catch runaway work, which is slow every time.
-    /// </summary>
-    private static LoadResult Timed(Func<LoadResult> load)
+    /// <summary>Runs <paramref name="load"/> under the allocation guard (see <see cref="Generous"/>).</summary>
+    private static LoadResult Bounded(Func<LoadResult> load)
     {
-        var clock = Stopwatch.StartNew();
+        var before = GC.GetAllocatedBytesForCurrentThread();
         var result = load();
-        if (clock.Elapsed < Generous) return result;
-
-        var first = clock.Elapsed;
-        clock.Restart();
-        result = load();
-        Assert.True(clock.Elapsed < Generous, $"took {first.TotalMilliseconds:N0} ms, then {clock.Elapsed.TotalMilliseconds:N0} ms");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < Generous, $"allocated {allocated / (1024 * 1024):N0} MiB");
         return result;
     }
 }
