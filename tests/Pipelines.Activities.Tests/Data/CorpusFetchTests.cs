@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipelines.Activities.Data;
 using Pipelines.Activities.Tests.Safety;
-using Pipelines.Definitions;
 using Pipelines.Runtime;
 
 namespace Pipelines.Activities.Tests.Data;
@@ -131,15 +130,10 @@ public sealed class CorpusFetchTests : IDisposable
                 with:
                   name: spam-assassin
             """;
-        var loaded = PipelineLoader.Load("fetch.yaml", yaml, engine.Catalog);
-        Assert.True(loaded.Succeeded, string.Join('\n', loaded.Diagnostics));
-        var version = (await engine.Definitions.PublishAsync(loaded.Pipeline!.Name, yaml, CancellationToken.None)).Version;
 
-        var id = await engine.CreateRunAsync(version, []);
-        var status = await engine.ExecuteAsync(id).WaitAsync(TimeSpan.FromSeconds(60));
+        var (status, steps) = await PipelineRuns.RunAsync(engine, yaml);
 
-        var run = (await engine.Runs.GetRunAsync(id, CancellationToken.None))!;
-        var step = Assert.Single(await RunReport.StepsInOrderAsync(engine.Runs, run, CancellationToken.None));
+        var step = Assert.Single(steps);
         Assert.Equal(RunStatus.Failed, status);
         Assert.Equal(1, step.Attempts);
         Assert.StartsWith($"{mine} exists but was not installed by `pipelines data fetch`", step.Error, StringComparison.Ordinal);
