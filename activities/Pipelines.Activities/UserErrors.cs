@@ -10,6 +10,7 @@ public static class UserErrors
     public static ActivityFailedException? Explain(Exception error) => error switch
     {
         ModelFormatException e => new ActivityFailedException(e.Hint is { } hint ? $"{e.Message} ({hint})" : e.Message, retryable: false),
+        Data.CorpusFetchException e => new ActivityFailedException($"{e.Message} ({e.Hint})", retryable: false),
         ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArtifactNotFoundException
             => new ActivityFailedException(error.Message, retryable: false),
         InvalidOperationException when error.Message.StartsWith("libtorch", StringComparison.Ordinal)

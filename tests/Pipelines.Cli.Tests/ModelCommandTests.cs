@@ -79,6 +79,35 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Init_makes_the_mini_preset_from_a_jsonl_dataset_as_model_init_does()
+    {
+        var corpus = _workspace.Write("train.jsonl", string.Concat(Enumerable.Repeat("{\"text\": \"Subject: pipelines\\n\\nThe pipelines team meets on Thursday.\"}\n", 40)));
+
+        var result = await _workspace.RunAsync("model", "init", "--arch", "llama", "--preset", "mini", "--corpus", corpus, "--out", Folder("mini"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("llama mini: ", result.OutLines[0], StringComparison.Ordinal);
+        Assert.Contains("(the text ran out of merges before 2048)", result.OutLines[0], StringComparison.Ordinal);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder("mini"), "config.json")))!;
+        Assert.Equal(256, (int)config["hidden_size"]!);
+        Assert.Equal(4, (int)config["num_hidden_layers"]!);
+        var vocab = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder("mini"), "vocab.json")))!.AsObject();
+        Assert.Contains("Ġpipelines", vocab.Select(p => p.Key));
+        Assert.DoesNotContain(vocab, p => p.Key.Length > 1 && p.Key.Contains('"', StringComparison.Ordinal)); // the records' text, not their JSON
+    }
+
+    [Fact]
+    public async Task Init_with_a_corpus_that_is_not_a_dataset_names_the_line()
+    {
+        var corpus = _workspace.Write("bad.jsonl", "{\"text\": \"fine\"}\n[1, 2]\n");
+
+        var result = await _workspace.RunAsync("model", "init", "--arch", "llama", "--corpus", corpus, "--out", Folder("bad"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: --corpus: {corpus}:2: expected a JSON object", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Generate_without_a_model_folder_is_a_one_line_error()
     {
         var missing = Folder("missing");

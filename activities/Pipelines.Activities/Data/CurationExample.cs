@@ -1,10 +1,11 @@
 namespace Pipelines.Activities.Data;
 
 /// <summary>
-/// A record that passed the filters, redacted: its prompt and completion, where it came from, the key of its
-/// normalised text (equal keys are exact duplicates) and its MinHash signature (null when near duplicates are off).
+/// A record that passed the filters, redacted: its prompt and completion (a text record: its text as the prompt, and
+/// no completion), where it came from, the key of its normalised text (equal keys are exact duplicates) and its MinHash
+/// signature (null when near duplicates are off).
 /// </summary>
-internal sealed record CurationExample(string Source, int Record, string Prompt, string Completion, UInt128 Key, uint[]? Signature)
+internal sealed record CurationExample(string Source, int Record, string Prompt, string? Completion, UInt128 Key, uint[]? Signature)
 {
     /// <summary>Words in the text the prompt's fields brought in (the template's own words not counted).</summary>
     public int ContentWords { get; init; }

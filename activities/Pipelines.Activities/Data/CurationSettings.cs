@@ -20,11 +20,18 @@ internal sealed class CurationSettings
     private CurationSettings(DataCurationInputs inputs)
     {
         Inputs = inputs;
-        MailPrompt = Template(inputs.PromptTemplate ?? DefaultMailPrompt);
-        RecordPrompt = Template(inputs.PromptTemplate ?? DefaultRecordPrompt);
+        if (inputs.TextTemplate is not null && (inputs.PromptTemplate ?? inputs.CompletionField) is not null)
+        {
+            throw Bad($"text_template and {(inputs.PromptTemplate is not null ? "prompt_template" : "completion_field")} are both set; a text record has no prompt or completion: "
+                      + "give text_template alone (text records for pretraining), or prompt_template and completion_field without it");
+        }
+
+        MailPrompt = Template(inputs.PromptTemplate ?? DefaultMailPrompt, "prompt_template");
+        RecordPrompt = Template(inputs.PromptTemplate ?? DefaultRecordPrompt, "prompt_template");
         MailCompletion = inputs.CompletionField ?? DefaultMailCompletion;
         RecordCompletion = inputs.CompletionField ?? DefaultRecordCompletion;
-        Filters = new QualityFilters(inputs.Filters);
+        if (inputs.TextTemplate is { } text) Text = Template(text, "text_template");
+        Filters = new QualityFilters(inputs.Filters, textRecords: Text is not null);
         Redactor = new PiiRedactor(RedactionKinds(inputs.Redact));
         var near = inputs.NearDuplicates;
         if (near.Enabled)
@@ -55,6 +62,9 @@ internal sealed class CurationSettings
 
     public string RecordCompletion { get; }
 
+    /// <summary>The template of text records (<c>text_template</c>); null when the records are prompt/completion pairs.</summary>
+    public PromptTemplate? Text { get; }
+
     public QualityFilters Filters { get; }
 
     public PiiRedactor Redactor { get; }
@@ -77,18 +87,18 @@ internal sealed class CurationSettings
 
     private void CheckMailFields()
     {
-        foreach (var field in MailPrompt.Fields)
+        foreach (var field in (Text ?? MailPrompt).Fields)
         {
             if (!MailFields.Contains(field))
-                throw Bad($"prompt_template reads {{{field}}}, which mail records do not have{Suggest(field)}; mail fields: {string.Join(", ", MailFields)}");
+                throw Bad($"{(Text is null ? "prompt_template" : "text_template")} reads {{{field}}}, which mail records do not have{Suggest(field)}; mail fields: {string.Join(", ", MailFields)}");
         }
 
-        if (!MailFields.Contains(MailCompletion))
+        if (Text is null && !MailFields.Contains(MailCompletion))
             throw Bad($"completion_field '{MailCompletion}' is not a mail field{Suggest(MailCompletion)}; mail fields: {string.Join(", ", MailFields)}");
     }
 
-    private static PromptTemplate Template(string text) =>
-        PromptTemplate.Parse(text, out var error) ?? throw Bad($"prompt_template: {error}");
+    private static PromptTemplate Template(string text, string input) =>
+        PromptTemplate.Parse(text, out var error) ?? throw Bad($"{input}: {error}");
 
     private static List<PiiKind> RedactionKinds(IReadOnlyList<string> names)
     {

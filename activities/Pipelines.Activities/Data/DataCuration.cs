@@ -4,7 +4,7 @@ using System.Text;
 namespace Pipelines.Activities.Data;
 
 /// <summary>
-/// Turns raw mail, JSONL or CSV into train/validation/test splits of {prompt, completion}: parse (failures
+/// Turns raw mail, JSONL or CSV into train/validation/test splits of {prompt, completion} (or of {text}): parse (failures
 /// quarantined with the reason), filter, redact PII, drop exact and near duplicates, split by group with a seed.
 /// Writes the splits, the quarantine and a dataset card as artifacts; the same input and settings give
 /// byte-identical artifacts, so the step is cached by its inputs.
@@ -14,7 +14,7 @@ namespace Pipelines.Activities.Data;
 /// run with <c>--no-cache</c>, or pass an artifact (whose digest is its content).
 /// </remarks>
 [Activity("data.curate", Category = "Data",
-    Description = "Curates mail, JSONL or CSV into deduplicated, PII-redacted prompt/completion splits with a dataset card.")]
+    Description = "Curates mail, JSONL or CSV into deduplicated, PII-redacted prompt/completion (or text) splits with a dataset card.")]
 public sealed class DataCuration : IActivity<DataCurationInputs, DataCurationOutputs>
 {
     public async Task<DataCurationOutputs> ExecuteAsync(DataCurationInputs inputs, ActivityContext context, CancellationToken cancellationToken)

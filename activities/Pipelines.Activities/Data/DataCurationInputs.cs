@@ -88,6 +88,9 @@ public sealed record DataCurationInputs
     [Port("The field that is the completion. Unset: `subject` for mail (the task: write a subject line), `completion` otherwise.")]
     public string? CompletionField { get; init; }
 
+    [Port("Makes a text dataset for causal-LM pretraining instead of prompt/completion pairs: each record is {text, id, source, record}, its text this template with {field} placeholders (e.g. \"Subject: {subject}\\n\\n{body}\" for mail). Filters and near duplicates then read the text its fields bring in. Not with prompt_template or completion_field.")]
+    public string? TextTemplate { get; init; }
+
     [Port("Quality filters on the prompt's content (the text its fields bring in, not the template's own words); a record counts under the first rule it fails.")]
     public QualityFilterOptions Filters { get; init; } = new();
 

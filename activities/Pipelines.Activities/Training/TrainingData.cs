@@ -12,21 +12,30 @@ public static class TrainingData
 {
     public static IReadOnlyList<TrainingExample> Load(string path, TextTokenizer tokenizer, int maxSequenceLength)
     {
+        var examples = Records(path).Select(r => Tokenize((r.Prompt, r.Completion), tokenizer, maxSequenceLength, r.Source)).ToList();
+        if (examples.Count == 0)
+            throw new InvalidDataException($"{path}: the dataset has no examples; write one JSON object per line with prompt/completion or text.");
+        return examples;
+    }
+
+    /// <summary>
+    /// The records of the file, read as they are asked for: a <c>{"text"}</c> record has no prompt; <c>Source</c> is
+    /// <c>path:line</c>. Blank lines are skipped; a line that is not such a record is an error naming file and line.
+    /// </summary>
+    public static IEnumerable<(string? Prompt, string Completion, string Source)> Records(string path)
+    {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: the dataset file does not exist.", path);
 
-        var examples = new List<TrainingExample>();
         var lineNumber = 0;
         foreach (var line in File.ReadLines(path))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             var source = $"{path}:{lineNumber}";
-            examples.Add(Tokenize(Parse(line, source), tokenizer, maxSequenceLength, source));
+            var (prompt, completion) = Parse(line, source);
+            yield return (prompt, completion, source);
         }
-        if (examples.Count == 0)
-            throw new InvalidDataException($"{path}: the dataset has no examples; write one JSON object per line with prompt/completion or text.");
-        return examples;
     }
 
     static (string? Prompt, string Completion) Parse(string line, string source)

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Pipelines.Activities.Data;
-using Pipelines.Diagnostics;
 
 namespace Pipelines.Cli.Commands;
 
@@ -27,35 +25,26 @@ public static class DataCommand
         {
             var cli = context(result);
             var wanted = result.GetValue(name)!;
-            var package = CorpusPackage.Known.FirstOrDefault(c => c.Name == wanted)
-                          ?? throw new UserError($"unknown corpus '{wanted}'",
-                              NearestName.Hint(wanted, CorpusPackage.Known.Select(c => c.Name)) ?? $"known: {string.Join(", ", CorpusPackage.Known.Select(c => c.Name))}");
+            var package = CorpusPackage.Find(wanted) ?? throw new UserError($"unknown corpus '{wanted}'", CorpusPackage.UnknownHint(wanted));
             cli.EnsureDataDirectoryUsable();
 
-            var installer = new CorpusInstaller(package, cli.DataDirectory);
             var progress = new ProgressLines(cli.Out, CliContext.IsTerminal(cli.Out));
             var clock = Stopwatch.StartNew();
             CorpusInstallResult installed;
             try
             {
-                installed = await installer.InstallAsync(result.GetValue(from), progress, ct);
+                installed = await new CorpusInstaller(package, cli.DataDirectory).InstallAsync(result.GetValue(from), progress, ct);
             }
             catch (CorpusFetchException e)
             {
-                progress.Finish();
                 throw new UserError(e.Message, e.Hint, ExitCodes.Failed);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            finally
             {
                 progress.Finish();
-                throw new UserError($"cannot install into {installer.Folder}: {e.Message}", "check that the data directory is writable and has room (about 50 MB)", ExitCodes.Failed);
             }
 
-            progress.Finish();
-            var size = (installed.Bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture);
-            await cli.Out.WriteLineAsync(installed.AlreadyInstalled
-                ? $"{package.Name} is installed and verified: {installed.Files:N0} files ({size} MB) of {package.Spec}"
-                : $"installed {package.Name}: {installed.Files:N0} files ({size} MB) of {package.Spec}, checksums verified, in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+            await cli.Out.WriteLineAsync(installed.Summary(package, clock.Elapsed));
             await cli.Out.WriteLineAsync(installed.Folder);
             return ExitCodes.Ok;
         });

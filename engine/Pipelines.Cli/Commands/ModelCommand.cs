@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Pipelines.Activities.Adapters;
 using Pipelines.Activities.Models;
 using Pipelines.Activities.Models.Generation;
+using Pipelines.Activities.Models.Tokenization;
 using Pipelines.Activities.Torch;
 using Pipelines.Activities.Training;
 using Pipelines.Persistence;
@@ -29,11 +30,11 @@ public static class ModelCommand
     {
         var arch = new Option<string>("--arch") { Description = "The architecture: llama (Llama/Qwen2/Mistral-style) or gpt2", Required = true };
         arch.AcceptOnlyFromAmong([.. ModelPresets.Architectures]);
-        var preset = new Option<string>("--preset") { Description = "tiny (for tests: width 64, 2 layers) or small (about 25M parameters)", DefaultValueFactory = _ => "tiny" };
+        var preset = new Option<string>("--preset") { Description = "tiny (for tests: width 64, 2 layers), mini (about 3.4M parameters: pretrains on two CPU cores in minutes) or small (about 25M parameters)", DefaultValueFactory = _ => "tiny" };
         preset.AcceptOnlyFromAmong([.. ModelPresets.Sizes]);
-        var vocab = new Option<int?>("--vocab") { Description = "Tokens in the learned byte-level BPE vocabulary (default: 512 tiny, 1536 small; fewer if the text runs out of merges)" };
+        var vocab = new Option<int?>("--vocab") { Description = "Tokens in the learned byte-level BPE vocabulary (default: 512 tiny, 2048 mini, 1536 small; fewer if the text runs out of merges)" };
         var seed = new Option<long>("--seed") { Description = "Seed of the random weights", DefaultValueFactory = _ => 0 };
-        var corpus = new Option<string?>("--corpus") { Description = "A text file to learn the tokenizer from (default: a built-in sample of mail-like English)" };
+        var corpus = new Option<string?>("--corpus") { Description = "A text file, or a JSONL dataset of {text} or {prompt, completion}, to learn the tokenizer from (the first 4M characters; default: a built-in sample of mail-like English)" };
         var output = new Option<string>("--out", "-o") { Description = "The folder to write (must not exist, or be empty)", Required = true };
         var force = new Option<bool>("--force") { Description = "Write into --out even when it already holds files (model files there are replaced)" };
         var command = new Command("init", "Write a randomly initialised model with a freshly learned tokenizer; prints the folder last")
@@ -50,7 +51,14 @@ public static class ModelCommand
             string? text = null;
             if (result.GetValue(corpus) is { } corpusPath)
             {
-                text = File.Exists(corpusPath) ? await File.ReadAllTextAsync(corpusPath, ct) : throw new UserError($"the corpus file {Path.GetFullPath(corpusPath)} does not exist");
+                try
+                {
+                    text = TokenizerCorpus.Read(Path.GetFullPath(corpusPath), "--corpus").Text;
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new UserError(e.Message.TrimEnd('.'));
+                }
             }
 
             var (architecture, size) = (result.GetValue(arch)!, result.GetValue(preset)!);
@@ -58,11 +66,7 @@ public static class ModelCommand
             using (model)
             {
                 ModelFolder.Save(model, tokenizer, directory);
-                var parameters = model.CheckpointTensors().Sum(t => t.Value.numel());
-                var asked = result.GetValue(vocab) ?? ModelPresets.DefaultVocabSize(size);
-                var note = tokenizer.VocabSize < asked ? $" (the text ran out of merges before {asked})" : "";
-                await cli.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{architecture} {size}: {parameters:N0} parameters, vocabulary {tokenizer.VocabSize}{note}, context {model.ContextWindow}"));
+                await cli.Out.WriteLineAsync(ModelPresets.Describe(architecture, size, model, tokenizer, result.GetValue(vocab)));
                 await cli.Out.WriteLineAsync(directory);
             }
 

@@ -40,6 +40,18 @@ public sealed class ActivityContext
 
     private readonly ArtifactStore? _artifacts;
     private readonly StepCheckpoints? _checkpoints;
+    private readonly string? _dataDirectory;
+
+    /// <summary>
+    /// The runtime's data directory (an absolute path), for activities that keep shared files there beside the store
+    /// and the artifacts, as <c>data.fetch</c> installs corpora under <c>datasets/</c>. Paths inside it are readable by
+    /// every step, also under <c>serve</c>'s file roots.
+    /// </summary>
+    public string DataDirectory
+    {
+        get => _dataDirectory ?? throw new InvalidOperationException("this activity context has no data directory");
+        init => _dataDirectory = value;
+    }
 
     /// <summary>Where outputs worth keeping go (datasets, adapters, models, reports): content-addressed and immutable.</summary>
     public ArtifactStore Artifacts

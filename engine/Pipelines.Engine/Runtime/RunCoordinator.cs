@@ -345,6 +345,7 @@ internal sealed class RunCoordinator
             Log = sink.Log,
             Progress = sink,
             Artifacts = _engine.Artifacts,
+            DataDirectory = _engine.DataDirectory,
             Checkpoints = _engine.Checkpoints.ForStep(_state.Id, execution.Id),
             Resumption = execution.Resume,
             Services = _engine.Services,

@@ -42,6 +42,7 @@ public sealed class RunEngine : IAsyncDisposable
     private RunEngine(SqliteDatabase database, string dataDirectory, ActivityCatalog catalog, RuntimeOptions options, SecretMask mask, TimeProvider time)
     {
         Database = database;
+        DataDirectory = dataDirectory;
         Mask = mask;
         FileRoots = options.FileRoots is { } roots ? new FileRoots([dataDirectory, .. roots]) : null;
         Events = new RunEvents(mask);
@@ -67,6 +68,9 @@ public sealed class RunEngine : IAsyncDisposable
     }
 
     public SqliteDatabase Database { get; }
+
+    /// <summary>Where the store, artifacts and checkpoints live (absolute); activities see it as <see cref="ActivityContext.DataDirectory"/>.</summary>
+    public string DataDirectory { get; }
 
     public ActivityCatalog Catalog { get; }
 

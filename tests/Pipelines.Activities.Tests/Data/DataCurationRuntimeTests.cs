@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Pipelines.Definitions;
 using Pipelines.Runtime;
 
 namespace Pipelines.Activities.Tests.Data;
@@ -28,13 +27,8 @@ public sealed class DataCurationRuntimeTests : IDisposable
     /// <summary>Publishes and runs the pipeline to its end; the curate step's outputs.</summary>
     private static async Task<JsonObject> RunAsync(RunEngine engine, string yaml, bool noCache)
     {
-        var loaded = PipelineLoader.Load("curate.yaml", yaml, engine.Catalog);
-        Assert.True(loaded.Succeeded, string.Join('\n', loaded.Diagnostics));
-        var version = (await engine.Definitions.PublishAsync(loaded.Pipeline!.Name, yaml, CancellationToken.None)).Version;
-        var id = await engine.CreateRunAsync(version, [], new RunRequest { NoCache = noCache });
-        var status = await engine.ExecuteAsync(id).WaitAsync(TimeSpan.FromSeconds(60));
-        var run = (await engine.Runs.GetRunAsync(id, CancellationToken.None))!;
-        var step = (await RunReport.StepsInOrderAsync(engine.Runs, run, CancellationToken.None)).Single(s => s.StepId == "curate");
+        var (status, steps) = await PipelineRuns.RunAsync(engine, yaml, noCache);
+        var step = steps.Single(s => s.StepId == "curate");
         Assert.True(status == RunStatus.Succeeded, step.Error);
         return JsonNode.Parse(step.Outputs!)!.AsObject();
     }
@@ -88,14 +82,10 @@ public sealed class DataCurationRuntimeTests : IDisposable
     {
         await using var engine = await RunEngine.OpenAsync(Path.Combine(_folder.Path, "data"), BuiltInActivities.CreateCatalog());
         var yaml = Pipeline(Path.Combine(_folder.Path, "nowhere"));
-        var loaded = PipelineLoader.Load("curate.yaml", yaml, engine.Catalog);
-        var version = (await engine.Definitions.PublishAsync(loaded.Pipeline!.Name, yaml, CancellationToken.None)).Version;
-        var id = await engine.CreateRunAsync(version, []);
 
-        var status = await engine.ExecuteAsync(id).WaitAsync(TimeSpan.FromSeconds(60));
+        var (status, steps) = await PipelineRuns.RunAsync(engine, yaml);
 
-        var run = (await engine.Runs.GetRunAsync(id, CancellationToken.None))!;
-        var step = (await RunReport.StepsInOrderAsync(engine.Runs, run, CancellationToken.None)).Single(s => s.StepId == "curate");
+        var step = steps.Single(s => s.StepId == "curate");
         Assert.Equal(RunStatus.Failed, status);
         Assert.Contains("nowhere' is not a file, a folder or a glob", step.Error, StringComparison.Ordinal);
         Assert.Equal(1, step.Attempts); // bad input is not retried

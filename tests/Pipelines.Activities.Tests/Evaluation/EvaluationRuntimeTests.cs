@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipelines.Activities.Evaluation;
 using Pipelines.Artifacts;
-using Pipelines.Definitions;
 using Pipelines.Runtime;
 
 namespace Pipelines.Activities.Tests.Evaluation;
@@ -51,13 +50,7 @@ public sealed class EvaluationRuntimeTests : IDisposable
 
     private static async Task<Dictionary<string, JsonObject>> RunAsync(RunEngine engine, string yaml, bool noCache)
     {
-        var loaded = PipelineLoader.Load("evaluate.yaml", yaml, engine.Catalog);
-        Assert.True(loaded.Succeeded, string.Join('\n', loaded.Diagnostics));
-        var version = (await engine.Definitions.PublishAsync(loaded.Pipeline!.Name, yaml, CancellationToken.None)).Version;
-        var id = await engine.CreateRunAsync(version, [], new RunRequest { NoCache = noCache });
-        var status = await engine.ExecuteAsync(id).WaitAsync(TimeSpan.FromSeconds(120));
-        var run = (await engine.Runs.GetRunAsync(id, CancellationToken.None))!;
-        var steps = await RunReport.StepsInOrderAsync(engine.Runs, run, CancellationToken.None);
+        var (status, steps) = await PipelineRuns.RunAsync(engine, yaml, noCache);
         Assert.True(status == RunStatus.Succeeded, string.Join('\n', steps.Select(s => $"{s.StepId}: {s.Error}")));
         return steps.ToDictionary(s => s.StepId, s => JsonNode.Parse(s.Outputs!)!.AsObject());
     }

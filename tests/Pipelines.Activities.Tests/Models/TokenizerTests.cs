@@ -29,6 +29,16 @@ public sealed class TokenizerTests : IDisposable
         Assert.Equal(tokenizer.VocabSize - 1, tokenizer.EosId);
     }
 
+    [Fact]
+    public void Bpe_learning_merges_the_most_frequent_pair_first_ties_in_ordinal_order_and_overlaps_left_to_right()
+    {
+        // Words: "aaaa", "Ġab", "Ġcd" (Ġ is the byte-level space). a+a first (3 times, and "aaaa" becomes aa aa, not
+        // a aa a); then every pair counts 1 and the ordinally smallest goes first: "a" < "aa" < "c" < "Ġ", "Ġ"+"ab" < "Ġ"+"cd".
+        var (_, merges) = Pipelines.Activities.Models.Tokenization.ByteLevelBpeTrainer.Train("aaaa ab cd", 256 + 6, ["<|endoftext|>"]);
+
+        Assert.Equal([("a", "a"), ("a", "b"), ("aa", "aa"), ("c", "d"), ("Ġ", "ab")], merges);
+    }
+
     [Theory]
     [InlineData("tokenizer.json")]
     [InlineData("vocab.json+merges.txt")]

@@ -31,29 +31,11 @@ public static class ByteLevelBpeTrainer
         }
 
         var words = counts.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => (Ids: w.Key.Select(c => idOf[c.ToString()]).ToList(), Count: w.Value)).ToList();
+        var pairs = new PairQueue(words, symbols);
         var merges = new List<(string, string)>();
         var vocabularyCount = 256;
-        var pairCounts = new Dictionary<long, long>();
-        while (vocabularyCount < target)
+        while (vocabularyCount < target && pairs.TakeBest() is var (left, right))
         {
-            pairCounts.Clear();
-            foreach (var (ids, count) in words)
-            {
-                for (var i = 0; i + 1 < ids.Count; i++)
-                {
-                    var key = ((long)ids[i] << 32) | (uint)ids[i + 1];
-                    pairCounts[key] = pairCounts.GetValueOrDefault(key) + count;
-                }
-            }
-
-            if (pairCounts.Count == 0) break;
-            long best = 0, bestCount = -1;
-            foreach (var (key, count) in pairCounts)
-            {
-                if (count > bestCount || count == bestCount && ComparePairs(key, best, symbols) < 0) (best, bestCount) = (key, count);
-            }
-
-            var (left, right) = ((int)(best >> 32), (int)(best & 0xFFFFFFFF));
             var merged = symbols[left] + symbols[right];
             merges.Add((symbols[left], symbols[right]));
             if (!idOf.TryGetValue(merged, out var mergedId))
@@ -64,28 +46,12 @@ public static class ByteLevelBpeTrainer
                 vocabularyCount++;
             }
 
-            foreach (var (ids, _) in words)
-            {
-                for (var i = 0; i + 1 < ids.Count; i++)
-                {
-                    if (ids[i] == left && ids[i + 1] == right)
-                    {
-                        ids[i] = mergedId;
-                        ids.RemoveAt(i + 1);
-                    }
-                }
-            }
+            pairs.Merge(left, right, mergedId);
         }
 
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var symbol in symbols) vocabulary[symbol] = vocabulary.Count;
         foreach (var special in specialTokens) vocabulary[special] = vocabulary.Count;
         return (vocabulary, merges);
-    }
-
-    private static int ComparePairs(long a, long b, List<string> symbols)
-    {
-        var left = string.CompareOrdinal(symbols[(int)(a >> 32)], symbols[(int)(b >> 32)]);
-        return left != 0 ? left : string.CompareOrdinal(symbols[(int)(a & 0xFFFFFFFF)], symbols[(int)(b & 0xFFFFFFFF)]);
     }
 }
