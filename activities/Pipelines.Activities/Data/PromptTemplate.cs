@@ -15,9 +15,16 @@ internal sealed class PromptTemplate
         Source = source;
         _parts = parts;
         Fields = parts.Where(p => p.IsField).Select(p => p.Text).Distinct(StringComparer.Ordinal).ToArray();
+        TrailingWhitespace = parts is [.., (var last, false)] ? last[last.TrimEnd().Length..] : "";
     }
 
     public string Source { get; }
+
+    /// <summary>
+    /// The whitespace the template itself ends with (<c>"\n"</c> of <c>"...Subject:\n"</c>), which normalising the
+    /// rendered text would drop: prompt formats often end with a newline or space the completion is meant to follow.
+    /// </summary>
+    public string TrailingWhitespace { get; }
 
     /// <summary>The fields the template reads, each once, in order of first use.</summary>
     public IReadOnlyList<string> Fields { get; }

@@ -77,7 +77,7 @@ internal sealed class RecordProcessor(CurationSettings settings)
 
         content = Content(template, values);
         completion = completionField is null ? null : values[completionField];
-        var prompt = TextNormalizer.Normalize(template.Render(values, out _)!);
+        var prompt = TextNormalizer.Normalize(template.Render(values, out _)!) + template.TrailingWhitespace;
         outcome.Examples.Add(new CurationExample(file.Name, raw.Number, prompt, completion, Key(content, completion ?? ""), settings.Hasher?.Signature(content))
         {
             ContentWords = Words.Count(content),

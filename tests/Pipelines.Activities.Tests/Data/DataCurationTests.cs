@@ -168,6 +168,25 @@ public sealed class DataCurationTests
         Assert.Contains(result.Splits[0], e => e.Completion == "hard-ham");
     }
 
+    [Fact]
+    public void A_template_ending_in_a_newline_keeps_it_so_the_completion_starts_a_line()
+    {
+        CurationResult Curate(string template) => Curation.Run(new DataCurationInputs
+        {
+            Source = TestData.SpamAssassinSample,
+            PromptTemplate = template,
+            Filters = Curation.NoFilters,
+            Split = new SplitFractions { Train = 1, Validation = 0, Test = 0 },
+        });
+
+        var endsInLine = Curate("Write a subject line for this email.\n\n{body}\n\nSubject:\n").Splits[0];
+        var plain = Curate("Write a subject line for this email.\n\n{body}\n\nSubject:").Splits[0];
+
+        Assert.All(endsInLine, e => Assert.EndsWith("\nSubject:\n", e.Prompt, StringComparison.Ordinal));
+        Assert.Equal(plain.Select(e => e.Prompt + "\n"), endsInLine.Select(e => e.Prompt));
+        Assert.All(plain, e => Assert.EndsWith("\nSubject:", e.Prompt, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("{subjet}", null, "prompt_template reads {subjet}, which mail records do not have (did you mean 'subject'?)")]
     [InlineData("{body", null, "prompt_template: the '{' at character 1 is never closed")]
