@@ -45,9 +45,12 @@ public record FineTuningInputs
     [Range(1, 65_536)]
     public int GradientAccumulation { get; init; } = 1;
 
-    [Port("Longest sequence in tokens; longer examples are cut at the end.")]
+    [Port("Longest sequence in tokens; longer examples are cut at the end (with packing, the length of every sequence).")]
     [Range(2, 1_048_576)]
     public int MaxSeqLen { get; init; } = 512;
+
+    [Port("Pack the training examples: each tokenized whole (BOS where the tokenizer asks, EOS at the end), one after another, cut into sequences of exactly max_seq_len tokens, so no step trains on padding and no text is cut off. Attention crosses example boundaries, as in GPT-style pretraining; for {text} corpora. Validation is not packed.")]
+    public bool Packing { get; init; }
 
     [Port("AdamW weight decay (not applied to biases and norm weights).")]
     [Range(0, 10)]

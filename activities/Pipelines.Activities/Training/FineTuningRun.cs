@@ -36,9 +36,11 @@ internal sealed class FineTuningRun : IDisposable
         torch.random.manual_seed(inputs.Seed);
         var loaded = ModelFolder.Load(modelPath, device, TrainingDevice.Dtype(inputs.Dtype));
         var lora = wrap?.Invoke(loaded.Model);
-        var train = TrainingData.Load(datasetPath, loaded.Tokenizer, inputs.MaxSeqLen);
+        var train = inputs.Packing
+            ? TrainingData.Pack(TrainingData.Load(datasetPath, loaded.Tokenizer, int.MaxValue), inputs.MaxSeqLen)
+            : TrainingData.Load(datasetPath, loaded.Tokenizer, inputs.MaxSeqLen);
         var validation = validationPath is null ? null : TrainingData.Load(validationPath, loaded.Tokenizer, inputs.MaxSeqLen);
-        context.Log($"{loaded.Model.Architecture} model from {modelPath} on {device.type}; {train.Count} training examples"
+        context.Log($"{loaded.Model.Architecture} model from {modelPath} on {device.type}; {train.Count} training {(inputs.Packing ? $"sequences of {inputs.MaxSeqLen} tokens (packed)" : "examples")}"
                     + (validation is null ? "" : $", {validation.Count} validation examples"));
         return new FineTuningRun(inputs, loaded, lora, new FineTuningJob(loaded.Model, loaded.Tokenizer.PadId, train, validation, inputs, device));
     }, ct);

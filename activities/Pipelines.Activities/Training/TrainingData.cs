@@ -19,6 +19,37 @@ public static class TrainingData
     }
 
     /// <summary>
+    /// <paramref name="examples"/> end to end, cut into sequences of exactly <paramref name="length"/> tokens (the last
+    /// one shorter when the stream does not fill it): labels travel with their ids, so a prompt stays unscored. A
+    /// sequence's source names the example it starts in.
+    /// </summary>
+    public static IReadOnlyList<TrainingExample> Pack(IReadOnlyList<TrainingExample> examples, int length)
+    {
+        var packed = new List<TrainingExample>();
+        var ids = new List<int>(length);
+        var labels = new List<int>(length);
+        string? source = null;
+        foreach (var example in examples)
+        {
+            for (var i = 0; i < example.Ids.Length; i++)
+            {
+                source ??= example.Source;
+                ids.Add(example.Ids[i]);
+                labels.Add(example.Labels[i]);
+                if (ids.Count < length) continue;
+                packed.Add(new TrainingExample([.. ids], [.. labels], source));
+                source = null;
+                ids.Clear();
+                labels.Clear();
+            }
+        }
+
+        // A remainder of one token has nothing to predict.
+        if (ids.Count > 1) packed.Add(new TrainingExample([.. ids], [.. labels], source!));
+        return packed;
+    }
+
+    /// <summary>
     /// The records of the file, read as they are asked for: a <c>{"text"}</c> record has no prompt; <c>Source</c> is
     /// <c>path:line</c>. Blank lines are skipped; a line that is not such a record is an error naming file and line.
     /// </summary>

@@ -43,6 +43,27 @@ public sealed class TrainingDataTests : IDisposable
         Assert.EndsWith("data.jsonl:2", example.Source);
     }
 
+    [Fact]
+    public void Packing_puts_whole_examples_end_to_end_in_sequences_of_the_same_length()
+    {
+        var path = Write(
+            """{"text": "the quick brown fox jumps over the lazy dog"}""",
+            """{"prompt": "Subject: hello", "completion": " world"}""",
+            """{"text": "a third and last example"}""");
+        var whole = TrainingData.Load(path, Tokenizer, int.MaxValue);
+        var stream = whole.SelectMany(e => e.Ids).ToArray();
+
+        var packed = TrainingData.Pack(whole, 7);
+
+        // The stream in order, cut every 7 tokens; only a last piece of one token (nothing to predict) is dropped.
+        var kept = stream.Length % 7 == 1 ? stream.Length - 1 : stream.Length;
+        Assert.Equal(stream.Take(kept), packed.SelectMany(e => e.Ids));
+        Assert.Equal(whole.SelectMany(e => e.Labels).Take(kept), packed.SelectMany(e => e.Labels)); // the prompt stays unscored
+        Assert.All(packed.SkipLast(1), e => Assert.Equal(7, e.Ids.Length));
+        Assert.Equal((kept + 6) / 7, packed.Count);
+        Assert.EndsWith("data.jsonl:1", packed[0].Source);
+    }
+
     [Theory]
     [InlineData("""{"prompt": "x"}""", "data.jsonl:2: the record has neither \"completion\" nor \"text\"")]
     [InlineData("""{"text": "x""", "data.jsonl:2: not valid JSON")]
