@@ -6,7 +6,7 @@
 #
 #   bench/lifecycle.sh [-p NAME=VALUE ...]       e.g. -p pretrain_steps=600
 #
-# DATA (default: a new temporary folder) is the data directory; KEEP=1 keeps it. The build is not timed: bin/pipelines
+# DATA (default: a new temporary folder) is the data directory; KEEP=1 keeps it; PIPELINE runs another file (a variant). The build is not timed: bin/pipelines
 # is built before the clock starts.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +19,7 @@ echo "data directory: $data; cores: $(nproc); $(date -u +%FT%TZ)"
 
 start=$(date +%s.%N)
 status=0
-"$root/bin/pipelines" run "$root/pipelines/lifecycle.yaml" --data-dir "$data" --no-input "$@" > "$data/run.log" 2>&1 || status=$?
+"$root/bin/pipelines" run "${PIPELINE:-$root/pipelines/lifecycle.yaml}" --data-dir "$data" --no-input "$@" > "$data/run.log" 2>&1 || status=$?
 end=$(date +%s.%N)
 # 3: the run waits on its review, which is where the measured part ends.
 [[ $status == 3 ]] || { tail -20 "$data/run.log"; echo "the run ended with exit code $status, not at its review (3)" >&2; exit 1; }

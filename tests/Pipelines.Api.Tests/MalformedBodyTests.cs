@@ -99,6 +99,14 @@ public sealed class MalformedBodyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_zero_run_timeout_is_refused_saying_why()
+    {
+        var error = await RefusedAsync("/api/runs", "{\"pipeline\": \"hello\", \"timeout\": \"0s\"}");
+
+        Assert.Equal("the run cannot start: 'timeout' must be longer than zero: a run given no time fails before it starts; leave it out for no limit", error);
+    }
+
+    [Fact]
     public async Task Nesting_deeper_than_the_reader_allows_is_a_400()
     {
         var error = await RefusedAsync("/api/runs", new string('[', 5000) + new string(']', 5000));

@@ -26,6 +26,18 @@ public sealed class UserMistakeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_zero_run_timeout_is_refused_saying_why()
+    {
+        var file = _workspace.Write("greeting.yaml", PipelineFiles.Greeting());
+
+        var result = await _workspace.RunAsync("run", file, "--timeout", "0s");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--timeout must be longer than zero: a run given no time fails before it starts", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(BugMessage, result.Error);
+    }
+
+    [Fact]
     public async Task A_schema_output_into_a_missing_folder_is_a_user_error()
     {
         var path = Path.Combine(_workspace.Root, "no-such-folder", "schema.json");

@@ -35,6 +35,8 @@ public static class RunCommand
             if (result.GetValue(timeout) is { } text)
             {
                 limit = Duration.TryParse(text, out var parsed, out var error) ? parsed : throw new UserError($"--timeout: {error}", Duration.Help);
+                if (limit == TimeSpan.Zero)
+                    throw new UserError("--timeout must be longer than zero: a run given no time fails before it starts", "leave --timeout out for no limit, or give the longest the run may take, e.g. 30m");
             }
 
             await using var engine = await cli.OpenEngineAsync(result.GetValue(maxParallel), ct);

@@ -56,7 +56,11 @@ public static class RunEndpoints
         TimeSpan? timeout = null;
         if (body["timeout"] is { } timeoutNode)
         {
-            if (timeoutNode is JsonValue t && t.TryGetValue<string>(out var timeoutText) && Duration.TryParse(timeoutText, out var parsed, out _)) timeout = parsed;
+            if (timeoutNode is JsonValue t && t.TryGetValue<string>(out var timeoutText) && Duration.TryParse(timeoutText, out var parsed, out _))
+            {
+                if (parsed > TimeSpan.Zero) timeout = parsed;
+                else problems.Add("'timeout' must be longer than zero: a run given no time fails before it starts; leave it out for no limit");
+            }
             else problems.Add($"'timeout' must be a duration; {Duration.Help}");
         }
 

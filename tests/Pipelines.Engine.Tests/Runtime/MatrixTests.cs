@@ -171,7 +171,7 @@ public sealed class MatrixTests
               s:
                 uses: test.count@1
                 matrix:
-                  i: "${{ Array(90000).fill(1) }}"
+                  i: "${{ Array(1000).fill(1) }}"
                 with:
                   value: ${{ matrix.i }}
             """;
