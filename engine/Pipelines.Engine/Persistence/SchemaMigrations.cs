@@ -178,5 +178,46 @@ public static class SchemaMigrations
             ALTER TABLE runs ADD COLUMN crash_takeovers INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE runs ADD COLUMN crash_progress INTEGER;
             """),
+        new(8, "the model registry: versions with lineage and tags, aliases and every move of them", """
+            CREATE TABLE model_versions (
+                model         TEXT    NOT NULL,
+                version       INTEGER NOT NULL CHECK (version >= 1),
+                source        TEXT    NOT NULL,
+                base_model    TEXT,
+                dataset       TEXT,
+                adapter       TEXT,
+                run_id        TEXT,
+                step_id       TEXT,
+                metrics       TEXT,
+                review        TEXT,
+                variant       TEXT,
+                tags          TEXT    NOT NULL DEFAULT '{}',
+                registered_at INTEGER NOT NULL,
+                PRIMARY KEY (model, version)
+            ) STRICT;
+
+            CREATE TABLE model_aliases (
+                model    TEXT    NOT NULL,
+                alias    TEXT    NOT NULL,
+                version  INTEGER NOT NULL,
+                moved_at INTEGER NOT NULL,
+                PRIMARY KEY (model, alias),
+                FOREIGN KEY (model, version) REFERENCES model_versions (model, version)
+            ) STRICT;
+
+            -- Append-only: every move of every alias, in order (MLflow's aliases keep no history).
+            CREATE TABLE model_alias_moves (
+                id           INTEGER PRIMARY KEY,
+                model        TEXT    NOT NULL,
+                alias        TEXT    NOT NULL,
+                from_version INTEGER,
+                to_version   INTEGER NOT NULL,
+                actor        TEXT    NOT NULL,
+                reason       TEXT,
+                rollback     INTEGER NOT NULL DEFAULT 0,
+                moved_at     INTEGER NOT NULL
+            ) STRICT;
+            CREATE INDEX model_alias_moves_by_alias ON model_alias_moves (model, alias, id);
+            """),
     ];
 }

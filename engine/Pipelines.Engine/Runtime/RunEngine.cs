@@ -51,6 +51,7 @@ public sealed class RunEngine : IAsyncDisposable
         Time = time;
         Runs = new RunStore(database);
         Definitions = new DefinitionStore(database, time);
+        Registry = new SqliteModelRegistry(database, time);
         Writer = new StoreWriter(database, options.Owner);
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(database, dataDirectory, time);
@@ -81,6 +82,9 @@ public sealed class RunEngine : IAsyncDisposable
     public RunStore Runs { get; }
 
     public DefinitionStore Definitions { get; }
+
+    /// <summary>The model registry: versions with lineage, aliases and their history (behind the engine's contract).</summary>
+    public Registry.IModelRegistry Registry { get; }
 
     /// <summary>Live events of the runs this process executes, secrets masked.</summary>
     public RunEvents Events { get; }

@@ -1,0 +1,126 @@
+using System.Text.Json.Nodes;
+
+namespace Pipelines.Registry;
+
+/// <summary>
+/// The model registry (DESIGN §5): registered models, their numbered versions with lineage, tags, and aliases
+/// (<c>staging</c>, <c>production</c>, any name) that move with a history of who moved them, when and why, so an alias
+/// can be rolled back to where it pointed before. The engine owns this contract; the embedded store implements it on
+/// SQLite (<see cref="Persistence.SqliteModelRegistry"/>) and a shared store can implement it on PostgreSQL.
+/// </summary>
+/// <remarks>
+/// Rules every implementation keeps: versions are numbered from 1 per model and never reused; a version's lineage is
+/// immutable once registered (tags are not); an alias move and its history row are one atomic change, so concurrent
+/// moves of the same alias serialise and the history is the exact sequence of targets; names are validated with
+/// <see cref="RegistryNames"/>. Failures a caller can fix throw <see cref="RegistryException"/> with the fix.
+/// </remarks>
+public interface IModelRegistry
+{
+    /// <summary>Registers the next version of <paramref name="model"/> (creating the model on its first version).</summary>
+    Task<ModelVersion> RegisterAsync(string model, ModelVersionDraft draft, CancellationToken ct);
+
+    /// <summary>Every registered model with its latest version and its aliases, by name.</summary>
+    Task<IReadOnlyList<RegisteredModel>> ListModelsAsync(CancellationToken ct);
+
+    /// <summary>One model with its aliases; null when no version of it was ever registered.</summary>
+    Task<RegisteredModel?> GetModelAsync(string model, CancellationToken ct);
+
+    /// <summary>The model's versions, oldest first (empty when the model is unknown).</summary>
+    Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string model, CancellationToken ct);
+
+    /// <summary>One version, or null.</summary>
+    Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct);
+
+    /// <summary>The version <paramref name="alias"/> points at, or null when the alias is not set.</summary>
+    Task<ModelVersion?> ResolveAliasAsync(string model, string alias, CancellationToken ct);
+
+    /// <summary>Sets or replaces a tag of a version; an empty value removes it.</summary>
+    Task<ModelVersion> SetTagAsync(string model, int version, string key, string value, CancellationToken ct);
+
+    /// <summary>Points <paramref name="alias"/> at <paramref name="version"/> and records the move.</summary>
+    Task<AliasMove> MoveAliasAsync(string model, string alias, int version, string actor, string? reason, CancellationToken ct);
+
+    /// <summary>
+    /// Points <paramref name="alias"/> back at the target it had before its last move, and records that as a move
+    /// too (so rolling back twice returns to where it was). Fails when the alias has no earlier target.
+    /// </summary>
+    Task<AliasMove> RollbackAsync(string model, string alias, string actor, string? reason, CancellationToken ct);
+
+    /// <summary>The moves of one alias (or of every alias of the model when <paramref name="alias"/> is null), oldest first.</summary>
+    Task<IReadOnlyList<AliasMove>> HistoryAsync(string model, string? alias, CancellationToken ct);
+}
+
+/// <summary>What a new version records: where its files are and where it came from.</summary>
+public sealed record ModelVersionDraft
+{
+    /// <summary>The model's files: an artifact reference (artifact://sha256/...) or a local folder.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The base model it was made from (digest or reference), when it is a fine-tune or a variant.</summary>
+    public string? BaseModel { get; init; }
+
+    /// <summary>The training dataset (digest or reference).</summary>
+    public string? Dataset { get; init; }
+
+    /// <summary>The adapter merged or applied, when there is one.</summary>
+    public string? Adapter { get; init; }
+
+    /// <summary>The producing run and step.</summary>
+    public string? RunId { get; init; }
+
+    public string? StepId { get; init; }
+
+    /// <summary>The evaluation metrics, as the evaluation step output them.</summary>
+    public JsonObject? Metrics { get; init; }
+
+    /// <summary>The review outcome (approved, rejected, or null when none was asked).</summary>
+    public string? Review { get; init; }
+
+    /// <summary>The variant: fp32, int8, int4-rtn, ... (null: the model as trained).</summary>
+    public string? Variant { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+}
+
+public sealed record ModelVersion(
+    string Model,
+    int Version,
+    string Source,
+    string? BaseModel,
+    string? Dataset,
+    string? Adapter,
+    string? RunId,
+    string? StepId,
+    JsonObject? Metrics,
+    string? Review,
+    string? Variant,
+    IReadOnlyDictionary<string, string> Tags,
+    DateTimeOffset RegisteredAt);
+
+public sealed record RegisteredModel(string Name, int LatestVersion, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, int> Aliases);
+
+/// <summary>One move of an alias: from <see cref="From"/> (null: the alias was new) to <see cref="To"/>.</summary>
+public sealed record AliasMove(string Model, string Alias, int? From, int To, string Actor, string? Reason, DateTimeOffset At, bool Rollback);
+
+/// <summary>A registry request the caller can fix: the message says what, the hint how.</summary>
+public sealed class RegistryException(string message, string hint) : Exception(message)
+{
+    public string Hint { get; } = hint;
+}
+
+/// <summary>Model and alias names: 1 to 63 lowercase letters, digits, '-', '_' and '.', starting with a letter or digit.</summary>
+public static class RegistryNames
+{
+    public static bool IsValid(string? name) =>
+        name is { Length: >= 1 and <= 63 } && LowerOrDigit(name[0]) && name.All(c => LowerOrDigit(c) || c is '-' or '_' or '.');
+
+    private static bool LowerOrDigit(char c) => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c);
+
+    /// <summary>Throws a <see cref="RegistryException"/> naming <paramref name="what"/> when <paramref name="name"/> is not valid.</summary>
+    public static void Check(string? name, string what)
+    {
+        if (!IsValid(name))
+            throw new RegistryException($"'{name}' is not a valid {what} name",
+                "use 1 to 63 lowercase letters, digits, '-', '_' and '.', starting with a letter or digit (e.g. email-subjects, production)");
+    }
+}
