@@ -185,34 +185,29 @@ public sealed class SqliteModelRegistry(SqliteDatabase database, TimeProvider? t
         return models;
     }
 
-    private static async Task<List<ModelVersion>> QueryVersionsAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
-    {
-        await using var command = connection.Command(sql, parameters);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var versions = new List<ModelVersion>();
-        while (await reader.ReadAsync(ct))
+    private static Task<List<ModelVersion>> QueryVersionsAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        QueryAsync(connection, sql, parameters, reader =>
         {
             string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-            versions.Add(new ModelVersion(
+            return new ModelVersion(
                 reader.GetString(0), reader.GetInt32(1), reader.GetString(2), Text(3), Text(4), Text(5), Text(6), Text(7),
                 Text(8) is { } metrics ? JsonNode.Parse(metrics)!.AsObject() : null, Text(9), Text(10),
                 new SortedDictionary<string, string>(JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(11))!, StringComparer.Ordinal),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12))));
-        }
-        return versions;
-    }
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)));
+        }, ct);
 
-    private static async Task<List<AliasMove>> QueryMovesAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    private static Task<List<AliasMove>> QueryMovesAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        QueryAsync(connection, sql, parameters, reader => new AliasMove(
+            reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetInt32(3),
+            reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+            reader.GetInt64(7) != 0), ct);
+
+    private static async Task<List<T>> QueryAsync<T>(SqliteConnection connection, string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> read, CancellationToken ct)
     {
         await using var command = connection.Command(sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var moves = new List<AliasMove>();
-        while (await reader.ReadAsync(ct))
-        {
-            moves.Add(new AliasMove(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetInt32(3),
-                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                reader.GetInt64(7) != 0));
-        }
-        return moves;
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct)) rows.Add(read(reader));
+        return rows;
     }
 }
