@@ -39,6 +39,7 @@ public static class CliApp
             RunCommand.Create(Context),
             RunsCommand.Create(Context),
             ReviewCommand.Create(Context),
+            RegistryCommand.Create(Context),
             ArtifactsCommand.Create(Context),
             ServeCommand.Create(Context),
             SchedulesCommand.Create(Context),
