@@ -40,6 +40,7 @@ public sealed class ObservabilityTests
         Assert.True(paths.ContainsKey("/api/runs"));
         Assert.True(paths.ContainsKey("/api/runs/{id}/events"));
         Assert.True(paths.ContainsKey("/api/definitions"));
+        Assert.True(paths.ContainsKey("/api/models/{name}/aliases/{alias}"));
     }
 
     [Fact]

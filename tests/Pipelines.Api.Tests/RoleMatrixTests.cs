@@ -42,6 +42,7 @@ public sealed class RoleMatrixTests
         await server.WaitForRunAsync(runId, "waiting");
         using var reviews = await server.Client.GetAsync("/api/reviews?status=open");
         var reviewId = (await Json.ReadAsync(reviews))["reviews"]![0]!["id"]!.GetValue<string>();
+        await server.Server.Engine.Registry.RegisterAsync("matrix", new Registry.ModelVersionDraft { Source = "/models/matrix" }, CancellationToken.None);
 
         Call[] calls =
         [
@@ -56,11 +57,19 @@ public sealed class RoleMatrixTests
             new("GET", "/api/reviews", null, "viewer"),
             new("GET", $"/api/reviews/{reviewId}", null, "viewer"),
             new("GET", "/api/schedules", null, "viewer"),
+            new("GET", "/api/models", null, "viewer"),
+            new("GET", "/api/models/matrix", null, "viewer"),
+            new("GET", "/api/models/matrix/versions", null, "viewer"),
+            new("GET", "/api/models/matrix/versions/1", null, "viewer"),
+            new("GET", "/api/models/matrix/aliases/production", null, "viewer"),
+            new("GET", "/api/models/matrix/history", null, "viewer"),
             new("POST", "/api/runs", """{"pipeline": "no-such-pipeline"}""", "operator"),
             new("POST", $"/api/runs/{runId}/cancel", null, "operator"),
             new("POST", $"/api/reviews/{reviewId}/decision", """{"decision": "bogus"}""", "reviewer"),
             new("POST", "/api/definitions", Gated, "author"),
             new("POST", "/api/definitions/matrix/versions/99/retract", null, "author"),
+            new("PUT", "/api/models/matrix/aliases/production", """{"version": 1}""", "operator"),
+            new("POST", "/api/models/matrix/aliases/production/rollback", null, "operator"),
         ];
 
         foreach (var call in calls)

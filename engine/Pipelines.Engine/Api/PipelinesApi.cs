@@ -18,6 +18,7 @@ public static class PipelinesApi
         RunEndpoints.Map(api);
         CatalogEndpoints.Map(api);
         ReviewEndpoints.Map(api);
+        ModelEndpoints.Map(api);
         ScheduleEndpoints.Map(api);
         // Anything else under /api is a JSON 404, like every other error.
         api.Map("/{**rest}", (string? rest) => ApiErrors.NotFound($"no endpoint /api/{rest}", "see the endpoint list in the README"))
