@@ -11,11 +11,12 @@ namespace Pipelines.Cli.Commands;
 /// <summary>
 /// <c>pipelines registry list|show|versions|alias|rollback|history</c>: the model registry in the store — registered
 /// models, their versions with lineage, and aliases that move with a recorded history. Moves are made as
-/// <c>--as NAME</c>, else <c>$USER</c>: whoever holds the data directory may write to it anyway.
+/// <c>--as NAME</c>, else <c>$USER</c>: whoever holds the data directory may write to it anyway. JSON is the API's
+/// (<see cref="RegistryJson"/>).
 /// </summary>
 public static class RegistryCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static Command Create(Func<ParseResult, CliContext> context) =>
         new("registry", "The model registry: models, versions with lineage, aliases and their history")
@@ -49,7 +50,7 @@ public static class RegistryCommand
             var models = await engine.Registry.ListModelsAsync(ct);
             if (result.GetValue(json))
             {
-                await cli.Out.WriteLineAsync(JsonSerializer.Serialize(models, Json));
+                await cli.Out.WriteLineAsync(RegistryJson.Array(models, RegistryJson.Model).ToJsonString(Indented));
                 return ExitCodes.Ok;
             }
 
@@ -81,22 +82,22 @@ public static class RegistryCommand
             var cli = context(result);
             var text = result.GetValue(reference)!;
             await using var engine = await cli.OpenEngineAsync(1, ct);
-            object shown;
+            JsonObject shown;
             if (text.IndexOfAny(['/', '@']) is var at and > 0)
             {
                 var (name, rest) = (text[..at], text[(at + 1)..]);
-                shown = text[at] == '/'
+                shown = RegistryJson.Version(text[at] == '/'
                     ? int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
                         ? await engine.Registry.GetVersionAsync(name, number, ct) ?? throw await MissingAsync(engine.Registry, name, $"{name} has no version {number}", ct)
                         : throw new UserError($"'{rest}' in '{text}' is not a version number", $"write {name}/1, or {name}@ALIAS for an alias")
-                    : await engine.Registry.ResolveAliasAsync(name, rest, ct) ?? throw await MissingAsync(engine.Registry, name, $"{name}@{rest} does not exist", ct);
+                    : await engine.Registry.ResolveAliasAsync(name, rest, ct) ?? throw await MissingAsync(engine.Registry, name, $"{name}@{rest} does not exist", ct));
             }
             else
             {
-                shown = await engine.Registry.GetModelAsync(text, ct) ?? throw await MissingAsync(engine.Registry, text, null, ct);
+                shown = RegistryJson.Model(await engine.Registry.GetModelAsync(text, ct) ?? throw await MissingAsync(engine.Registry, text, null, ct));
             }
 
-            await cli.Out.WriteLineAsync(JsonSerializer.Serialize(shown, Json));
+            await cli.Out.WriteLineAsync(shown.ToJsonString(Indented));
             return ExitCodes.Ok;
         });
         return command;
@@ -116,7 +117,7 @@ public static class RegistryCommand
             if (versions.Count == 0) throw await MissingAsync(engine.Registry, name, null, ct);
             if (result.GetValue(json))
             {
-                await cli.Out.WriteLineAsync(JsonSerializer.Serialize(versions, Json));
+                await cli.Out.WriteLineAsync(RegistryJson.Array(versions, RegistryJson.Version).ToJsonString(Indented));
                 return ExitCodes.Ok;
             }
 
@@ -188,7 +189,7 @@ public static class RegistryCommand
             var moves = await engine.Registry.HistoryAsync(name, result.GetValue(alias), ct);
             if (result.GetValue(json))
             {
-                await cli.Out.WriteLineAsync(JsonSerializer.Serialize(moves, Json));
+                await cli.Out.WriteLineAsync(RegistryJson.Array(moves, RegistryJson.Move).ToJsonString(Indented));
                 return ExitCodes.Ok;
             }
 
