@@ -13,7 +13,8 @@ namespace Pipelines.Activities.Data;
 /// A folder or file source is identified in the cache key by its path, not its content: after changing the files,
 /// run with <c>--no-cache</c>, or pass an artifact (whose digest is its content).
 /// </remarks>
-[Activity("data.curate", Category = "Data",
+// Revision 2: the whitespace a prompt template ends with is kept (a template ending in "Subject:\n" lost its newline).
+[Activity("data.curate", Category = "Data", Revision = 2,
     Description = "Curates mail, JSONL or CSV into deduplicated, PII-redacted prompt/completion (or text) splits with a dataset card.")]
 public sealed class DataCuration : IActivity<DataCurationInputs, DataCurationOutputs>
 {

@@ -16,6 +16,13 @@ public sealed class ActivityAttribute(string type) : Attribute
     public bool Deterministic { get; init; } = true;
 
     /// <summary>
+    /// The revision of what the activity computes, part of its cache key (as Flyte's <c>cache_version</c> and
+    /// Dagster's <c>code_version</c>): raise it when a change makes the same inputs give other outputs, so results
+    /// cached by the older code are not served. A change that also changes the contract is a new <see cref="Version"/>.
+    /// </summary>
+    public int Revision { get; init; } = 1;
+
+    /// <summary>
     /// Returns at once without blocking (a join, an echo, a decision on values it is given): the runtime calls it on
     /// the run's own loop, takes no execution slot for it, and applies its result in the same pass, so a chain of
     /// inline steps costs no thread hops. Leave it false for anything that computes or waits for long.

@@ -34,6 +34,7 @@ public static class ActivityDescriber
             ImplementationType = implementation,
             Execute = execute,
             Inline = attribute.Inline,
+            Revision = attribute.Revision,
         };
     }
 

@@ -20,6 +20,9 @@ public sealed record ActivityDescriptor(
     /// <summary>Runs on the run's loop without a slot (<see cref="ActivityAttribute.Inline"/>).</summary>
     public bool Inline { get; init; }
 
+    /// <summary>The revision of what it computes, part of its cache key (<see cref="ActivityAttribute.Revision"/>).</summary>
+    public int Revision { get; init; } = 1;
+
     internal Func<object, JsonObject, ActivityContext, CancellationToken, Task<JsonObject>> Execute { get; init; } = null!;
 
     public PortDescriptor? Input(string name) => Inputs.FirstOrDefault(i => i.Name == name);

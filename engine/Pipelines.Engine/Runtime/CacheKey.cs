@@ -8,8 +8,8 @@ using Pipelines.Artifacts;
 namespace Pipelines.Runtime;
 
 /// <summary>
-/// The cache key of a step execution: sha256 over the activity's type@version and its resolved inputs in canonical
-/// JSON (keys sorted). Input artifacts are named by content digest (<c>artifact://sha256/...</c>), so the digests
+/// The cache key of a step execution: sha256 over the activity's type@version, its revision (when above 1: see
+/// <see cref="ActivityAttribute.Revision"/>) and its resolved inputs in canonical JSON (keys sorted). Input artifacts are named by content digest (<c>artifact://sha256/...</c>), so the digests
 /// of input artifacts are part of the key by construction. Inputs marked <see cref="LocalPathAttribute"/> that name
 /// a path on this machine add a fingerprint of what is there: sizes and last-write times, as make and ninja judge
 /// staleness, not a content hash, which would read multi-GB model folders on every run.
@@ -28,18 +28,20 @@ public static class CacheKey
             if (Fingerprint(inputs[port.Name]) is { } fingerprint) local[port.Name] = fingerprint;
         }
 
-        return Compute(activity.Uses, inputs, local.Count > 0 ? local : null);
+        return Compute(activity.Uses, activity.Revision, inputs, local.Count > 0 ? local : null);
     }
 
-    public static string Compute(string uses, JsonObject inputs) => Compute(uses, inputs, null);
+    public static string Compute(string uses, JsonObject inputs) => Compute(uses, 1, inputs, null);
 
-    private static string Compute(string uses, JsonObject inputs, JsonObject? local)
+    private static string Compute(string uses, int revision, JsonObject inputs, JsonObject? local)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("uses", uses);
+            // Absent at revision 1, so activities never revised keep the keys they had before revisions existed.
+            if (revision != 1) writer.WriteNumber("revision", revision);
             writer.WritePropertyName("inputs");
             WriteCanonical(writer, inputs);
             // Absent when no local path is given, so such steps keep the keys they had before fingerprints existed.

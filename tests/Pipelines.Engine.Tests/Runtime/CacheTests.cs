@@ -203,6 +203,20 @@ public sealed class CacheTests
     }
 
     [Fact]
+    public void A_raised_revision_misses_what_older_code_cached_and_revision_1_keeps_the_old_keys()
+    {
+        var count = RuntimeHarness.Catalog.Find("test.count", 1)!;
+        var inputs = new JsonObject { ["value"] = "x", ["number"] = 1 };
+
+        var revised = count with { Revision = 2 };
+
+        Assert.Equal(1, count.Revision);
+        Assert.Equal(CacheKey.Compute("test.count@1", inputs), CacheKey.Compute(count, inputs));
+        Assert.NotEqual(CacheKey.Compute(count, inputs), CacheKey.Compute(revised, inputs));
+        Assert.Equal(CacheKey.Compute(revised, inputs), CacheKey.Compute(count with { Revision = 2 }, inputs));
+    }
+
+    [Fact]
     public async Task A_failed_step_is_not_cached()
     {
         const string yaml = """
