@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace Pipelines.Cli.Tests;
 
@@ -74,7 +73,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(["rougeL_gain_low", "toxicity", "pii_leak"], checks);
 
         // 10. The review shows subject lines from the evaluation's predictions; approving it ends the run.
-        var reviewId = Regex.Match(waiting.Out, @"waits on review (\S+) of step review").Groups[1].Value;
+        var reviewId = RunPipelines.ReviewId(waiting.Out);
         var review = JsonNode.Parse((await _workspace.RunAsync("review", "show", reviewId)).Out)!;
         var predictions = File.ReadLines(await PathOf(evaluation["predictions"])).Select(l => (string)JsonNode.Parse(l)!["prediction"]!).ToHashSet();
         var samples = review["samples"]!.AsArray();

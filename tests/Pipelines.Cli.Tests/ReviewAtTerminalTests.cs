@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Spectre.Console.Testing;
 
 namespace Pipelines.Cli.Tests;
@@ -8,7 +7,7 @@ namespace Pipelines.Cli.Tests;
 /// A run that waits on a review: at a terminal it offers the review there and continues; without one (or with
 /// <c>--no-input</c>) it exits 3 with the commands that decide it, and those commands work.
 /// </summary>
-public sealed partial class ReviewAtTerminalTests : IDisposable
+public sealed class ReviewAtTerminalTests : IDisposable
 {
     private const string TwiceReviewed = """
         apiVersion: pipelines/v1
@@ -64,10 +63,6 @@ public sealed partial class ReviewAtTerminalTests : IDisposable
         return Cli.RunAsync(words[1..]);
     }
 
-    /// <summary>The review id from <c>waits on review ID</c>, as the printed commands and the terminal's offer say it.</summary>
-    private static string ReviewId(string printed) =>
-        WaitsOnReview().Match(printed) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no `waits on review` in:\n{printed}");
-
     private async Task<JsonNode> ShowReviewAsync(string id) => JsonNode.Parse((await _workspace.RunAsync("review", "show", id)).Out)!;
 
     [Fact]
@@ -77,7 +72,7 @@ public sealed partial class ReviewAtTerminalTests : IDisposable
 
         Assert.True(waiting.ExitCode == 3, waiting.ToString());
         var runId = RunPipelines.RunId(waiting);
-        var reviewId = ReviewId(waiting.Out);
+        var reviewId = RunPipelines.ReviewId(waiting.Out);
         Assert.Contains($"run {runId} waits on review {reviewId} of step review (1 more approval needed): Check the generated subject line", waiting.OutLines);
         var data = $"--data-dir {_workspace.DataDirectory}";
         Assert.Equal([$"pipelines review show {reviewId} {data}", $"pipelines review approve {reviewId} {data}", $"pipelines review reject {reviewId} {data}"],
@@ -101,7 +96,7 @@ public sealed partial class ReviewAtTerminalTests : IDisposable
 
         Assert.Contains("--as carol", Commands(waiting)[2], StringComparison.Ordinal);
         Assert.True(rejected.ExitCode == 1, rejected.ToString());
-        Assert.Equal("carol", (string?)(await ShowReviewAsync(ReviewId(waiting.Out)))["decisions"]![0]!["reviewer"]);
+        Assert.Equal("carol", (string?)(await ShowReviewAsync(RunPipelines.ReviewId(waiting.Out)))["decisions"]![0]!["reviewer"]);
         Assert.Equal("failed", (string?)(await RunPipelines.ShowJsonAsync(_workspace, RunPipelines.RunId(waiting)))["status"]);
     }
 
@@ -125,7 +120,7 @@ public sealed partial class ReviewAtTerminalTests : IDisposable
         Assert.Matches($@"(?m)^run {runId} succeeded in ", result.Out);
         Assert.Empty(Commands(result));
 
-        var review = (await ShowReviewAsync(ReviewId(terminal.Output))).AsObject();
+        var review = (await ShowReviewAsync(RunPipelines.ReviewId(terminal.Output))).AsObject();
         var decision = review["decisions"]![0]!;
         Assert.Equal("tester", (string?)decision["reviewer"]);
         Assert.Equal("""{"coherence":5,"relevance":4}""", decision["scores"]!.ToJsonString());
@@ -143,7 +138,7 @@ public sealed partial class ReviewAtTerminalTests : IDisposable
 
         Assert.True(result.ExitCode == 1, $"{result}\n--- terminal ---\n{terminal.Output}");
         Assert.Matches(@"(?m)^run \w+ failed in .*rejected by tester \(""too vague""\)", result.Out);
-        Assert.Equal("rejected", (string?)(await ShowReviewAsync(ReviewId(terminal.Output)))["status"]);
+        Assert.Equal("rejected", (string?)(await ShowReviewAsync(RunPipelines.ReviewId(terminal.Output)))["status"]);
     }
 
     [Fact]
@@ -169,7 +164,7 @@ public sealed partial class ReviewAtTerminalTests : IDisposable
         Assert.Contains("Review it now?", terminal.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Decision", terminal.Output, StringComparison.Ordinal);
         Assert.Equal(3, Commands(result).Length);
-        Assert.Equal("open", (string?)(await ShowReviewAsync(ReviewId(terminal.Output)))["status"]);
+        Assert.Equal("open", (string?)(await ShowReviewAsync(RunPipelines.ReviewId(terminal.Output)))["status"]);
     }
 
     [Fact]
@@ -192,7 +187,7 @@ public sealed partial class ReviewAtTerminalTests : IDisposable
         var waiting = await _workspace.RunAsync("run", _workspace.Write("twice.yaml", TwiceReviewed), "--no-input");
         var terminal = Terminal("", "3", "approve", "");
 
-        var result = await _workspace.RunAsync(terminal, "review", "approve", ReviewId(waiting.Out), "--as", "tester", "--progress", "plain");
+        var result = await _workspace.RunAsync(terminal, "review", "approve", RunPipelines.ReviewId(waiting.Out), "--as", "tester", "--progress", "plain");
 
         Assert.True(result.ExitCode == 0, $"{result}\n--- terminal ---\n{terminal.Output}");
         Assert.Contains("Second look", terminal.Output, StringComparison.Ordinal);
@@ -202,7 +197,4 @@ public sealed partial class ReviewAtTerminalTests : IDisposable
         Assert.Equal("succeeded", (string?)run["status"]);
         Assert.Equal("tone 3", (string?)RunPipelines.Step(run, "done")["outputs"]!["message"]);
     }
-
-    [GeneratedRegex(@"waits on review ([0-9a-z]{10})\b")]
-    private static partial Regex WaitsOnReview();
 }

@@ -107,6 +107,10 @@ public static partial class RunPipelines
         return match.Groups[1].Value;
     }
 
+    /// <summary>The review id from <c>waits on review ID</c>, as the printed commands and the terminal's offer say it.</summary>
+    public static string ReviewId(string printed) =>
+        WaitsOnReview().Match(printed) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no `waits on review` in:\n{printed}");
+
     /// <summary>The run ids in the order a <c>runs</c> table lists them.</summary>
     public static List<string> ListedIds(CliResult result) =>
         result.OutLines.Select(l => TableId().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
@@ -141,6 +145,9 @@ public static partial class RunPipelines
 
         throw new TimeoutException($"no run of {pipeline} started running within 20s");
     }
+
+    [GeneratedRegex(@"waits on review ([0-9a-z]{10})\b")]
+    private static partial Regex WaitsOnReview();
 
     [GeneratedRegex("^run ([0-9a-z]{16})$")]
     private static partial Regex FirstLine();

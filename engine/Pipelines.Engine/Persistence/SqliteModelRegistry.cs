@@ -13,6 +13,7 @@ namespace Pipelines.Persistence;
 public sealed class SqliteModelRegistry(SqliteDatabase database, TimeProvider? time = null) : IModelRegistry
 {
     private const string VersionColumns = "model, version, source, base_model, dataset, adapter, run_id, step_id, metrics, review, variant, tags, registered_at";
+    private static readonly string AliasedVersionColumns = string.Join(", ", VersionColumns.Split(", ").Select(c => "v." + c));
     private const string MoveColumns = "model, alias, from_version, to_version, actor, reason, moved_at, rollback";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -70,7 +71,7 @@ public sealed class SqliteModelRegistry(SqliteDatabase database, TimeProvider? t
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var found = await QueryVersionsAsync(connection, $"""
-            SELECT {string.Join(", ", VersionColumns.Split(", ").Select(c => "v." + c))}
+            SELECT {AliasedVersionColumns}
             FROM model_aliases a JOIN model_versions v ON v.model = a.model AND v.version = a.version
             WHERE a.model = $model AND a.alias = $alias
             """, ct, ("$model", model), ("$alias", alias));
