@@ -62,6 +62,11 @@ public sealed class ExpressionSandbox
         _engine.SetValue("run", ToJs(scope.Run));
         _engine.SetValue("item", scope.Item is null ? JsValue.Undefined : ToJs(scope.Item));
         _engine.SetValue("secrets", SecretsObject.Create(_engine, scope.Secrets));
+        foreach (var (name, value) in scope.Locals ?? [])
+        {
+            if (ExpressionScope.Roots.Contains(name)) throw new ArgumentException($"'{name}' is a root of every expression and cannot be bound again", nameof(scope));
+            _engine.SetValue(name, value is null ? JsValue.Null : ToJs(value));
+        }
     }
 
     private readonly JsValue _freeze;

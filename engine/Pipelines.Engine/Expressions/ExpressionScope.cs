@@ -22,4 +22,10 @@ public sealed record ExpressionScope
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 
     public JsonNode? Item { get; init; }
+
+    /// <summary>
+    /// Names an activity binds for a condition it evaluates itself, once it knows them (gate.metric's <c>compare</c>
+    /// reads <c>metrics</c> and <c>champion</c>); each becomes a frozen global like the roots.
+    /// </summary>
+    public JsonObject? Locals { get; init; }
 }

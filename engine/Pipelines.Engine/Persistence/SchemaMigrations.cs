@@ -219,5 +219,8 @@ public static class SchemaMigrations
             ) STRICT;
             CREATE INDEX model_alias_moves_by_alias ON model_alias_moves (model, alias, id);
             """),
+        new(9, "model versions carry their variants (exported, quantized forms by name)", """
+            ALTER TABLE model_versions ADD COLUMN variants TEXT NOT NULL DEFAULT '{}';
+            """),
     ];
 }

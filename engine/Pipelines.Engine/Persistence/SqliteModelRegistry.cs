@@ -6,13 +6,13 @@ using Pipelines.Registry;
 namespace Pipelines.Persistence;
 
 /// <summary>
-/// The model registry in the embedded store (tables of migration 8). Writes take SQLite's write lock before they
+/// The model registry in the embedded store (tables of migrations 8 and 9). Writes take SQLite's write lock before they
 /// read (<c>BEGIN IMMEDIATE</c>), so a version number is never handed out twice and concurrent moves of one alias
 /// serialise: each reads the target the previous one left and records it as its <c>from</c>.
 /// </summary>
 public sealed class SqliteModelRegistry(SqliteDatabase database, TimeProvider? time = null) : IModelRegistry
 {
-    private const string VersionColumns = "model, version, source, base_model, dataset, adapter, run_id, step_id, metrics, review, variant, tags, registered_at";
+    private const string VersionColumns = "model, version, source, base_model, dataset, adapter, run_id, step_id, metrics, review, variant, tags, registered_at, variants";
     private static readonly string AliasedVersionColumns = string.Join(", ", VersionColumns.Split(", ").Select(c => "v." + c));
     private const string MoveColumns = "model, alias, from_version, to_version, actor, reason, moved_at, rollback";
 
@@ -25,17 +25,25 @@ public sealed class SqliteModelRegistry(SqliteDatabase database, TimeProvider? t
             throw new RegistryException("a model version needs a source", "give the model's files: an artifact reference (artifact://sha256/...) or a folder");
         var tags = draft.Tags ?? new Dictionary<string, string>();
         foreach (var key in tags.Keys) CheckTagKey(key);
+        var variants = draft.Variants ?? new Dictionary<string, string>();
+        foreach (var (name, source) in variants)
+        {
+            RegistryNames.Check(name, "variant");
+            if (string.IsNullOrWhiteSpace(source))
+                throw new RegistryException($"variant '{name}' has no source", "give each variant's files: an artifact reference or a folder");
+        }
 
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = connection.BeginTransaction(deferred: false);
         var registered = await QueryVersionsAsync(connection, $"""
             INSERT INTO model_versions ({VersionColumns})
-            SELECT $model, COALESCE(MAX(version), 0) + 1, $source, $base, $dataset, $adapter, $run, $step, $metrics, $review, $variant, $tags, $now
+            SELECT $model, COALESCE(MAX(version), 0) + 1, $source, $base, $dataset, $adapter, $run, $step, $metrics, $review, $variant, $tags, $now, $variants
             FROM model_versions WHERE model = $model
             RETURNING {VersionColumns}
             """, ct, ("$model", model), ("$source", draft.Source), ("$base", draft.BaseModel), ("$dataset", draft.Dataset),
             ("$adapter", draft.Adapter), ("$run", draft.RunId), ("$step", draft.StepId), ("$metrics", draft.Metrics?.ToJsonString()),
-            ("$review", draft.Review), ("$variant", draft.Variant), ("$tags", JsonSerializer.Serialize(tags)), ("$now", Now()));
+            ("$review", draft.Review), ("$variant", draft.Variant), ("$tags", JsonSerializer.Serialize(tags)), ("$now", Now()),
+            ("$variants", JsonSerializer.Serialize(variants)));
         await transaction.CommitAsync(ct);
         return registered[0];
     }
@@ -194,7 +202,8 @@ public sealed class SqliteModelRegistry(SqliteDatabase database, TimeProvider? t
                 reader.GetString(0), reader.GetInt32(1), reader.GetString(2), Text(3), Text(4), Text(5), Text(6), Text(7),
                 Text(8) is { } metrics ? JsonNode.Parse(metrics)!.AsObject() : null, Text(9), Text(10),
                 new SortedDictionary<string, string>(JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(11))!, StringComparer.Ordinal),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)));
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)),
+                new SortedDictionary<string, string>(JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(13))!, StringComparer.Ordinal));
         }, ct);
 
     private static Task<List<AliasMove>> QueryMovesAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>

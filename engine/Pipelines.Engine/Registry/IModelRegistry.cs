@@ -76,8 +76,14 @@ public sealed record ModelVersionDraft
     /// <summary>The review outcome (approved, rejected, or null when none was asked).</summary>
     public string? Review { get; init; }
 
-    /// <summary>The variant: fp32, int8, int4-rtn, ... (null: the model as trained).</summary>
+    /// <summary>The variant <see cref="Source"/> is: fp32, int8, int4, ... (null: the model as trained).</summary>
     public string? Variant { get; init; }
+
+    /// <summary>
+    /// Other forms of the same version, by name (<c>int8</c>, <c>int4-gptq</c>, ...): exported, usually quantized
+    /// artifacts a server loads instead of <see cref="Source"/>; <c>registry://NAME@ALIAS#int8</c> names one.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Variants { get; init; }
 
     public IReadOnlyDictionary<string, string>? Tags { get; init; }
 }
@@ -95,7 +101,8 @@ public sealed record ModelVersion(
     string? Review,
     string? Variant,
     IReadOnlyDictionary<string, string> Tags,
-    DateTimeOffset RegisteredAt);
+    DateTimeOffset RegisteredAt,
+    IReadOnlyDictionary<string, string> Variants);
 
 public sealed record RegisteredModel(string Name, int LatestVersion, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, int> Aliases);
 

@@ -6,7 +6,7 @@ namespace Pipelines.Registry;
 /// <summary>
 /// The JSON of the model registry, as the API returns it (camelCase, times as UTC ISO 8601 with milliseconds):
 /// a model <c>{name, latestVersion, createdAt, aliases: {alias: version}}</c>, a version <c>{model, version, source,
-/// baseModel, dataset, adapter, runId, stepId, metrics, review, variant, tags, registeredAt}</c> and an alias move
+/// baseModel, dataset, adapter, runId, stepId, metrics, review, variant, variants, tags, registeredAt}</c> and an alias move
 /// <c>{model, alias, from, to, actor, reason, at, rollback}</c>.
 /// </summary>
 public static class RegistryJson
@@ -32,6 +32,7 @@ public static class RegistryJson
         ["metrics"] = version.Metrics?.DeepClone(),
         ["review"] = version.Review,
         ["variant"] = version.Variant,
+        ["variants"] = new JsonObject(version.Variants.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)JsonValue.Create(v.Value)))),
         ["tags"] = new JsonObject(version.Tags.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)JsonValue.Create(t.Value)))),
         ["registeredAt"] = Time(version.RegisteredAt),
     };

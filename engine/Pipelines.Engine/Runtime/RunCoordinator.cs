@@ -309,16 +309,22 @@ internal sealed class RunCoordinator
         _executing++;
         System.Text.Json.Nodes.JsonObject inputs;
         string? problem;
+        IReadOnlyList<string> resolved = [];
         try
         {
             inputs = RenderInputs(execution);
             execution.Inputs = inputs; // masked when stored
+            resolved = RegistryInputs.Resolve(activity, inputs, _engine.Registry);
             // Before the cache key, which would look at the files: a path outside the roots is not even fingerprinted.
             problem = FileRoots.Check(activity, inputs, _engine.FileRoots);
         }
         catch (InputException e)
         {
             (inputs, problem) = ([], $"input '{e.Input}': {e.Expression.Reason}");
+        }
+        catch (RegistryInputException e)
+        {
+            (inputs, problem) = ([], e.Message);
         }
 
         if (problem is not null)
@@ -336,6 +342,7 @@ internal sealed class RunCoordinator
         execution.CacheKey = cacheKey;
 
         var sink = new StepSink(this, execution);
+        foreach (var line in resolved) sink.Log(line);
         var context = new ActivityContext
         {
             RunId = _state.Id,

@@ -56,7 +56,7 @@ public sealed class RunEngine : IAsyncDisposable
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(database, dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
-        Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time) { Mask = mask });
+        Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time) { Mask = mask }, Registry);
     }
 
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
@@ -99,7 +99,7 @@ public sealed class RunEngine : IAsyncDisposable
 
     public CheckpointStore Checkpoints { get; }
 
-    /// <summary>What activities reach through <see cref="ActivityContext.Services"/>: the review store.</summary>
+    /// <summary>What activities reach through <see cref="ActivityContext.Services"/>: the review store and the model registry.</summary>
     public IServiceProvider Services { get; }
 
     internal StoreWriter Writer { get; }
