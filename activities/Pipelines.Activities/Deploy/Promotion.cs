@@ -6,8 +6,8 @@ namespace Pipelines.Activities.Deploy;
 /// <summary>
 /// <c>deploy.promote</c>: registers a model version with its lineage, metrics, review outcome and variants (or takes
 /// one already registered, <c>from</c>) and moves an alias to it, the move recorded in the alias's history with the run
-/// as its actor. Safe to run again: a retried or resumed step finds the version it registered (by run and step) and an
-/// alias already pointing there is not moved twice.
+/// as its actor. Safe to run again: a retried or resumed step finds the version it registered (by run and step), an
+/// artifact registered before is that version again, and an alias already pointing there is not moved twice.
 /// </summary>
 [Activity("deploy.promote", Category = "Deploy", Deterministic = false,
     Description = "Registers a model version (with lineage, metrics and variants) in the model registry and moves an alias such as staging or production to it.")]
@@ -71,6 +71,7 @@ public sealed class Promotion : IActivity<PromotionInputs, PromotionOutputs>
 
     private static async Task<(ModelVersion Version, bool Registered)> RegisterAsync(IModelRegistry registry, PromotionInputs inputs, ActivityContext context, CancellationToken ct)
     {
+        var source = SourceOf(inputs.Model!, context);
         var versions = await registry.ListVersionsAsync(inputs.Name, ct).ConfigureAwait(false);
         if (versions.LastOrDefault(v => v.RunId == context.RunId && v.StepId == context.StepId) is { } earlier)
         {
@@ -78,9 +79,17 @@ public sealed class Promotion : IActivity<PromotionInputs, PromotionOutputs>
             return (earlier, false);
         }
 
+        // An artifact names its files by content: the same files registered again are the same version (a pipeline run
+        // again from its cache promotes what it promoted before instead of piling up copies).
+        if (Artifacts.ArtifactReference.TryParse(source, out _) && versions.LastOrDefault(v => v.Source == source) is { } same)
+        {
+            context.Log($"version {same.Version} of {inputs.Name} holds these files already (registered by run {same.RunId ?? "?"}); promoting it");
+            return (same, false);
+        }
+
         var version = await registry.RegisterAsync(inputs.Name, new ModelVersionDraft
         {
-            Source = SourceOf(inputs.Model!, context),
+            Source = source,
             Variant = inputs.Variant,
             Variants = VariantSources(inputs.Variants),
             BaseModel = inputs.BaseModel,

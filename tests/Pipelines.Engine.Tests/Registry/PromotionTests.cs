@@ -109,6 +109,24 @@ public sealed class PromotionTests : IDisposable
         Assert.Single(await harness.Engine.Registry.HistoryAsync("m", "staging", Ct));
     }
 
+    [Fact]
+    public async Task The_same_artifact_promoted_by_another_run_is_the_same_version()
+    {
+        await using var harness = await RuntimeHarness.StartAsync();
+        var artifact = (await harness.Engine.Artifacts.PutTextAsync("weights", "model", Ct)).ToString();
+        var other = (await harness.Engine.Artifacts.PutTextAsync("other weights", "model", Ct)).ToString();
+        var promote = RuntimeHarness.Catalog.Find("deploy.promote", 1)!;
+        JsonObject Inputs(string model) => new() { ["name"] = "m", ["alias"] = "staging", ["model"] = model };
+
+        var first = await promote.ExecuteAsync(Inputs(artifact), new ActivityContext { RunId = "run-a", StepId = "s", Services = harness.Engine.Services }, Ct);
+        var again = await promote.ExecuteAsync(Inputs(artifact), new ActivityContext { RunId = "run-b", StepId = "s", Services = harness.Engine.Services }, Ct);
+        var changed = await promote.ExecuteAsync(Inputs(other), new ActivityContext { RunId = "run-c", StepId = "s", Services = harness.Engine.Services }, Ct);
+
+        Assert.Equal([1, 1, 2], new[] { first, again, changed }.Select(o => (int)o["version"]!));
+        Assert.Equal([true, false, true], new[] { first, again, changed }.Select(o => (bool)o["registered"]!));
+        Assert.Equal(artifact, (await harness.Engine.Registry.GetVersionAsync("m", 1, Ct))!.Source);
+    }
+
     [Theory]
     [InlineData("{\"name\": \"m\", \"alias\": \"staging\"}", "deploy.promote needs `model` (files to register as a new version) or `from`")]
     [InlineData("{\"name\": \"m\", \"alias\": \"staging\", \"from\": \"m@production\"}", "no model named 'm' is registered")]
