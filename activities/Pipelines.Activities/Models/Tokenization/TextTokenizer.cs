@@ -71,6 +71,9 @@ public sealed class TextTokenizer
     /// <summary>The text of <paramref name="ids"/>; ids outside the vocabulary are skipped.</summary>
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids.Where(id => id >= 0 && id < VocabSize)) ?? "";
 
+    /// <summary>The bytes of tokenizer file <paramref name="name"/> (e.g. <c>tokenizer.json</c>) as read or built; null when it has none.</summary>
+    internal byte[]? FileBytes(string name) => _files.GetValueOrDefault(name);
+
     /// <summary>Writes the tokenizer files into <paramref name="directory"/> (as they were read, or as built).</summary>
     public void Save(string directory)
     {
