@@ -8,10 +8,14 @@ namespace Pipelines.Activities.Models.Export.Onnx;
 /// <c>genai_config.json</c>, which ONNX Runtime GenAI reads to drive the decoder: the model type, the graph's input and
 /// output names (<c>%d</c> is the layer), the attention sizes, special token ids and greedy search defaults. The
 /// present key/value outputs are the past plus the new tokens (no shared buffer), as the graph concatenates them.
+/// GenAI's model type says how it drives the graph, not what is inside: its <c>gpt2</c> type expects one combined
+/// <c>past_%d</c> tensor per layer, while our GPT-2 graph has the separate key and value caches of its decoder-only
+/// (<c>llama</c>) type, so every export declares that one. config.json still says which architecture it is.
 /// </summary>
 internal static class GenAiConfig
 {
     public const string FileName = "genai_config.json";
+    public const string DecoderOnlyType = "llama";
     public const string PastKey = "past_key_values.%d.key";
     public const string PastValue = "past_key_values.%d.value";
     public const string PresentKey = "present.%d.key";
@@ -29,7 +33,7 @@ internal static class GenAiConfig
         {
             ["model"] = new JsonObject
             {
-                ["type"] = model.Architecture,
+                ["type"] = DecoderOnlyType,
                 ["bos_token_id"] = tokenizer.BosId ?? tokenizer.EosId,
                 ["eos_token_id"] = tokenizer.EosId,
                 ["pad_token_id"] = tokenizer.PadId,
