@@ -75,6 +75,9 @@ internal sealed class DecoderGraph
         return _bias = _g.Node("Where", [allowed, _g.Scalar(0f), _g.Scalar(float.NegativeInfinity)]);
     }
 
+    /// <summary>A float32 weight (a norm's, a bias, a position table) under its checkpoint key, in its own shape.</summary>
+    public string Weight(string key, Tensor weight) => _g.Weight(key, FloatsOf(weight), weight.shape);
+
     /// <summary><c>x·Wᵀ + b</c> for the projection whose weight is checkpoint key <paramref name="key"/>.</summary>
     public string Linear(string x, string key, Projection p)
     {
@@ -90,7 +93,7 @@ internal sealed class DecoderGraph
             y = _g.Node("MatMul", [x, _g.Weight(key, FloatsOf(inOut), [p.InFeatures, p.OutFeatures])]);
         }
 
-        return p.bias is null ? y : _g.Node("Add", [y, _g.Weight(key[..^"weight".Length] + "bias", FloatsOf(p.bias), [p.OutFeatures])]);
+        return p.bias is null ? y : _g.Node("Add", [y, Weight(key[..^"weight".Length] + "bias", p.bias)]);
     }
 
     /// <summary>
@@ -99,10 +102,10 @@ internal sealed class DecoderGraph
     /// </summary>
     public (string Rows, string? Weight) Embedding(string key, Tensor weight, string ids)
     {
-        var (rows, width) = (weight.shape[0], weight.shape[1]);
+        var width = weight.shape[1];
         if (Quantized(key) is not { } q)
         {
-            var name = _g.Weight(key, FloatsOf(weight), [rows, width]);
+            var name = Weight(key, weight);
             return (_g.Node("Gather", [name, ids]), name);
         }
 

@@ -14,33 +14,32 @@ internal static class Gpt2Graph
         var t = model.transformer;
         const string embeddingKey = "transformer.wte.weight";
         var (tokens, embedding) = d.Embedding(embeddingKey, t.wte.weight!, d.InputIds);
-        var positionTable = g.Weight("transformer.wpe.weight", t.wpe.weight!.detach().contiguous().data<float>().ToArray(), [c.NPositions, c.NEmbd]);
+        var positionTable = d.Weight("transformer.wpe.weight", t.wpe.weight!);
         var x = g.Node("Add", [tokens, g.Node("Gather", [positionTable, d.Positions()])]);
         for (var i = 0; i < c.NLayer; i++)
         {
             var block = t.h[i];
             var prefix = $"transformer.h.{i}";
-            var h = LayerNorm(g, x, $"{prefix}.ln_1", block.ln_1, c.LayerNormEpsilon);
+            var h = LayerNorm(d, x, $"{prefix}.ln_1", block.ln_1, c.LayerNormEpsilon);
             var qkv = d.Linear(h, $"{prefix}.attn.c_attn.weight", block.attn.c_attn);
             var parts = g.Node("Split", [qkv, g.Constant(c.NEmbd, c.NEmbd, c.NEmbd)], [$"{qkv}.q", $"{qkv}.k", $"{qkv}.v"], "", ("axis", -1L));
             var y = d.Attend(d.SplitHeads(parts[0], c.NHead), d.SplitHeads(parts[1], c.NHead), d.SplitHeads(parts[2], c.NHead), i);
             x = g.Node("Add", [x, d.Linear(y, $"{prefix}.attn.c_proj.weight", block.attn.c_proj)]);
 
-            h = LayerNorm(g, x, $"{prefix}.ln_2", block.ln_2, c.LayerNormEpsilon);
+            h = LayerNorm(d, x, $"{prefix}.ln_2", block.ln_2, c.LayerNormEpsilon);
             var inner = Activation(g, d.Linear(h, $"{prefix}.mlp.c_fc.weight", block.mlp.c_fc), c.ActivationFunction);
             x = g.Node("Add", [x, d.Linear(inner, $"{prefix}.mlp.c_proj.weight", block.mlp.c_proj)]);
         }
 
-        d.TiedHead(LayerNorm(g, x, "transformer.ln_f", t.ln_f, c.LayerNormEpsilon), embeddingKey, embedding);
+        d.TiedHead(LayerNorm(d, x, "transformer.ln_f", t.ln_f, c.LayerNormEpsilon), embeddingKey, embedding);
         d.Logits(c.VocabSize);
     }
 
-    private static string LayerNorm(OnnxGraph g, string x, string prefix, TorchSharp.Modules.LayerNorm norm, double eps)
+    private static string LayerNorm(DecoderGraph d, string x, string prefix, TorchSharp.Modules.LayerNorm norm, double eps)
     {
-        var size = norm.weight!.shape[0];
-        var weight = g.Weight($"{prefix}.weight", norm.weight.detach().contiguous().data<float>().ToArray(), [size]);
-        var bias = g.Weight($"{prefix}.bias", norm.bias!.detach().contiguous().data<float>().ToArray(), [size]);
-        return g.Node("LayerNormalization", [x, weight, bias], attributes: [("axis", -1L), ("epsilon", (float)eps)]);
+        var weight = d.Weight($"{prefix}.weight", norm.weight!);
+        var bias = d.Weight($"{prefix}.bias", norm.bias!);
+        return d.Graph.Node("LayerNormalization", [x, weight, bias], attributes: [("axis", -1L), ("epsilon", (float)eps)]);
     }
 
     /// <summary>The MLP's activation as <c>Gpt2Mlp</c> applies it; anything else is gelu_new.</summary>

@@ -19,32 +19,32 @@ internal static class LlamaGraph
             var layer = model.model.layers[i];
             var prefix = $"model.layers.{i}";
             var attention = layer.self_attn;
-            var h = RmsNorm(g, x, $"{prefix}.input_layernorm.weight", layer.input_layernorm, c.RmsNormEps);
+            var h = RmsNorm(d, x, $"{prefix}.input_layernorm.weight", layer.input_layernorm, c.RmsNormEps);
             var q = Rotate(g, d.SplitHeads(d.Linear(h, $"{prefix}.self_attn.q_proj.weight", attention.q_proj), c.NumAttentionHeads), cos, sin, c.HeadDimension);
             var k = Rotate(g, d.SplitHeads(d.Linear(h, $"{prefix}.self_attn.k_proj.weight", attention.k_proj), c.KeyValueHeads), cos, sin, c.HeadDimension);
             var v = d.SplitHeads(d.Linear(h, $"{prefix}.self_attn.v_proj.weight", attention.v_proj), c.KeyValueHeads);
             x = g.Node("Add", [x, d.Linear(d.Attend(q, k, v, i), $"{prefix}.self_attn.o_proj.weight", attention.o_proj)]);
 
-            h = RmsNorm(g, x, $"{prefix}.post_attention_layernorm.weight", layer.post_attention_layernorm, c.RmsNormEps);
+            h = RmsNorm(d, x, $"{prefix}.post_attention_layernorm.weight", layer.post_attention_layernorm, c.RmsNormEps);
             var gate = d.Linear(h, $"{prefix}.mlp.gate_proj.weight", layer.mlp.gate_proj);
             var swish = g.Node("Mul", [gate, g.Node("Sigmoid", [gate])]);
             var up = d.Linear(h, $"{prefix}.mlp.up_proj.weight", layer.mlp.up_proj);
             x = g.Node("Add", [x, d.Linear(g.Node("Mul", [swish, up]), $"{prefix}.mlp.down_proj.weight", layer.mlp.down_proj)]);
         }
 
-        var final = RmsNorm(g, x, "model.norm.weight", model.model.norm, c.RmsNormEps);
+        var final = RmsNorm(d, x, "model.norm.weight", model.model.norm, c.RmsNormEps);
         if (model.lm_head is null) d.TiedHead(final, embeddingKey, embedding);
         else g.Node("Identity", [d.Linear(final, "lm_head.weight", model.lm_head)], "logits");
         d.Logits(c.VocabSize);
     }
 
     /// <summary><c>weight · x / √(mean(x²) + ε)</c>.</summary>
-    private static string RmsNorm(OnnxGraph g, string x, string key, RmsNorm norm, double eps)
+    private static string RmsNorm(DecoderGraph d, string x, string key, RmsNorm norm, double eps)
     {
+        var g = d.Graph;
         var meanSquare = g.Node("ReduceMean", [g.Node("Mul", [x, x])], attributes: [("axes", new long[] { -1 }), ("keepdims", 1L)]);
         var inverse = g.Node("Reciprocal", [g.Node("Sqrt", [g.Node("Add", [meanSquare, g.Scalar((float)eps)])])]);
-        var weight = g.Weight(key, norm.weight.detach().contiguous().data<float>().ToArray(), [norm.weight.shape[0]]);
-        return g.Node("Mul", [weight, g.Node("Mul", [x, inverse])]);
+        return g.Node("Mul", [d.Weight(key, norm.weight), g.Node("Mul", [x, inverse])]);
     }
 
     /// <summary>cos and sin <c>[batch, 1, seq, head_dim]</c> of the new tokens' positions, as <c>Rope.Angles</c> computes them.</summary>
