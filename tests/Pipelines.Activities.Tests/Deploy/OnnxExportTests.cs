@@ -125,6 +125,24 @@ public sealed class OnnxExportTests
         AssertSameLogits(dequantized, folder.Path, QuantizedTolerance);
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    public void Quantized_widths_that_are_not_whole_blocks_are_padded_exactly(int bits)
+    {
+        // Width 16 (the embedding is cut from one padded block of 32), MLP width 24, an untied quantized LM head, biases.
+        var config = TinyModels.LlamaConfig(tied: false, vocab: 512, attentionBias: true);
+        var model = TinyModels.Random(config);
+        var quantized = Quantize(model, bits);
+        var (_, tokenizer) = ModelPresets.Create("llama", "tiny");
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, quantized, folder.Path);
+
+        var dequantized = TinyModels.Random(config);
+        QuantizedWeights.Apply(dequantized, quantized);
+        AssertSameLogits(dequantized, folder.Path, QuantizedTolerance);
+    }
+
     [Fact]
     public void Quantized_exports_of_the_mini_model_are_a_fraction_of_the_float32_size()
     {
