@@ -159,7 +159,7 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
-    public void A_corrupt_model_file_is_a_clear_error_naming_it()
+    public void A_corrupt_or_truncated_model_is_a_clear_error_naming_the_file()
     {
         var (model, tokenizer) = ModelPresets.Create("gpt2", "tiny");
         using var folder = new TinyModels.TempFolder();
@@ -171,6 +171,11 @@ public sealed class OnnxExportTests
         var error = Assert.Throws<ModelFormatException>(() => OnnxDecoder.Open(folder.Path));
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("export the model again", error.Hint, StringComparison.Ordinal);
+
+        File.WriteAllBytes(path, bytes);
+        var data = Path.Combine(folder.Path, OnnxExport.DataFile);
+        using (var stream = new FileStream(data, FileMode.Open)) stream.SetLength(stream.Length / 2);
+        Assert.Contains(path, Assert.Throws<ModelFormatException>(() => OnnxDecoder.Open(folder.Path)).Message, StringComparison.Ordinal);
 
         File.Delete(path);
         Assert.Contains("has no model.onnx", Assert.Throws<ModelFormatException>(() => OnnxDecoder.Open(folder.Path)).Message, StringComparison.Ordinal);
