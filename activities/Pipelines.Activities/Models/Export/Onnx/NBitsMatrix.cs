@@ -1,0 +1,60 @@
+using Pipelines.Activities.Models.Quantization;
+
+namespace Pipelines.Activities.Models.Export.Onnx;
+
+/// <summary>
+/// A <see cref="QuantizedMatrix"/> in the layout of ONNX Runtime's <c>MatMulNBits</c> and <c>GatherBlockQuantized</c>
+/// (com.microsoft): for each of the N rows, ⌈K / 32⌉ blocks of 32 unsigned codes, packed low nibble first for 4 bits,
+/// and one float32 scale per block. The codes are the signed values plus the operators' default zero point (8 for 4
+/// bits, 128 for 8 bits), so no zero-point tensor is needed; a short last block is padded with the zero point (its
+/// padding meets no input). A per-row scale is repeated in every block of its row, which is exact.
+/// </summary>
+internal sealed class NBitsMatrix
+{
+    public const int BlockSize = 32;
+
+    public NBitsMatrix(QuantizedMatrix matrix)
+    {
+        if (!matrix.PerRow && matrix.BlockSize % BlockSize != 0)
+            throw new ArgumentException($"a block size of {matrix.BlockSize} cannot be expressed in ONNX Runtime's blocks of {BlockSize}");
+        (Rows, Columns, Bits) = (matrix.Rows, matrix.Columns, matrix.Bits);
+        Blocks = (Columns + BlockSize - 1) / BlockSize;
+        var zeroPoint = 1 << (Bits - 1);
+        Codes = new byte[(long)Rows * Blocks * BlobBytes];
+        Scales = new float[Rows * Blocks];
+        for (var r = 0; r < Rows; r++)
+        {
+            for (var b = 0; b < Blocks; b++)
+            {
+                Scales[r * Blocks + b] = matrix.ScaleAt(r, b * BlockSize);
+                var blob = Codes.AsSpan((r * Blocks + b) * BlobBytes, BlobBytes);
+                for (var i = 0; i < BlockSize; i++)
+                {
+                    var c = b * BlockSize + i;
+                    var code = (byte)(c < Columns ? matrix.Values[r * Columns + c] + zeroPoint : zeroPoint);
+                    if (Bits == 8) blob[i] = code;
+                    else blob[i / 2] |= (byte)(i % 2 == 0 ? code : code << 4);
+                }
+            }
+        }
+    }
+
+    /// <summary>N: output channels (or tokens).</summary>
+    public int Rows { get; }
+
+    /// <summary>K: input channels (or the embedding width).</summary>
+    public int Columns { get; }
+
+    public int Bits { get; }
+
+    public int Blocks { get; }
+
+    /// <summary>Bytes of one block: 16 for 4 bits, 32 for 8.</summary>
+    public int BlobBytes => BlockSize * Bits / 8;
+
+    /// <summary><c>[N, blocks, BlobBytes]</c> for MatMulNBits, read as <c>[N, blocks · BlobBytes]</c> by GatherBlockQuantized.</summary>
+    public byte[] Codes { get; }
+
+    /// <summary><c>[N, blocks]</c>.</summary>
+    public float[] Scales { get; }
+}

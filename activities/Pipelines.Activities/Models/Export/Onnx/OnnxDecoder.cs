@@ -1,0 +1,164 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Pipelines.Activities.Models.Export.Onnx;
+
+/// <summary>
+/// Runs a decoder exported by <see cref="OnnxExport"/> (or any graph with ONNX Runtime GenAI's input and output names)
+/// in ONNX Runtime: a prompt in one pass, then one token per step reusing the key/value cache, and greedy generation.
+/// The sizes it needs (layers, key/value heads, head size, vocabulary) are read from the graph's own inputs and
+/// outputs. One decoder may serve several caches, one after another.
+/// </summary>
+public sealed class OnnxDecoder : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _outputs;
+
+    private OnnxDecoder(InferenceSession session, bool usesCuda)
+    {
+        _session = session;
+        UsesCuda = usesCuda;
+        var inputs = session.InputMetadata;
+        LayerCount = inputs.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".key", StringComparison.Ordinal));
+        var past = inputs[PastName(0, "key")].Dimensions;
+        (KeyValueHeads, HeadSize) = (past[1], past[3]);
+        VocabSize = session.OutputMetadata["logits"].Dimensions[2];
+        _outputs = ["logits", .. Enumerable.Range(0, LayerCount).SelectMany(i => new[] { PresentName(i, "key"), PresentName(i, "value") })];
+    }
+
+    public int LayerCount { get; }
+
+    public int KeyValueHeads { get; }
+
+    public int HeadSize { get; }
+
+    public int VocabSize { get; }
+
+    /// <summary>Whether the session runs on the CUDA execution provider.</summary>
+    public bool UsesCuda { get; }
+
+    /// <summary>
+    /// Loads <c>model.onnx</c> (and its external weights) from <paramref name="directory"/>. A missing, corrupt or
+    /// foreign file is a <see cref="ModelFormatException"/> naming it.
+    /// </summary>
+    public static OnnxDecoder Open(string directory, OnnxDecoderOptions? options = null)
+    {
+        options ??= new OnnxDecoderOptions();
+        var path = Path.Combine(directory, OnnxExport.ModelFile);
+        if (!File.Exists(path)) throw new ModelFormatException($"{directory} has no {OnnxExport.ModelFile}", "export the model with OnnxExport.Write (pipelines model export --format onnx)");
+        using var sessionOptions = new SessionOptions { IntraOpNumThreads = options.IntraOpThreads };
+        var cuda = options.PreferCuda && TryAppendCuda(sessionOptions);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(path, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelFormatException($"{path} cannot be loaded by ONNX Runtime: {FirstLine(e.Message)}", "the file (or its model.onnx.data) is damaged or not an ONNX model; export the model again");
+        }
+
+        try
+        {
+            return new OnnxDecoder(session, cuda);
+        }
+        catch (KeyNotFoundException)
+        {
+            session.Dispose();
+            throw new ModelFormatException($"{path} is not a decoder with a key/value cache (it lacks logits or past_key_values.0.key)", "export the model with OnnxExport.Write");
+        }
+    }
+
+    /// <summary>An empty cache for <paramref name="batch"/> sequences.</summary>
+    public OnnxKvCache NewCache(int batch = 1) => new(batch, LayerCount, KeyValueHeads, HeadSize);
+
+    /// <summary>
+    /// Logits <c>[batch, seq, vocab]</c>, row-major, for <paramref name="inputIds"/> <c>[batch, seq]</c> after what
+    /// <paramref name="cache"/> holds; the cache then holds these tokens too. <paramref name="newMask"/> <c>[batch, seq]</c>
+    /// marks padding with 0 (left padding for batched prompts); null: every token is real.
+    /// </summary>
+    public float[] Forward(long[] inputIds, OnnxKvCache cache, long[]? newMask = null)
+    {
+        if (inputIds.Length == 0 || inputIds.Length % cache.Batch != 0) throw new ArgumentException($"{inputIds.Length} input ids do not make {cache.Batch} equal rows", nameof(inputIds));
+        var seq = inputIds.Length / cache.Batch;
+        if (newMask is not null && newMask.Length != inputIds.Length) throw new ArgumentException($"the mask has {newMask.Length} entries for {inputIds.Length} input ids", nameof(newMask));
+        var mask = cache.MaskWith(newMask, seq);
+        var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
+        try
+        {
+            inputs["input_ids"] = OrtValue.CreateTensorValueFromMemory(inputIds, [cache.Batch, seq]);
+            inputs["attention_mask"] = OrtValue.CreateTensorValueFromMemory(mask, [cache.Batch, mask.Length / cache.Batch]);
+            for (var layer = 0; layer < LayerCount; layer++)
+            {
+                inputs[PastName(layer, "key")] = cache.Key(layer);
+                inputs[PastName(layer, "value")] = cache.Value(layer);
+            }
+
+            using var runOptions = new RunOptions();
+            var results = _session.Run(runOptions, inputs, _outputs);
+            var logits = results[0].GetTensorDataAsSpan<float>().ToArray();
+            results[0].Dispose();
+            cache.Advance(mask, Enumerable.Range(0, LayerCount).Select(i => results[1 + 2 * i]).ToList(), Enumerable.Range(0, LayerCount).Select(i => results[2 + 2 * i]).ToList());
+            return logits;
+        }
+        finally
+        {
+            inputs.GetValueOrDefault("input_ids")?.Dispose();
+            inputs.GetValueOrDefault("attention_mask")?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Greedy continuation of one prompt: up to <paramref name="maxNewTokens"/> new token ids, ending before a token of
+    /// <paramref name="stopIds"/> (not included).
+    /// </summary>
+    public int[] Generate(IReadOnlyList<int> prompt, int maxNewTokens, IReadOnlySet<int>? stopIds = null)
+    {
+        if (prompt.Count == 0) throw new ArgumentException("the prompt needs at least one token", nameof(prompt));
+        using var cache = NewCache();
+        var generated = new List<int>(maxNewTokens);
+        var logits = Forward(prompt.Select(t => (long)t).ToArray(), cache);
+        while (generated.Count < maxNewTokens)
+        {
+            var next = ArgMax(logits.AsSpan(logits.Length - VocabSize));
+            if (stopIds?.Contains(next) == true) break;
+            generated.Add(next);
+            if (generated.Count == maxNewTokens) break;
+            logits = Forward([next], cache);
+        }
+
+        return [.. generated];
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best]) best = i;
+        }
+
+        return best;
+    }
+
+    private static bool TryAppendCuda(SessionOptions options)
+    {
+        if (!OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider")) return false;
+        try
+        {
+            options.AppendExecutionProvider_CUDA();
+            return true;
+        }
+        catch (OnnxRuntimeException)
+        {
+            return false;
+        }
+    }
+
+    private static string PastName(int layer, string part) => $"past_key_values.{layer}.{part}";
+
+    private static string PresentName(int layer, string part) => $"present.{layer}.{part}";
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+}

@@ -1,0 +1,79 @@
+using Pipelines.Activities.Models.Quantization;
+using Pipelines.Activities.Models.Tokenization;
+
+namespace Pipelines.Activities.Models.Export.Onnx;
+
+/// <summary>What <see cref="OnnxExport.Write"/> wrote: every file of the folder and their bytes together.</summary>
+public sealed record OnnxExportResult(string Directory, IReadOnlyList<string> Files, long TotalBytes);
+
+/// <summary>
+/// Writes a model as an ONNX Runtime GenAI folder: <c>model.onnx</c> (a decoder with a key/value cache in GenAI's
+/// names and BNSH layout), its weights in <c>model.onnx.data</c>, <c>genai_config.json</c>, <c>config.json</c> and the
+/// tokenizer files. The graph computes what the TorchSharp forward computes; weights named in a quantized variant are
+/// stored as ONNX Runtime's 4- or 8-bit blocks (<c>MatMulNBits</c>, <c>GatherBlockQuantized</c>).
+/// </summary>
+public static class OnnxExport
+{
+    public const string ModelFile = "model.onnx";
+    public const string DataFile = "model.onnx.data";
+
+    /// <summary>
+    /// Exports <paramref name="model"/> and <paramref name="tokenizer"/> into <paramref name="directory"/>; the matrices
+    /// in <paramref name="quantized"/> (keys from <see cref="QuantizedWeights.Matrices"/>) replace their float weights.
+    /// Weights are written one tensor at a time.
+    /// </summary>
+    public static OnnxExportResult Write(CausalLanguageModel model, TextTokenizer tokenizer, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, string directory)
+    {
+        CheckNoUnmergedAdapters(model);
+        Directory.CreateDirectory(directory);
+        byte[] graph;
+        using (var weights = new OnnxWeightFile(Path.Combine(directory, DataFile)))
+        {
+            var onnx = new OnnxGraph(weights);
+            var decoder = model switch
+            {
+                Llama llama => Build(onnx, quantized, llama, (LlamaConfig)llama.Config),
+                Gpt2 gpt2 => Build(onnx, quantized, gpt2, (Gpt2Config)gpt2.Config),
+                _ => throw new ModelFormatException($"{model.Architecture} models cannot be exported to ONNX", "export a Llama or GPT-2 model"),
+            };
+            var unused = decoder.UnusedQuantized.ToList();
+            if (unused.Count > 0)
+            {
+                throw new ArgumentException($"quantized matrices {string.Join(", ", unused)} name no weight of this {model.Architecture} model; pass the keys QuantizedWeights.Matrices gives for it");
+            }
+
+            graph = onnx.ToModel("pipelines");
+        }
+
+        File.WriteAllBytes(Path.Combine(directory, ModelFile), graph);
+        GenAiConfig.Write(model, tokenizer, Path.Combine(directory, GenAiConfig.FileName));
+        model.Config.Save(directory);
+        tokenizer.Save(directory);
+        var files = Directory.GetFiles(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        return new OnnxExportResult(directory, files!, files.Sum(f => new FileInfo(Path.Combine(directory, f!)).Length));
+    }
+
+    private static DecoderGraph Build(OnnxGraph onnx, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, Llama model, LlamaConfig c)
+    {
+        var decoder = new DecoderGraph(onnx, quantized, c.NumAttentionHeads, c.KeyValueHeads, c.HeadDimension);
+        LlamaGraph.Build(model, decoder);
+        return decoder;
+    }
+
+    private static DecoderGraph Build(OnnxGraph onnx, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, Gpt2 model, Gpt2Config c)
+    {
+        var decoder = new DecoderGraph(onnx, quantized, c.NHead, c.NHead, c.NEmbd / c.NHead);
+        Gpt2Graph.Build(model, decoder);
+        return decoder;
+    }
+
+    /// <summary>The graph reads base weights only; an adapter that is not merged would be silently dropped.</summary>
+    private static void CheckNoUnmergedAdapters(CausalLanguageModel model)
+    {
+        var adapted = model.named_modules().Where(m => m.module is Projection { Lora.Merged: false }).Select(m => m.name).FirstOrDefault();
+        if (adapted is not null)
+        {
+            throw new ModelFormatException($"{adapted} carries a LoRA adapter that is not merged", "merge the adapter into the weights before exporting to ONNX");
+        }
+    }
+}

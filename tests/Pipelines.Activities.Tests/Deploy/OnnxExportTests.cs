@@ -1,0 +1,237 @@
+using Pipelines.Activities.Models;
+using Pipelines.Activities.Models.Export.Onnx;
+using Pipelines.Activities.Models.Generation;
+using Pipelines.Activities.Models.Quantization;
+using Pipelines.Activities.Models.Tokenization;
+using Pipelines.Activities.Tests.Models;
+using static TorchSharp.torch;
+
+namespace Pipelines.Activities.Tests.Deploy;
+
+/// <summary>
+/// Exported ONNX decoders compute in ONNX Runtime what the TorchSharp models compute: logits for a prompt and for
+/// cached decode steps (left-padded batches too), the same greedy tokens, and, quantized, the logits of the TorchSharp
+/// model holding the dequantized weights.
+/// </summary>
+public sealed class OnnxExportTests
+{
+    /// <summary>
+    /// Float32 with a different summation order (ONNX Runtime's kernels against libtorch's) differs by about 3e-6 on
+    /// these logits (measured); 1e-4 leaves a margin and is ten times stricter than the 1e-3 asked of the export.
+    /// </summary>
+    private const double Tolerance = 1e-4;
+
+    /// <summary>
+    /// Quantized: ONNX Runtime dequantizes each block as (code − zero point) · scale, and the dequantized TorchSharp
+    /// model holds value · scale. Codes are small integers and scales float16-exact, so both products are exact in
+    /// float32 and the weights are the very same numbers; only summation order differs, so the float32 tolerance holds
+    /// (measured: at most 3.4e-6).
+    /// </summary>
+    private const double QuantizedTolerance = Tolerance;
+
+    private static readonly long[][] Prompts =
+    [
+        [5, 17, 3, 42, 8, 99, 1, 7, 250],
+        [11],
+        [300, 2, 2, 2, 9],
+        [64, 128, 256, 32, 16, 8, 4],
+        [7, 7],
+        [400, 401, 402],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        [90, 80, 70, 60],
+    ];
+
+    public static TheoryData<string> Architectures => new() { "llama", "gpt2" };
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Float32_export_gives_torchsharps_logits_for_a_prompt_and_cached_decode_steps(string architecture)
+    {
+        var (model, tokenizer) = ModelPresets.Create(architecture, "tiny");
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, null, folder.Path);
+        AssertSameLogits(model, folder.Path, Tolerance);
+    }
+
+    [Fact]
+    public void Grouped_query_llama_with_an_untied_head_and_biases_gives_torchsharps_logits()
+    {
+        var config = TinyModels.LlamaConfig(tied: false, vocab: 512, attentionBias: true) with { NumKeyValueHeads = 1 };
+        var model = TinyModels.Random(config);
+        var (_, tokenizer) = ModelPresets.Create("llama", "tiny");
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, null, folder.Path);
+        AssertSameLogits(model, folder.Path, Tolerance);
+    }
+
+    [Fact]
+    public void Left_padded_batch_gives_torchsharps_logits_row_for_row()
+    {
+        var (model, tokenizer) = ModelPresets.Create("llama", "tiny");
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, null, folder.Path);
+        using var decoder = OnnxDecoder.Open(folder.Path);
+        long[] ids = [0, 0, 0, 5, 17, 3, 42, 8, 99, 1];
+        long[] padding = [0, 0, 0, 1, 1, 1, 1, 1, 1, 1];
+        long[] both = [.. ids, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
+        long[] bothMask = [.. padding, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+
+        using var cache = new KvCache(model.LayerCount);
+        using var onnxCache = decoder.NewCache(batch: 2);
+        var expected = model.Forward(tensor(both, [2, 10]), tensor(bothMask, [2, 10]), cache);
+        Assert.InRange(MaxDifference(expected, decoder.Forward(both, onnxCache, bothMask)), 0, Tolerance);
+
+        var step = model.Forward(tensor(new long[] { 30, 31 }, [2, 1]), tensor([.. bothMask[..10], 1, .. bothMask[10..], 1], [2, 11]), cache);
+        Assert.InRange(MaxDifference(step, decoder.Forward([30, 31], onnxCache)), 0, Tolerance);
+    }
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Greedy_generation_in_onnx_runtime_gives_torchsharps_tokens(string architecture)
+    {
+        var (model, tokenizer) = ModelPresets.Create(architecture, "tiny");
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, null, folder.Path);
+        using var decoder = OnnxDecoder.Open(folder.Path, new OnnxDecoderOptions { IntraOpThreads = 1 });
+        var prompts = Prompts.Select(p => p.Select(t => (int)t).ToArray()).ToList();
+
+        var expected = TextGenerator.GenerateIds(model, prompts, new GenerationOptions { MaxNewTokens = 64, Greedy = true }, new HashSet<int>(), tokenizer.PadId);
+
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            var actual = decoder.Generate(prompts[i], 64);
+            Assert.Equal(64, actual.Length);
+            Assert.Equal(expected[i], actual);
+        }
+    }
+
+    [Theory]
+    [InlineData("llama", 8)]
+    [InlineData("llama", 4)]
+    [InlineData("gpt2", 8)]
+    [InlineData("gpt2", 4)]
+    public void Quantized_export_gives_the_logits_of_the_dequantized_model(string architecture, int bits)
+    {
+        var (model, tokenizer) = ModelPresets.Create(architecture, "tiny");
+        var quantized = Quantize(model, bits);
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, quantized, folder.Path);
+
+        var (dequantized, _) = ModelPresets.Create(architecture, "tiny");
+        QuantizedWeights.Apply(dequantized, quantized);
+        using var ids = tensor(Prompts[0], [1, Prompts[0].Length]);
+        Assert.True(TinyModels.MaxDifference(model.Forward(ids), dequantized.Forward(ids)) > 1e-3,
+            "quantization should change the logits, or this test proves nothing");
+        AssertSameLogits(dequantized, folder.Path, QuantizedTolerance);
+    }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    public void Quantized_widths_that_are_not_whole_blocks_are_padded_exactly(int bits)
+    {
+        // Width 16 (the embedding is cut from one padded block of 32), MLP width 24, an untied quantized LM head, biases.
+        var config = TinyModels.LlamaConfig(tied: false, vocab: 512, attentionBias: true);
+        var model = TinyModels.Random(config);
+        var quantized = Quantize(model, bits);
+        var (_, tokenizer) = ModelPresets.Create("llama", "tiny");
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, quantized, folder.Path);
+
+        var dequantized = TinyModels.Random(config);
+        QuantizedWeights.Apply(dequantized, quantized);
+        AssertSameLogits(dequantized, folder.Path, QuantizedTolerance);
+    }
+
+    [Fact]
+    public void Quantized_exports_of_the_mini_model_are_a_fraction_of_the_float32_size()
+    {
+        var (model, tokenizer) = ModelPresets.Create("llama", "mini");
+        using var folder = new TinyModels.TempFolder();
+        var full = WeightBytes(OnnxExport.Write(model, tokenizer, null, folder.Sub("fp32")));
+        var int8 = WeightBytes(OnnxExport.Write(model, tokenizer, Quantize(model, 8), folder.Sub("int8")));
+        var int4 = WeightBytes(OnnxExport.Write(model, tokenizer, Quantize(model, 4), folder.Sub("int4")));
+
+        Assert.InRange((double)int8 / full, 0.2, 0.30);
+        Assert.InRange((double)int4 / full, 0.1, 0.20);
+        using var decoder = OnnxDecoder.Open(folder.Sub("int4"));
+        Assert.Equal(8, decoder.Generate([5, 6, 7], 8).Length);
+    }
+
+    [Fact]
+    public void A_corrupt_or_truncated_model_is_a_clear_error_naming_the_file()
+    {
+        var (model, tokenizer) = ModelPresets.Create("gpt2", "tiny");
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, null, folder.Path);
+        var path = Path.Combine(folder.Path, OnnxExport.ModelFile);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+
+        var error = Assert.Throws<ModelFormatException>(() => OnnxDecoder.Open(folder.Path));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("export the model again", error.Hint, StringComparison.Ordinal);
+
+        File.WriteAllBytes(path, bytes);
+        var data = Path.Combine(folder.Path, OnnxExport.DataFile);
+        using (var stream = new FileStream(data, FileMode.Open)) stream.SetLength(stream.Length / 2);
+        Assert.Contains(path, Assert.Throws<ModelFormatException>(() => OnnxDecoder.Open(folder.Path)).Message, StringComparison.Ordinal);
+
+        File.Delete(path);
+        Assert.Contains("has no model.onnx", Assert.Throws<ModelFormatException>(() => OnnxDecoder.Open(folder.Path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Export_writes_genai_config_config_and_tokenizer_files()
+    {
+        var (model, tokenizer) = ModelPresets.Create("llama", "tiny");
+        using var folder = new TinyModels.TempFolder();
+        var result = OnnxExport.Write(model, tokenizer, null, folder.Path);
+
+        Assert.Contains("genai_config.json", result.Files);
+        Assert.Contains("config.json", result.Files);
+        Assert.Contains("tokenizer.json", result.Files);
+        Assert.Equal(result.Files.Sum(f => new FileInfo(Path.Combine(folder.Path, f)).Length), result.TotalBytes);
+        var genai = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder.Path, "genai_config.json")))!;
+        var c = (LlamaConfig)model.Config;
+        Assert.Equal("llama", genai["model"]!["type"]!.GetValue<string>());
+        Assert.Equal(c.KeyValueHeads, genai["model"]!["decoder"]!["num_key_value_heads"]!.GetValue<int>());
+        Assert.Equal(c.HeadDimension, genai["model"]!["decoder"]!["head_size"]!.GetValue<int>());
+        Assert.Equal(tokenizer.EosId, genai["model"]!["eos_token_id"]!.GetValue<int>());
+        Assert.True(new FileInfo(Path.Combine(folder.Path, OnnxExport.ModelFile)).Length < 100_000, "the graph file holds no weights");
+        Assert.Equal(model.Config.VocabSize, ModelConfig.Load(folder.Path).VocabSize);
+    }
+
+    /// <summary>A prompt, then four cached one-token steps: ONNX Runtime's logits against TorchSharp's at each.</summary>
+    private static void AssertSameLogits(CausalLanguageModel model, string directory, double tolerance)
+    {
+        using var decoder = OnnxDecoder.Open(directory);
+        Assert.Equal(model.LayerCount, decoder.LayerCount);
+        using var cache = new KvCache(model.LayerCount);
+        using var onnxCache = decoder.NewCache();
+        using var noGrad = no_grad();
+        long[] prompt = Prompts[0];
+        var expected = model.Forward(tensor(prompt, [1, prompt.Length]), null, cache);
+        Assert.InRange(MaxDifference(expected, decoder.Forward(prompt, onnxCache)), 0, tolerance);
+        foreach (var token in new long[] { 3, 77, 200, 9 })
+        {
+            expected = model.Forward(tensor(new[] { token }, [1, 1]), null, cache);
+            Assert.InRange(MaxDifference(expected, decoder.Forward([token], onnxCache)), 0, tolerance);
+        }
+    }
+
+    private static double MaxDifference(Tensor expected, float[] actual)
+    {
+        var flat = expected.contiguous().data<float>().ToArray();
+        Assert.Equal(flat.Length, actual.Length);
+        return flat.Zip(actual, (a, b) => Math.Abs((double)a - b)).Max();
+    }
+
+    private static Dictionary<string, QuantizedMatrix> Quantize(CausalLanguageModel model, int bits) =>
+        QuantizedWeights.Matrices(model).ToDictionary(m => m.Key, m => bits == 8
+            ? WeightQuantizer.Int8PerChannel(m.RowMajor(), m.Rows, m.Columns)
+            : WeightQuantizer.Int4Blocks(m.RowMajor(), m.Rows, m.Columns), StringComparer.Ordinal);
+
+    private static long WeightBytes(OnnxExportResult result) =>
+        new[] { OnnxExport.ModelFile, OnnxExport.DataFile }.Sum(f => new FileInfo(Path.Combine(result.Directory, f)).Length);
+}
