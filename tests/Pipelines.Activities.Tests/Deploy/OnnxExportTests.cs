@@ -115,7 +115,7 @@ public sealed class OnnxExportTests
         var (model, tokenizer) = ModelPresets.Create(architecture, "tiny");
         var quantized = Quantize(model, bits);
         using var folder = new TinyModels.TempFolder();
-        OnnxExport.Write(model, tokenizer, quantized, folder.Path);
+        OnnxExport.Write(model, tokenizer, quantized, folder.Path, Exact);
 
         var (dequantized, _) = ModelPresets.Create(architecture, "tiny");
         QuantizedWeights.Apply(dequantized, quantized);
@@ -123,6 +123,34 @@ public sealed class OnnxExportTests
         Assert.True(TinyModels.MaxDifference(model.Forward(ids), dequantized.Forward(ids)) > 1e-3,
             "quantization should change the logits, or this test proves nothing");
         AssertSameLogits(dequantized, folder.Path, QuantizedTolerance);
+    }
+
+    /// <summary>Float32 activations: the export computes exactly what the dequantized model computes.</summary>
+    private static readonly OnnxExportOptions Exact = new() { Int8Activations = false };
+
+    [Theory]
+    [InlineData("llama", 8)]
+    [InlineData("llama", 4)]
+    [InlineData("gpt2", 8)]
+    public void By_default_quantized_exports_multiply_int8_activations_and_stay_near_the_dequantized_model(string architecture, int bits)
+    {
+        var (model, tokenizer) = ModelPresets.Create(architecture, "tiny");
+        var quantized = Quantize(model, bits);
+        using var fast = new TinyModels.TempFolder();
+        using var exact = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, quantized, fast.Path);
+        OnnxExport.Write(model, tokenizer, quantized, exact.Path, Exact);
+
+        using var fastDecoder = OnnxDecoder.Open(fast.Path);
+        using var exactDecoder = OnnxDecoder.Open(exact.Path);
+        var prompt = Prompts[0].Select(i => (long)i).ToArray();
+        var fastLogits = fastDecoder.Forward(prompt, fastDecoder.NewCache());
+        var exactLogits = exactDecoder.Forward(prompt, exactDecoder.NewCache());
+        var difference = fastLogits.Zip(exactLogits, (a, b) => Math.Abs(a - b)).Max();
+        var range = exactLogits.Max() - exactLogits.Min();
+
+        // Not the same graph (int8 activations move the logits a little), but the same model: within 5% of the logits' range.
+        Assert.InRange(difference, 1e-7, 0.05 * range);
     }
 
     [Theory]
@@ -136,7 +164,7 @@ public sealed class OnnxExportTests
         var quantized = Quantize(model, bits);
         var (_, tokenizer) = ModelPresets.Create("llama", "tiny");
         using var folder = new TinyModels.TempFolder();
-        OnnxExport.Write(model, tokenizer, quantized, folder.Path);
+        OnnxExport.Write(model, tokenizer, quantized, folder.Path, Exact);
 
         var dequantized = TinyModels.Random(config);
         QuantizedWeights.Apply(dequantized, quantized);

@@ -20,15 +20,16 @@ internal sealed class DecoderGraph
     private readonly Dictionary<string, NBitsWeights> _embeddings = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private string? _bias;
+    private readonly OnnxExportOptions _options;
 
     private readonly record struct NBitsShape(int Rows, int Columns, int Bits, int Blocks, int BlobBytes);
 
     /// <summary>Where a quantized matrix's codes and scales lie in the external data file, and its shape.</summary>
     private readonly record struct NBitsWeights(OnnxWeightFile.Range Codes, OnnxWeightFile.Range Scales, NBitsShape Shape);
 
-    public DecoderGraph(OnnxGraph graph, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, int heads, int kvHeads, int headSize)
+    public DecoderGraph(OnnxGraph graph, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, int heads, int kvHeads, int headSize, OnnxExportOptions options)
     {
-        (_g, _heads, _kvHeads, _headSize) = (graph, heads, kvHeads, headSize);
+        (_g, _heads, _kvHeads, _headSize, _options) = (graph, heads, kvHeads, headSize, options);
         _quantized = quantized ?? new Dictionary<string, QuantizedMatrix>();
         InputIds = _g.Input("input_ids", OnnxType.Int64, "batch_size", "sequence_length");
         AttentionMaskInput = _g.Input("attention_mask", OnnxType.Int64, "batch_size", "total_sequence_length");
@@ -189,9 +190,10 @@ internal sealed class DecoderGraph
     }
 
     /// <remarks>
-    /// accuracy_level stays at its default (0): ONNX Runtime dequantizes the weights to float32, so the product is
-    /// the dequantized model's. Level 4 quantizes activations to int8 too; on ONNX Runtime 1.32's CPU kernels that made
-    /// 8-bit decoding about 60 times faster but moved logits by about 0.1 on the mini preset, so it is not the default.
+    /// <c>accuracy_level</c> 4 (<see cref="OnnxExportOptions.Int8Activations"/>, the default) has ONNX Runtime quantize
+    /// each activation row to int8 and multiply integers, as llama.cpp does for Q8_0 and Q4_0; on ONNX Runtime 1.32's CPU
+    /// kernels that made 8-bit decoding about 60 times faster than level 0, which dequantizes the weights to float32
+    /// and so computes exactly what the dequantized model computes (the parity tests export that way).
     /// </remarks>
     private string MatMulNBits(string x, string key, NBitsWeights w, string? output = null)
     {
@@ -199,7 +201,8 @@ internal sealed class DecoderGraph
         var codes = _g.Weight($"{key}.codes", OnnxType.UInt8, [s.Rows, s.Blocks, s.BlobBytes], w.Codes);
         var scales = _g.Weight($"{key}.scales", OnnxType.Float, [s.Rows, s.Blocks], w.Scales);
         return _g.Node("MatMulNBits", [x, codes, scales], output, OnnxGraph.Microsoft,
-            ("K", (long)s.Columns), ("N", (long)s.Rows), ("bits", (long)s.Bits), ("block_size", (long)NBitsMatrix.BlockSize));
+            ("K", (long)s.Columns), ("N", (long)s.Rows), ("bits", (long)s.Bits), ("block_size", (long)NBitsMatrix.BlockSize),
+            ("accuracy_level", _options.Int8Activations ? 4L : 0L));
     }
 
     /// <summary>A tensor's values as float32, row-major.</summary>

@@ -22,8 +22,10 @@ public static class OnnxExport
     /// in <paramref name="quantized"/> (keys from <see cref="QuantizedWeights.Matrices"/>) replace their float weights.
     /// Weights are written one tensor at a time.
     /// </summary>
-    public static OnnxExportResult Write(CausalLanguageModel model, TextTokenizer tokenizer, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, string directory)
+    public static OnnxExportResult Write(CausalLanguageModel model, TextTokenizer tokenizer, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, string directory,
+        OnnxExportOptions? options = null)
     {
+        options ??= new OnnxExportOptions();
         CheckNoUnmergedAdapters(model);
         Directory.CreateDirectory(directory);
         byte[] graph;
@@ -32,8 +34,8 @@ public static class OnnxExport
             var onnx = new OnnxGraph(weights);
             var decoder = model switch
             {
-                Llama llama => Build(onnx, quantized, llama, (LlamaConfig)llama.Config),
-                Gpt2 gpt2 => Build(onnx, quantized, gpt2, (Gpt2Config)gpt2.Config),
+                Llama llama => Build(onnx, quantized, options, llama, (LlamaConfig)llama.Config),
+                Gpt2 gpt2 => Build(onnx, quantized, options, gpt2, (Gpt2Config)gpt2.Config),
                 _ => throw new ModelFormatException($"{model.Architecture} models cannot be exported to ONNX", "export a Llama or GPT-2 model"),
             };
             var unused = decoder.UnusedQuantized.ToList();
@@ -53,16 +55,16 @@ public static class OnnxExport
         return new OnnxExportResult(directory, files!, files.Sum(f => new FileInfo(Path.Combine(directory, f!)).Length));
     }
 
-    private static DecoderGraph Build(OnnxGraph onnx, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, Llama model, LlamaConfig c)
+    private static DecoderGraph Build(OnnxGraph onnx, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, OnnxExportOptions options, Llama model, LlamaConfig c)
     {
-        var decoder = new DecoderGraph(onnx, quantized, c.NumAttentionHeads, c.KeyValueHeads, c.HeadDimension);
+        var decoder = new DecoderGraph(onnx, quantized, c.NumAttentionHeads, c.KeyValueHeads, c.HeadDimension, options);
         LlamaGraph.Build(model, decoder);
         return decoder;
     }
 
-    private static DecoderGraph Build(OnnxGraph onnx, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, Gpt2 model, Gpt2Config c)
+    private static DecoderGraph Build(OnnxGraph onnx, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, OnnxExportOptions options, Gpt2 model, Gpt2Config c)
     {
-        var decoder = new DecoderGraph(onnx, quantized, c.NHead, c.NHead, c.NEmbd / c.NHead);
+        var decoder = new DecoderGraph(onnx, quantized, c.NHead, c.NHead, c.NEmbd / c.NHead, options);
         Gpt2Graph.Build(model, decoder);
         return decoder;
     }
@@ -76,4 +78,15 @@ public static class OnnxExport
             throw new ModelFormatException($"{adapted} carries a LoRA adapter that is not merged", "merge the adapter into the weights before exporting to ONNX");
         }
     }
+}
+
+/// <summary>How quantized weights compute in the exported graph.</summary>
+public sealed record OnnxExportOptions
+{
+    /// <summary>
+    /// Quantized matrices multiply int8-quantized activations (<c>MatMulNBits</c> accuracy_level 4, what llama.cpp
+    /// does for its quantized types): the fast path of ONNX Runtime's CPU kernels, at a small cost in accuracy that the
+    /// quality measurement through ONNX Runtime shows. False: float32 activations, the dequantized model's exact products.
+    /// </summary>
+    public bool Int8Activations { get; init; } = true;
 }
