@@ -79,8 +79,13 @@ public static class SequentialGptq
         Observe(model, candidates, (p, x) =>
         {
             if (p == leader) leaderInput = x;
-            if (p != leader && !ReferenceEquals(x, leaderInput)) sharing.Remove(p);
-            if (sharing.Contains(p)) hessians[p].Add(x);
+            if (p != leader && !ReferenceEquals(x, leaderInput))
+            {
+                sharing.Remove(p);
+                throw new PassComplete();
+            }
+
+            hessians[p].Add(x);
         }, calibration, ct);
 
         var group = new List<(Projection, InputHessian)>();
@@ -107,7 +112,13 @@ public static class SequentialGptq
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                model.Forward(tensor(ids, [1, ids.Length]));
+                try
+                {
+                    model.Forward(tensor(ids, [1, ids.Length]));
+                }
+                catch (PassComplete)
+                {
+                }
             }
         }
         finally
@@ -115,4 +126,10 @@ public static class SequentialGptq
             foreach (var p in observed) p.InputObserver = null;
         }
     }
+
+    /// <summary>
+    /// Thrown by an observer once the pass has given it every input it needs, so the rest of the forward pass (later
+    /// layers, the LM head) is not computed: calibration passes cost about half as much.
+    /// </summary>
+    private sealed class PassComplete : Exception;
 }
