@@ -16,10 +16,15 @@ public static partial class MetricsChart
     /// <summary>The chart as an <c>&lt;svg&gt;</c> element; null when no metric of the chart was computed.</summary>
     public static string? Svg(IReadOnlyDictionary<string, double> model, IReadOnlyDictionary<string, double>? baseline, int width = 860, int height = 380)
     {
-        if (Draw(model, baseline) is not { } plot) return null;
+        return Draw(model, baseline) is { } plot ? Finish(plot, width, height, "metrics-chart") : null;
+    }
+
+    /// <summary><paramref name="plot"/> as an <c>&lt;svg&gt;</c> element for a report, its ids stable and starting with <paramref name="idPrefix"/>.</summary>
+    internal static string Finish(Plot plot, int width, int height, string idPrefix)
+    {
         var svg = plot.GetSvgXml(width, height);
         var start = svg.IndexOf("<svg", StringComparison.Ordinal);
-        return StableIds(start > 0 ? svg[start..] : svg);
+        return StableIds(start > 0 ? svg[start..] : svg, idPrefix);
     }
 
     /// <summary>The chart as a ScottPlot plot; null when no metric of the chart was computed.</summary>
@@ -64,13 +69,13 @@ public static partial class MetricsChart
     /// The SVG with its clip-path ids renamed in order of appearance: ScottPlot numbers them from a process-wide
     /// counter, which would make the same report differ from run to run.
     /// </summary>
-    private static string StableIds(string svg)
+    private static string StableIds(string svg, string prefix)
     {
         var ids = Id().Matches(svg).Select(m => m.Groups[1].Value).Distinct().ToList();
         for (var i = 0; i < ids.Count; i++)
         {
-            svg = svg.Replace($"id=\"{ids[i]}\"", $"id=\"metrics-chart-{i}\"", StringComparison.Ordinal)
-                     .Replace($"url(#{ids[i]})", $"url(#metrics-chart-{i})", StringComparison.Ordinal);
+            svg = svg.Replace($"id=\"{ids[i]}\"", $"id=\"{prefix}-{i}\"", StringComparison.Ordinal)
+                     .Replace($"url(#{ids[i]})", $"url(#{prefix}-{i})", StringComparison.Ordinal);
         }
 
         return svg;

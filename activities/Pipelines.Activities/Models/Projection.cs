@@ -37,8 +37,15 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// <summary>The attached adapter, registered as the child modules <c>lora_A</c>/<c>lora_B</c> (PEFT's names).</summary>
     public LoraLayer? Lora { get; private set; }
 
+    /// <summary>
+    /// Sees every input of <see cref="forward"/> while set: how GPTQ collects a layer's calibration inputs from the
+    /// running model. Null (the default) costs one comparison per call.
+    /// </summary>
+    internal Action<Projection, Tensor>? InputObserver { get; set; }
+
     public override Tensor forward(Tensor x)
     {
+        InputObserver?.Invoke(this, x);
         var y = FanInFanOut
             ? (bias is null ? x.matmul(weight) : x.matmul(weight).add_(bias))
             : nn.functional.linear(x, weight, bias);
