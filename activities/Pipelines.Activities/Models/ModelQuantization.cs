@@ -9,16 +9,17 @@ namespace Pipelines.Activities.Models;
 
 /// <summary>
 /// <c>model.quantize</c>: merges an adapter into its base, makes the fp32 variant and the quantized ones asked for
-/// (int8 and int4 rounded to nearest, int4 by GPTQ calibrated on the train split), measures each against fp32 on the
-/// validation split (perplexity, KL, top-1 agreement: quality is measured, never assumed), writes every variant with
-/// each registered exporter and reports size against quality. Deterministic, so its steps are cached.
+/// (int8 and int4 rounded to nearest, int4 by GPTQ calibrated on training records), measures each against fp32 on
+/// held-out records (perplexity, KL, top-1 agreement: quality is measured, never assumed), exports every variant for
+/// ONNX Runtime, llama.cpp and our own runtime, and reports size against quality. Deterministic, so its steps are cached.
 /// </summary>
 [Activity("model.quantize", Version = 1, Category = "Models",
     Description = "Quantizes a model (with its LoRA adapter merged) to int8 and int4 (round-to-nearest and GPTQ), measures perplexity, KL and top-1 agreement of each variant against fp32 on held-out data, and writes each variant with a report of size against quality.")]
 public sealed class ModelQuantization : IActivity<ModelQuantizationInputs, ModelQuantizationOutputs>
 {
-    /// <summary>The formats each variant is written in; the ONNX and GGUF exporters join here.</summary>
-    internal static IReadOnlyList<IVariantExporter> Exporters { get; } = [new SafeTensorsVariantExporter()];
+    /// <summary>The formats each variant is written in: ONNX (ONNX Runtime, GenAI), GGUF (llama.cpp) and our own safetensors.</summary>
+    internal static IReadOnlyList<IVariantExporter> ExportersFor(ActivityContext context) =>
+        [new OnnxVariantExporter(), new GgufVariantExporter(context.Log), new SafeTensorsVariantExporter()];
 
     public Task<ModelQuantizationOutputs> ExecuteAsync(ModelQuantizationInputs inputs, ActivityContext context, CancellationToken cancellationToken) =>
         UserErrors.ExplainedAsync(() => Task.Run(() => QuantizeAsync(inputs, context, cancellationToken), cancellationToken));
@@ -29,7 +30,9 @@ public sealed class ModelQuantization : IActivity<ModelQuantizationInputs, Model
         TorchNative.EnsureLoaded();
         var modelDirectory = LocalInput.Resolve(inputs.Model, "model", context);
         var adapterDirectory = inputs.Adapter is { } adapter ? LocalInput.Resolve(adapter, "adapter", context) : null;
-        var datasetDirectory = inputs.Dataset is { } dataset ? LocalInput.Resolve(dataset, "dataset", context) : null;
+        var datasetFile = inputs.Dataset is { } dataset ? LocalInput.Resolve(dataset, "dataset", context) : null;
+        var calibrationFile = inputs.Calibration is { } calibrationInput ? LocalInput.Resolve(calibrationInput, "calibration", context) : null;
+        var exporters = ExportersFor(context);
 
         context.Progress.Report(new ProgressUpdate(0, adapterDirectory is null ? "reading the model" : "merging the adapter"));
         string merged;
@@ -42,11 +45,11 @@ public sealed class ModelQuantization : IActivity<ModelQuantizationInputs, Model
         var mergedDirectory = context.Artifacts.PathOf(ArtifactReference.Parse(merged));
         using var reference = ModelFolder.Load(mergedDirectory);
         var window = Math.Min(inputs.MaxLength, reference.Model.ContextWindow);
-        var (calibration, evaluation, qualityFile) = datasetDirectory is null
-            ? ([], [], null)
-            : Sequences(datasetDirectory, reference.Tokenizer, window, inputs);
+        var calibration = calibrationFile is null ? [] : Sequences(calibrationFile, reference.Tokenizer, window, inputs.CalibrationSamples);
+        var evaluation = datasetFile is null ? [] : Sequences(datasetFile, reference.Tokenizer, window, inputs.QualitySamples);
         context.Log($"{reference.Model.Architecture}, {QuantizedWeights.Matrices(reference.Model).Count} matrices to quantize; "
-            + (datasetDirectory is null ? "no dataset: quality is not measured" : $"calibration: {calibration.Count} train records, quality: {evaluation.Count} records of {Path.GetFileName(qualityFile)}"));
+            + (calibrationFile is null ? "" : $"calibration: {calibration.Count} records; ")
+            + (datasetFile is null ? "no dataset: quality is not measured" : $"quality: {evaluation.Count} held-out records"));
 
         var folders = new Dictionary<string, VariantFolder>();
         var sizes = new Dictionary<string, IReadOnlyDictionary<string, VariantSize>>();
@@ -84,7 +87,7 @@ public sealed class ModelQuantization : IActivity<ModelQuantizationInputs, Model
             }
 
             Report("writing");
-            var (files, folder) = await ArtifactFolder.StoreAsync(context, "model", directory => Task.FromResult(Export(reference, quantized, name, directory)), ct).ConfigureAwait(false);
+            var (files, folder) = await ArtifactFolder.StoreAsync(context, "model", directory => Task.FromResult(Export(exporters, reference, quantized, name, directory)), ct).ConfigureAwait(false);
             folders[name] = new VariantFolder { Folder = folder, Files = files };
         }
 
@@ -98,7 +101,7 @@ public sealed class ModelQuantization : IActivity<ModelQuantizationInputs, Model
         }
 
         context.Progress.Report(new ProgressUpdate(0.97, "writing the report"));
-        var html = QuantizationReport.Html(Settings(inputs, qualityFile, positions), sizes, quality, fp32Perplexity, Exporters[0].Format);
+        var html = QuantizationReport.Html(Settings(inputs, positions), sizes, quality, fp32Perplexity, exporters[0].Format);
         var report = await context.Artifacts.PutTextAsync(html, "report", ct).ConfigureAwait(false);
         context.Progress.Report(new ProgressUpdate(1, "done"));
         return new ModelQuantizationOutputs
@@ -112,8 +115,8 @@ public sealed class ModelQuantization : IActivity<ModelQuantizationInputs, Model
         var variants = inputs.Variants.Distinct().ToList();
         if (variants.FirstOrDefault(v => !QuantizationVariants.Quantized.Contains(v)) is { } unknown)
             throw new ArgumentException($"variants: '{unknown}' is not a variant; choose from {string.Join(", ", QuantizationVariants.Quantized)} (fp32 is always made)");
-        if (variants.Contains(QuantizationVariants.Int4Gptq) && inputs.Dataset is null)
-            throw new ArgumentException($"variants: {QuantizationVariants.Int4Gptq} calibrates on data; give `dataset` (a curated folder with train.jsonl) or leave {QuantizationVariants.Int4Gptq} out");
+        if (variants.Contains(QuantizationVariants.Int4Gptq) && inputs.Calibration is null)
+            throw new ArgumentException($"variants: {QuantizationVariants.Int4Gptq} calibrates on data; give `calibration` (e.g. data.curate's train split) or leave {QuantizationVariants.Int4Gptq} out");
         return variants;
     }
 
@@ -146,23 +149,16 @@ public sealed class ModelQuantization : IActivity<ModelQuantizationInputs, Model
         context.Log($"merged a rank-{lora.Settings.Rank} adapter on {lora.Layers.Count} layers");
     }
 
-    /// <summary>Token ids of the first records of the train split (calibration) and of the validation split, or test when there is none (quality).</summary>
-    private static (List<long[]> Calibration, List<long[]> Quality, string QualityFile) Sequences(string directory, TextTokenizer tokenizer, int maxLength, ModelQuantizationInputs inputs)
-    {
-        string Split(params string[] names) => names.Select(n => Path.Join(directory, n)).FirstOrDefault(File.Exists)
-            ?? throw new FileNotFoundException($"dataset: {directory} has no {string.Join(" or ", names)}; give a curated dataset folder with train.jsonl and validation.jsonl (or test.jsonl)");
-        List<long[]> Read(string path, int count) =>
-            TrainingData.Load(path, tokenizer, maxLength).Take(count).Select(e => e.Ids.Select(id => (long)id).ToArray()).ToList();
-
-        var qualityFile = Split("validation.jsonl", "test.jsonl");
-        return (Read(Split("train.jsonl"), inputs.CalibrationSamples), Read(qualityFile, inputs.QualitySamples), qualityFile);
-    }
+    /// <summary>Token ids of the first <paramref name="count"/> records of a JSONL file ({prompt, completion} or {text}), each cut at <paramref name="maxLength"/> tokens.</summary>
+    private static List<long[]> Sequences(string path, TextTokenizer tokenizer, int maxLength, int count) =>
+        TrainingData.Load(path, tokenizer, maxLength).Take(count).Select(e => e.Ids.Select(id => (long)id).ToArray()).ToList();
 
     /// <summary>Writes the variant with every exporter, each into its format's subfolder; lists the files written.</summary>
-    private static List<VariantFile> Export(LoadedModel model, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, string name, string directory)
+    private static List<VariantFile> Export(IReadOnlyList<IVariantExporter> exporters, LoadedModel model, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, string name,
+        string directory)
     {
         var files = new List<VariantFile>();
-        foreach (var exporter in Exporters)
+        foreach (var exporter in exporters)
         {
             var folder = Path.Join(directory, exporter.Format);
             exporter.Write(model.Model, model.Tokenizer, quantized, name, folder);
@@ -173,12 +169,12 @@ public sealed class ModelQuantization : IActivity<ModelQuantizationInputs, Model
         return files;
     }
 
-    private static List<KeyValuePair<string, string>> Settings(ModelQuantizationInputs inputs, string? qualityFile, long positions)
+    private static List<KeyValuePair<string, string>> Settings(ModelQuantizationInputs inputs, long positions)
     {
         var settings = new List<KeyValuePair<string, string>> { new("model", inputs.Model) };
         if (inputs.Adapter is { } adapter) settings.Add(new("adapter (merged)", adapter));
-        settings.Add(new("quality", qualityFile is null ? "not measured (no dataset)" : $"first {inputs.QualitySamples} records of {Path.GetFileName(qualityFile)}, {positions} positions, at most {inputs.MaxLength} tokens each"));
-        if (inputs.Variants.Contains(QuantizationVariants.Int4Gptq)) settings.Add(new("GPTQ calibration", $"first {inputs.CalibrationSamples} records of train.jsonl, 1% dampening"));
+        settings.Add(new("quality", inputs.Dataset is null ? "not measured (no dataset)" : $"first {inputs.QualitySamples} records of {inputs.Dataset}, {positions} positions, at most {inputs.MaxLength} tokens each"));
+        if (inputs.Variants.Contains(QuantizationVariants.Int4Gptq)) settings.Add(new("GPTQ calibration", $"first {inputs.CalibrationSamples} records of {inputs.Calibration}, 1% dampening"));
         settings.Add(new("fp32 everywhere", "norms, biases, position embeddings"));
         return settings;
     }

@@ -12,18 +12,22 @@ public sealed record ModelQuantizationInputs
     [LocalPath]
     public string? Adapter { get; init; }
 
-    [Port("A curated dataset folder holding train.jsonl and validation.jsonl or test.jsonl ({prompt, completion} or {text} per line): GPTQ calibrates on the train split, quality is measured on the validation split (the test split when there is none). Without it no quality is measured and int4-gptq cannot run.")]
+    [Port("Held-out records the variants' quality is measured on against fp32 (perplexity, KL, top-1 agreement): a JSONL file of {prompt, completion} or {text}, e.g. data.curate's validation split. Without it no quality is measured.")]
     [LocalPath]
     public string? Dataset { get; init; }
 
-    [Port("The variants to make besides fp32: int8 (round-to-nearest, one scale per output channel), int4 (round-to-nearest, Q4_0 blocks of 32), int4-gptq (GPTQ into the same blocks; needs `dataset`).")]
+    [Port("Records GPTQ calibrates on (int4-gptq): a JSONL file of {prompt, completion} or {text}, e.g. data.curate's train split.")]
+    [LocalPath]
+    public string? Calibration { get; init; }
+
+    [Port("The variants to make besides fp32: int8 (round-to-nearest, one scale per output channel), int4 (round-to-nearest, Q4_0 blocks of 32), int4-gptq (GPTQ into the same blocks; needs `calibration`).")]
     public IReadOnlyList<string> Variants { get; init; } = [QuantizationVariants.Int8, QuantizationVariants.Int4, QuantizationVariants.Int4Gptq];
 
-    [Port("Records of the train split GPTQ calibrates on (the first ones, in file order).")]
+    [Port("Records of `calibration` GPTQ calibrates on (the first ones, in file order).")]
     [Range(1, 100_000)]
     public int CalibrationSamples { get; init; } = 128;
 
-    [Port("Records of the validation split quality is measured on (the first ones, in file order).")]
+    [Port("Records of `dataset` quality is measured on (the first ones, in file order).")]
     [Range(1, 100_000)]
     public int QualitySamples { get; init; } = 64;
 

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Pipelines.Activities.Adapters;
 using Pipelines.Activities.Evaluation;
 using Pipelines.Activities.Models;
+using Pipelines.Activities.Models.Export.Gguf;
+using Pipelines.Activities.Models.Export.Onnx;
 using Pipelines.Activities.Models.Quantization;
 using Pipelines.Activities.Tests.Evaluation;
 using Pipelines.Activities.Tests.Models;
@@ -38,7 +40,8 @@ public sealed class QuantizationActivityTests : IDisposable
             with:
               model: {{{EvaluationFixtures.TinyLlama}}}
               adapter: {{{adapter}}}
-              dataset: {{{Dataset()}}}
+              calibration: {{{Path.Join(Dataset(), "train.jsonl")}}}
+              dataset: {{{Path.Join(Dataset(), "validation.jsonl")}}}
               calibration_samples: 12
               quality_samples: 8
               max_length: 32
@@ -92,6 +95,24 @@ public sealed class QuantizationActivityTests : IDisposable
         {
             QuantizedWeights.Apply(expected, QuantizationVariants.RoundToNearest(expected, QuantizationVariants.Int4));
             Assert.Equal(0, TinyModels.MaxDifference(Logits(expected), Logits(loaded.Model)));
+        }
+
+        // Every variant is exported for ONNX Runtime and llama.cpp too, and each loads there.
+        foreach (var format in new[] { "onnx", "gguf" })
+        {
+            double FormatRatio(string variant) => (double)sizes[variant]![format]!["ratio"]!;
+            Assert.True(FormatRatio("int4") < FormatRatio("int8") && FormatRatio("int8") < 1, sizes.ToJsonString());
+        }
+
+        using (var onnx = OnnxDecoder.Open(Path.Join(PathOf(int4["folder"]), "onnx")))
+        {
+            Assert.Equal(8, onnx.Generate([5, 17, 3], 8).Length);
+        }
+
+        Assert.Contains(int4["files"]!.AsArray(), f => (string)f!["path"]! == "gguf/model-q4_0.gguf");
+        using (var gguf = LlamaCppModel.Load(Path.Join(PathOf(int4["folder"]), "gguf", "model-q4_0.gguf")))
+        {
+            Assert.Equal(8, gguf.GenerateGreedy([5, 17, 3], 8).Length);
         }
 
         var report = File.ReadAllText(PathOf(outputs["report"]));
