@@ -16,7 +16,9 @@ switch (which)
         return TrainBenchmark.Run(args.Skip(1).ToArray());
     case "train-one":
         return TrainBenchmark.RunOne(args.Skip(1).ToArray());
+    case "deploy":
+        return Pipelines.Bench.Deploy.DeployBenchmark.Run(args.Skip(1).ToArray());
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train, deploy");
         return 2;
 }

@@ -85,6 +85,22 @@ public sealed class LlamaCppModel : IDisposable
     /// <paramref name="newTokens"/> tokens after <paramref name="prompt"/>, each the most likely (the lowest id on a
     /// tie); end-of-sequence does not stop it, so runs compare token for token.
     /// </summary>
+    /// <summary>
+    /// Next-token logits at every position of <paramref name="ids"/>, row-major <c>[ids.Count, vocab]</c>, from one
+    /// batch: what a perplexity or a comparison with another runtime's logits needs.
+    /// </summary>
+    public float[] LogitsAtEveryPosition(IReadOnlyList<int> ids)
+    {
+        if (ids.Count == 0 || ids.Count > ContextSize) throw new ArgumentException($"{ids.Count} tokens do not fit the context of {ContextSize}", nameof(ids));
+        _context.NativeHandle.MemoryClear(true);
+        var batch = new LLamaBatch();
+        for (var i = 0; i < ids.Count; i++) batch.Add(ids[i], i, LLamaSeqId.Zero, true);
+        Decode(batch);
+        var logits = new float[ids.Count * VocabSize];
+        for (var i = 0; i < ids.Count; i++) _context.NativeHandle.GetLogitsIth(i).CopyTo(logits.AsSpan(i * VocabSize, VocabSize));
+        return logits;
+    }
+
     public int[] GenerateGreedy(IReadOnlyList<int> prompt, int newTokens)
     {
         if (prompt.Count + newTokens > ContextSize)
