@@ -221,7 +221,11 @@ public static class RegistryCommand
     private static string Who(string? given) => Reviews.LocalReviewer.Identity(given).Name;
 
     private static string Metrics(JsonObject? metrics) =>
-        metrics is null ? "" : string.Join(", ", metrics.Where(p => p.Value is JsonValue).Take(4).Select(p => $"{p.Key} {p.Value!.ToJsonString()}"));
+        metrics is null ? "" : string.Join(", ", metrics.Where(p => p.Value is JsonValue).Take(4).Select(p => $"{p.Key} {Number(p.Value!)}"));
+
+    /// <summary>A metric as a table shows it: four significant digits (the JSON keeps them all).</summary>
+    private static string Number(JsonNode value) =>
+        value is JsonValue v && v.TryGetValue<double>(out var number) ? number.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : value.ToJsonString();
 
     private static async Task<T> Explained<T>(Func<Task<T>> action)
     {

@@ -74,8 +74,9 @@ public sealed record RegistryReference(string Model, string? Alias, int? Version
     /// <exception cref="RegistryException">The version has no such variant.</exception>
     public string SourceIn(ModelVersion version)
     {
-        if (Variant is null || Variant == version.Variant) return version.Source;
+        if (Variant is null) return version.Source;
         if (version.Variants.TryGetValue(Variant, out var source)) return source;
+        if (Variant == version.Variant) return version.Source;
         var known = version.Variants.Keys.Prepend(version.Variant).OfType<string>().ToList();
         throw new RegistryException($"version {version.Version} of {Model} has no variant '{Variant}'",
             known.Count > 0 ? $"its variants are {string.Join(", ", known)}" : "it was registered without variants; drop the #variant part");
