@@ -72,7 +72,7 @@ public sealed class LifecycleTests : IDisposable
         var checks = Outputs(run, "quality_gate")["results"]!.AsArray().Select(c => (string)c!["metric"]!).ToArray();
         Assert.Equal(["rougeL_gain_low", "toxicity", "pii_leak"], checks);
 
-        // 10. The review shows subject lines from the evaluation's predictions; approving it ends the run.
+        // 10. The review shows subject lines from the evaluation's predictions; approving it continues the run to deployment.
         var reviewId = RunPipelines.ReviewId(waiting.Out);
         var review = JsonNode.Parse((await _workspace.RunAsync("review", "show", reviewId)).Out)!;
         var predictions = File.ReadLines(await PathOf(evaluation["predictions"])).Select(l => (string)JsonNode.Parse(l)!["prediction"]!).ToHashSet();
@@ -81,7 +81,23 @@ public sealed class LifecycleTests : IDisposable
         Assert.All(samples, s => Assert.Contains((string)s!["output"]!, predictions));
         var approved = await _workspace.RunAsync("review", "approve", reviewId, "--score", "relevance=3", "--score", "fluency=4");
         Assert.True(approved.ExitCode == 0, approved.ToString());
-        Assert.Equal("succeeded", (string?)(await RunPipelines.ShowJsonAsync(_workspace, runId))["status"]);
+        var deployed = await RunPipelines.ShowJsonAsync(_workspace, runId);
+        Assert.Equal("succeeded", (string?)deployed["status"]);
+
+        // 11–14. Quantized and exported with measured quality, registered, staging and (first deployment) production.
+        var quantize = Outputs(deployed, "quantize");
+        Assert.Equal(["int4", "int4-gptq", "int8"], quantize["quality"]!.AsObject().Select(p => p.Key).Order().ToArray());
+        Assert.All(new[] { "onnx", "gguf", "safetensors" }, format => Assert.True((double)quantize["sizes"]!["int4"]![format]!["ratio"]! < 1, format));
+        Assert.Equal((1, (int?)null), ((int)Outputs(deployed, "staging")["version"]!, (int?)Outputs(deployed, "staging")["previous"]));
+        Assert.StartsWith("first deployment", (string?)Outputs(deployed, "compare")["reason"], StringComparison.Ordinal);
+        Assert.Equal(1, (int)Outputs(deployed, "production")["version"]!);
+        var version = JsonNode.Parse((await _workspace.RunAsync("registry", "show", "email-subjects@production")).Out)!;
+        Assert.Equal((string?)quantize["model"], (string?)version["source"]);
+        Assert.Equal((string?)Outputs(deployed, "finetune")["best"]!["adapter"], (string?)version["adapter"]);
+        Assert.Equal("approved", (string?)version["review"]);
+        Assert.Equal((string?)quantize["variants"]!["int8"]!["folder"], (string?)version["variants"]!["int8"]);
+        var history = (await _workspace.RunAsync("registry", "history", "email-subjects", "--json")).Out;
+        Assert.Equal(["staging", "production"], JsonNode.Parse(history)!.AsArray().Select(m => (string)m!["alias"]!).ToArray());
 
         // The same file with a model of one's own: no pretraining, and that model is the only candidate.
         var own = await PathOf(pretrained[0]);
