@@ -64,6 +64,9 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
 
     public async Task<Artifacts.ArtifactStore> ArtifactsAsync(CancellationToken ct) => new(await DatabaseAsync(ct), DataDirectory);
 
+    /// <summary>The model registry of the data directory, read without starting a runtime.</summary>
+    public async Task<Registry.IModelRegistry> RegistryAsync(CancellationToken ct) => new SqliteModelRegistry(await DatabaseAsync(ct));
+
     private async Task<SqliteDatabase> DatabaseAsync(CancellationToken ct) => _database ??= await SqliteDatabase.OpenAsync(DataDirectory, ct);
 
     /// <summary>Creates the data directory, refusing one that cannot be (a file, or under one) before anything is written into it.</summary>

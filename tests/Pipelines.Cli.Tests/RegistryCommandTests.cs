@@ -95,3 +95,34 @@ public sealed class RegistryCommandTests : IDisposable
         Assert.DoesNotContain("bug in pipelines", result.Error, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Model commands take registry references as steps do: the files of the version an alias points at.</summary>
+public sealed class RegistryReferenceCommandTests : IDisposable
+{
+    private readonly Workspace _workspace = new();
+
+    public void Dispose() => _workspace.Dispose();
+
+    [Fact]
+    public async Task Model_generate_reads_the_version_an_alias_points_at_and_says_which()
+    {
+        var first = Path.Combine(_workspace.Root, "first");
+        var second = Path.Combine(_workspace.Root, "second");
+        Assert.Equal(0, (await _workspace.RunAsync("model", "init", "--arch", "llama", "--preset", "tiny", "--seed", "1", "--out", first)).ExitCode);
+        Assert.Equal(0, (await _workspace.RunAsync("model", "init", "--arch", "llama", "--preset", "tiny", "--seed", "2", "--out", second)).ExitCode);
+        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None));
+        await registry.RegisterAsync("m", new ModelVersionDraft { Source = first }, CancellationToken.None);
+        await registry.RegisterAsync("m", new ModelVersionDraft { Source = second }, CancellationToken.None);
+        await registry.MoveAliasAsync("m", "production", 2, "ann", null, CancellationToken.None);
+
+        var byAlias = await _workspace.RunAsync("model", "generate", "--model", "registry://m@production", "--prompt", "hello", "--greedy", "-n", "6");
+        var byPath = await _workspace.RunAsync("model", "generate", "--model", second, "--prompt", "hello", "--greedy", "-n", "6");
+        var missing = await _workspace.RunAsync("model", "generate", "--model", "registry://m@staging", "--prompt", "hello");
+
+        Assert.True(byAlias.ExitCode == 0, byAlias.ToString());
+        Assert.Equal(byPath.Out, byAlias.Out);
+        Assert.Contains($"registry://m@production is version 2 of m ({second})", byAlias.Error, StringComparison.Ordinal);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("m has no alias 'staging'", missing.Error, StringComparison.Ordinal);
+    }
+}

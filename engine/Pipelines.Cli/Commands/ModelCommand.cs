@@ -162,9 +162,27 @@ public static class ModelCommand
         return command;
     }
 
-    /// <summary>A folder given as a path, or as an artifact of this data directory (train.lora's adapter output).</summary>
+    /// <summary>
+    /// A folder given as a path, as an artifact of this data directory (train.lora's adapter output), or as a registry
+    /// reference (registry://email-subjects@production, registry://email-subjects/2#int8), as steps take them.
+    /// </summary>
     private static async Task<string> LocalFolderAsync(CliContext cli, string value, CancellationToken ct)
     {
+        if (Registry.RegistryReference.IsReference(value))
+        {
+            try
+            {
+                var named = Registry.RegistryReference.Parse(value);
+                var version = await named.ResolveAsync(await cli.RegistryAsync(ct), ct);
+                value = named.SourceIn(version);
+                cli.Error.WriteLine($"{named} is version {version.Version} of {version.Model} ({value})");
+            }
+            catch (Registry.RegistryException e)
+            {
+                throw new UserError(e.Message, e.Hint);
+            }
+        }
+
         if (Artifacts.ArtifactReference.IsMalformed(value)) throw new UserError(Artifacts.ArtifactReference.MalformedMessage(value));
         if (!Artifacts.ArtifactReference.TryParse(value, out var reference)) return value;
         var store = await cli.ArtifactsAsync(ct);
