@@ -266,6 +266,24 @@ internal sealed class RunState
         }
     }
 
+    /// <summary>
+    /// The failed or cancelled step that <paramref name="skipped"/> was skipped because of, through any chain of steps
+    /// skipped for it; null when it was skipped by a condition (<c>when</c> false, or every upstream skipped so). A step
+    /// after a failed gate must not run because a sibling of the gate succeeded: a skip for a failure propagates as one,
+    /// while a skip by a condition leaves its downstream free to run on its other inputs.
+    /// </summary>
+    private StepExecution? BrokenBehind(StepExecution skipped)
+    {
+        foreach (var id in skipped.Definition.Upstream)
+        {
+            var before = _executions[id];
+            if (before.Status is StepStatus.Failed or StepStatus.Cancelled) return before;
+            if (before.Status == StepStatus.Skipped && BrokenBehind(before) is { } root) return root;
+        }
+
+        return null;
+    }
+
     private bool Settle(StepExecution step, long now)
     {
         var upstream = step.Definition.Upstream;
@@ -276,7 +294,11 @@ internal sealed class RunState
             var before = _executions[upstream[i]];
             if (!before.Status.IsTerminal()) return false;
             if (before.Status is StepStatus.Failed or StepStatus.Cancelled) broken ??= before;
-            else if (before.Status == StepStatus.Skipped) skipped++;
+            else if (before.Status == StepStatus.Skipped)
+            {
+                skipped++;
+                broken ??= BrokenBehind(before);
+            }
         }
 
         if (broken is not null)

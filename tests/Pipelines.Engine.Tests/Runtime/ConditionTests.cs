@@ -55,6 +55,49 @@ public sealed class ConditionTests
     }
 
     [Fact]
+    public async Task A_step_behind_a_failed_gate_does_not_run_though_its_other_upstream_steps_succeeded()
+    {
+        // The flagship's shape: the gate fails, the review after it is skipped, and the deployment after the review
+        // also reads outputs of steps that succeeded. It must be skipped for the failure, not run on those.
+        const string yaml = """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: gated-deployment }
+            steps:
+              model:
+                uses: test.count@1
+                with: { value: model }
+              gate:
+                uses: core.fail@1
+                needs: [model]
+                with: { message: the gate failed }
+              review:
+                uses: test.count@1
+                needs: [gate]
+                with: { value: review }
+              deploy:
+                uses: test.count@1
+                needs: [review]
+                with: { value: "${{ steps.model.outputs.value }}" }
+              after_deploy:
+                uses: test.count@1
+                needs: [deploy]
+                with: { value: after }
+            """;
+        await using var harness = await RuntimeHarness.StartAsync();
+
+        var (id, status) = await harness.RunAsync(yaml);
+
+        Assert.Equal(RunStatus.Failed, status);
+        var steps = await harness.StepsAsync(id);
+        Assert.Equal("succeeded", steps["model"].Status);
+        Assert.Equal(("skipped", "upstream step 'gate' failed"), (steps["review"].Status, steps["review"].Error));
+        Assert.Equal(("skipped", "upstream step 'gate' failed"), (steps["deploy"].Status, steps["deploy"].Error));
+        Assert.Equal(("skipped", "upstream step 'gate' failed"), (steps["after_deploy"].Status, steps["after_deploy"].Error));
+        Assert.Equal(0, Probe.For(id).Starts("deploy"));
+    }
+
+    [Fact]
     public async Task Downstream_of_a_failed_step_is_skipped_naming_it()
     {
         const string yaml = """
