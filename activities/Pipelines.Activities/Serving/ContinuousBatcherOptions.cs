@@ -1,3 +1,5 @@
+using Pipelines.Activities.Models.Export.Onnx;
+
 namespace Pipelines.Activities.Serving;
 
 /// <summary>The settings of a <see cref="ContinuousBatcher"/>, checked when it is made.</summary>
@@ -11,6 +13,9 @@ public sealed record ContinuousBatcherOptions
 
     /// <summary>The model's context window (positions), genai_config.json's <c>context_length</c> for our exports.</summary>
     public required int ContextWindow { get; init; }
+
+    /// <summary>Default settings for the ONNX export in <paramref name="directory"/>, its context window read from its genai_config.json.</summary>
+    public static ContinuousBatcherOptions ForExport(string directory) => new() { ContextWindow = GenAiConfig.ContextLength(directory) };
 
     public void Validate()
     {

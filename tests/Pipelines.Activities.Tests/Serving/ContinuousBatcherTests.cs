@@ -171,6 +171,36 @@ public sealed class ContinuousBatcherTests
     }
 
     [Fact]
+    public async Task A_fault_in_the_loop_fails_every_held_request_with_the_cause_and_refuses_new_ones()
+    {
+        using var served = new ServedModel("llama");
+        var clock = new TickingClock();
+        using var batcher = served.Batcher(maxBatchSize: 1, clock: clock);
+        var running = Submit(batcher, Greedy(Prompts[0], 40));
+        var waiting = Submit(batcher, Greedy(Prompts[1], 40));
+        clock.At(TickingClock.Start.AddMilliseconds(10), () => throw new InvalidOperationException("the clock broke"));
+        batcher.Start();
+
+        foreach (var response in new[] { running, waiting })
+        {
+            var fault = await Assert.ThrowsAsync<ServingFaultException>(() => response.Completion.WaitAsync(Patience));
+            Assert.Equal("the clock broke", fault.InnerException?.Message);
+            await Assert.ThrowsAsync<ServingFaultException>(async () => await Streamed(response).ToArrayAsync());
+        }
+
+        Assert.Contains("the clock broke", Assert.Throws<ServingFaultException>(() => batcher.Submit(Greedy(Prompts[2], 4))).Message);
+    }
+
+    [Fact]
+    public void Settings_for_an_export_take_its_context_window()
+    {
+        using var served = new ServedModel("gpt2");
+
+        Assert.Equal(served.ContextWindow, ContinuousBatcherOptions.ForExport(served.Directory).ContextWindow);
+        Assert.Throws<Pipelines.Activities.Models.ModelFormatException>(() => ContinuousBatcherOptions.ForExport(Path.GetTempPath()));
+    }
+
+    [Fact]
     public void A_prompt_the_model_cannot_run_is_refused_with_the_reason()
     {
         using var served = new ServedModel("llama");

@@ -20,6 +20,9 @@ public sealed class ServedModel : IDisposable
 
     public TextTokenizer Tokenizer { get; }
 
+    /// <summary>The export's folder.</summary>
+    public string Directory => _folder.Path;
+
     public int ContextWindow { get; }
 
     /// <summary>Runs each request by itself: what every batched result is compared with.</summary>
@@ -27,7 +30,7 @@ public sealed class ServedModel : IDisposable
 
     public ContinuousBatcher Batcher(int maxBatchSize = 4, int maxWaiting = 64, TimeProvider? clock = null) =>
         new(OnnxDecoder.Open(_folder.Path, new OnnxDecoderOptions { IntraOpThreads = 1 }), Tokenizer,
-            new ContinuousBatcherOptions { MaxBatchSize = maxBatchSize, MaxWaiting = maxWaiting, ContextWindow = ContextWindow }, clock);
+            ContinuousBatcherOptions.ForExport(_folder.Path) with { MaxBatchSize = maxBatchSize, MaxWaiting = maxWaiting }, clock);
 
     /// <summary>The greedy tokens of <paramref name="prompt"/> alone, stopping at EOS as the batcher does.</summary>
     public int[] Greedy(int[] prompt, int maxTokens) => Alone.Generate(prompt, maxTokens, new HashSet<int> { Tokenizer.EosId });
