@@ -26,6 +26,7 @@ public sealed class ContinuousBatcher : IDisposable
     private readonly List<ForwardPass> _passes = [];
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly DecodeBatch _batch;
     private Task? _loop;
     private Exception? _fault;
     private TimeSpan? _meanRequestTime;
@@ -35,6 +36,7 @@ public sealed class ContinuousBatcher : IDisposable
     {
         options.Validate();
         (_decoder, _tokenizer, _options, _clock) = (decoder, tokenizer, options, clock ?? TimeProvider.System);
+        _batch = new DecodeBatch(decoder);
     }
 
     /// <summary>Requests waiting for a place in the batch.</summary>
@@ -92,6 +94,7 @@ public sealed class ContinuousBatcher : IDisposable
 
         var now = _clock.GetUtcNow();
         foreach (var sequence in _running.Concat(_waiting).Where(s => !s.Finished)) sequence.Finish(FinishReason.Cancelled, now);
+        _batch.Dispose();
         _decoder.Dispose();
         _stopping.Dispose();
         _arrived.Dispose();
@@ -171,6 +174,7 @@ public sealed class ContinuousBatcher : IDisposable
         var logits = _decoder.Forward(prompt.Select(t => (long)t).ToArray(), cache);
         Record(new ForwardPass(Prefill: true, 1));
         sequence.Cache = SequenceCache.Split(cache, 0, prompt.Count, _decoder);
+        sequence.Held = prompt.Count;
         sequence.Accept(sequence.Picker.Next(logits.AsSpan(logits.Length - _decoder.VocabSize)), _clock.GetUtcNow());
     }
 
@@ -178,8 +182,13 @@ public sealed class ContinuousBatcher : IDisposable
     private void Decode()
     {
         var batch = _running.Where(s => !s.Finished).ToList();
-        if (batch.Count == 0) return;
-        using var cache = SequenceCache.Batch(batch.Select(s => s.Cache!).ToList(), _decoder);
+        if (batch.Count == 0)
+        {
+            _batch.Dissolve();
+            return;
+        }
+
+        var cache = _batch.For(batch);
         var logits = _decoder.Forward(batch.Select(s => (long)s.LastToken).ToArray(), cache);
         Record(new ForwardPass(Prefill: false, batch.Count));
         var now = _clock.GetUtcNow();
@@ -187,7 +196,7 @@ public sealed class ContinuousBatcher : IDisposable
         for (var row = 0; row < batch.Count; row++)
         {
             var sequence = batch[row];
-            sequence.Cache = SequenceCache.Split(cache, row, sequence.Cache!.Length + 1, _decoder);
+            sequence.Held++;
             sequence.Accept(sequence.Picker.Next(logits.AsSpan(row * vocab, vocab)), now);
         }
     }

@@ -40,8 +40,19 @@ internal sealed class ServedSequence : IDisposable
 
     public TokenPicker Picker { get; }
 
-    /// <summary>Keys and values of every token fed so far; null until the prefill.</summary>
+    /// <summary>Keys and values of every token fed so far while the sequence is outside a <see cref="DecodeBatch"/>; null until the prefill.</summary>
     public SequenceCache? Cache { get; set; }
+
+    /// <summary>Positions fed so far (the prompt, then one per decode step), wherever its cache lives.</summary>
+    public int Held { get; set; }
+
+    /// <summary>Hands the cache over to a batch.</summary>
+    public SequenceCache TakeCache()
+    {
+        var cache = Cache ?? throw new InvalidOperationException("the sequence's cache is already in a batch");
+        Cache = null;
+        return cache;
+    }
 
     /// <summary>The token the next decode step feeds.</summary>
     public int LastToken { get; private set; }
