@@ -45,6 +45,12 @@ public sealed class ContinuousBatcher : IDisposable
         get { lock (_gate) return _waiting.Count; }
     }
 
+    /// <summary>Requests in the batch (prefilled or decoding).</summary>
+    public int Running
+    {
+        get { lock (_gate) return _running.Count; }
+    }
+
     /// <summary>Every forward pass so far, in order: how full the batches were.</summary>
     public IReadOnlyList<ForwardPass> ForwardPasses
     {
@@ -138,7 +144,10 @@ public sealed class ContinuousBatcher : IDisposable
         }
     }
 
-    /// <summary>Ends interrupted sequences, then moves waiting requests into the free places; returns those that joined.</summary>
+    /// <summary>
+    /// Ends interrupted sequences, running or waiting (a cancelled request frees its place in the queue at once), then
+    /// moves waiting requests into the free places; returns those that joined.
+    /// </summary>
     private List<ServedSequence> Admit()
     {
         var now = _clock.GetUtcNow();
@@ -147,15 +156,22 @@ public sealed class ContinuousBatcher : IDisposable
         var joined = new List<ServedSequence>();
         lock (_gate)
         {
+            var kept = _waiting.Where(s => !EndIfInterrupted(s, now)).ToList();
+            if (kept.Count < _waiting.Count)
+            {
+                _waiting.Clear();
+                kept.ForEach(_waiting.Enqueue);
+            }
+
             while (_running.Count + joined.Count < _options.MaxBatchSize && _waiting.TryDequeue(out var sequence))
             {
-                if (EndIfInterrupted(sequence, now)) continue;
                 sequence.Start(now);
                 joined.Add(sequence);
             }
+
+            _running.AddRange(joined);
         }
 
-        _running.AddRange(joined);
         return joined;
     }
 
@@ -211,9 +227,9 @@ public sealed class ContinuousBatcher : IDisposable
                 var took = sequence.Response.Completion.Result.Timings.EndToEnd;
                 _meanRequestTime = _meanRequestTime is { } mean ? mean * 0.9 + took * 0.1 : took;
             }
-        }
 
-        _running.RemoveAll(s => s.Finished);
+            _running.RemoveAll(s => s.Finished);
+        }
     }
 
     private void Record(ForwardPass pass)

@@ -159,6 +159,29 @@ public sealed class ContinuousBatcherTests
     }
 
     [Fact]
+    public async Task A_request_cancelled_while_waiting_leaves_the_queue_at_once_and_frees_its_place()
+    {
+        using var served = new ServedModel("llama");
+        var clock = new TickingClock();
+        using var batcher = served.Batcher(maxBatchSize: 1, maxWaiting: 2, clock: clock);
+        using var disconnect = new CancellationTokenSource();
+        var running = Submit(batcher, Greedy(Prompts[0], 40));
+        var waiting = Submit(batcher, Greedy(Prompts[1], 40), disconnect.Token);
+        Assert.False(batcher.Submit(Greedy(Prompts[2], 4)).Accepted);
+        clock.At(TickingClock.Start.AddMilliseconds(10), disconnect.Cancel);
+        batcher.Start();
+
+        var gaveUp = await waiting.Completion.WaitAsync(Patience);
+        Assert.Equal(FinishReason.Cancelled, gaveUp.FinishReason);
+        Assert.Empty(gaveUp.TokenIds);
+        Assert.Null(gaveUp.Timings.Started);
+        var finished = await running.Completion.WaitAsync(Patience);
+        Assert.True(gaveUp.Timings.Finished < finished.Timings.Finished, "the cancelled request waited for the running one to end");
+        Assert.Equal(served.Greedy(Prompts[0], 40), finished.TokenIds);
+        Assert.Equal(0, batcher.Waiting);
+    }
+
+    [Fact]
     public async Task Disposing_ends_held_requests_as_cancelled_and_refuses_new_ones()
     {
         using var served = new ServedModel("gpt2");
