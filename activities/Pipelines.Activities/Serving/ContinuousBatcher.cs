@@ -119,7 +119,7 @@ public sealed class ContinuousBatcher : IDisposable
                     continue;
                 }
 
-                foreach (var sequence in joined) Prefill(sequence);
+                if (joined.Count > 0) Prefill(joined);
                 Decode();
                 Leave();
             }
@@ -182,16 +182,35 @@ public sealed class ContinuousBatcher : IDisposable
         return true;
     }
 
-    /// <summary>The prompt in one pass of its own; its last logits give the first token.</summary>
-    private void Prefill(ServedSequence sequence)
+    /// <summary>
+    /// The newcomers' prompts in one pass, left-padded to the longest under the attention mask; each row's last logits
+    /// give its first token and its real positions become its own cache.
+    /// </summary>
+    private void Prefill(IReadOnlyList<ServedSequence> joined)
     {
-        using var cache = _decoder.NewCache();
-        var prompt = sequence.Request.Prompt;
-        var logits = _decoder.Forward(prompt.Select(t => (long)t).ToArray(), cache);
-        Record(new ForwardPass(Prefill: true, 1));
-        sequence.Cache = SequenceCache.Split(cache, 0, prompt.Count, _decoder);
-        sequence.Held = prompt.Count;
-        sequence.Accept(sequence.Picker.Next(logits.AsSpan(logits.Length - _decoder.VocabSize)), _clock.GetUtcNow());
+        var longest = joined.Max(s => s.Request.Prompt.Count);
+        var ids = new long[joined.Count * longest];
+        var mask = new long[ids.Length];
+        for (var row = 0; row < joined.Count; row++)
+        {
+            var prompt = joined[row].Request.Prompt;
+            var start = row * longest + longest - prompt.Count;
+            for (var i = 0; i < prompt.Count; i++) ids[start + i] = prompt[i];
+            Array.Fill(mask, 1, start, prompt.Count);
+        }
+
+        using var cache = _decoder.NewCache(joined.Count);
+        var logits = _decoder.Forward(ids, cache, mask);
+        Record(new ForwardPass(Prefill: true, joined.Count));
+        var now = _clock.GetUtcNow();
+        var vocab = _decoder.VocabSize;
+        for (var row = 0; row < joined.Count; row++)
+        {
+            var sequence = joined[row];
+            sequence.Held = sequence.Request.Prompt.Count;
+            sequence.Cache = SequenceCache.Split(cache, row, sequence.Held, _decoder);
+            sequence.Accept(sequence.Picker.Next(logits.AsSpan(((row + 1) * longest - 1) * vocab, vocab)), now);
+        }
     }
 
     /// <summary>One step for every running sequence: each feeds its last token over its own cache, all in one batch.</summary>

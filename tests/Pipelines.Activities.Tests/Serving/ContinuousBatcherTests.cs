@@ -43,7 +43,8 @@ public sealed class ContinuousBatcherTests
         }
 
         var passes = batcher.ForwardPasses;
-        Assert.Equal(Prompts.Length, passes.Count(p => p.Prefill));
+        Assert.Equal(Prompts.Length, passes.Where(p => p.Prefill).Sum(p => p.BatchSize));
+        Assert.Equal(3, passes[0].BatchSize);
         Assert.Contains(passes, p => !p.Prefill && p.BatchSize == 3);
         Assert.All(passes, p => Assert.InRange(p.BatchSize, 1, 3));
     }
