@@ -89,15 +89,7 @@ public sealed class ContinuousBatcher : IDisposable
             _stopping.Cancel();
         }
 
-        try
-        {
-            _loop?.Wait();
-        }
-        catch (AggregateException)
-        {
-            // A fault already failed every request it held.
-        }
-
+        _loop?.Wait();
         var now = _clock.GetUtcNow();
         foreach (var sequence in _running.Concat(_waiting).Where(s => !s.Finished)) sequence.Finish(FinishReason.Cancelled, now);
         _batch.Dispose();
@@ -126,6 +118,7 @@ public sealed class ContinuousBatcher : IDisposable
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+            // Disposed while idle: Dispose ends whatever is still held.
         }
         catch (Exception e)
         {
