@@ -83,4 +83,20 @@ internal static class GenAiConfig
         };
         File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
+
+    /// <summary>The context window an export in <paramref name="directory"/> declares (<c>model.context_length</c>).</summary>
+    public static int ContextLength(string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) throw new ModelFormatException($"{directory} has no {FileName}", "export the model with OnnxExport.Write (pipelines model export --format onnx)");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path))?["model"]?["context_length"]?.GetValue<int>()
+                ?? throw new ModelFormatException($"{path} has no model.context_length", "export the model again with OnnxExport.Write");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new ModelFormatException($"{path} is not a readable GenAI configuration: {e.Message}", "export the model again with OnnxExport.Write");
+        }
+    }
 }

@@ -131,7 +131,8 @@ public sealed class OnnxDecoder : IDisposable
 
     public void Dispose() => _session.Dispose();
 
-    private static int ArgMax(ReadOnlySpan<float> values)
+    /// <summary>The index of the largest value (the first of equals): the greedy choice over a row of logits.</summary>
+    internal static int ArgMax(ReadOnlySpan<float> values)
     {
         var best = 0;
         for (var i = 1; i < values.Length; i++)

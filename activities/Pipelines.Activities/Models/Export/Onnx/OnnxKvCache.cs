@@ -21,6 +21,14 @@ public sealed class OnnxKvCache : IDisposable
         _values = Enumerable.Range(0, layers).Select(_ => OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), empty)).ToArray();
     }
 
+    /// <summary>A cache that takes ownership of given past keys and values (one per layer) and the mask over them.</summary>
+    internal OnnxKvCache(int batch, OrtValue[] keys, OrtValue[] values, long[] mask)
+    {
+        Batch = batch;
+        (_keys, _values, _mask) = (keys, values, mask);
+        Length = mask.Length / batch;
+    }
+
     public int Batch { get; }
 
     /// <summary>Positions held per sequence (padding included).</summary>
@@ -29,6 +37,9 @@ public sealed class OnnxKvCache : IDisposable
     internal OrtValue Key(int layer) => _keys[layer];
 
     internal OrtValue Value(int layer) => _values[layer];
+
+    /// <summary>The attention mask <c>[batch, Length]</c> over what is held: 0 marks padding.</summary>
+    internal long[] Mask => _mask;
 
     /// <summary>The mask <c>[batch, Length + newTokens]</c>: what is held, then <paramref name="newMask"/> (all ones when null).</summary>
     internal long[] MaskWith(long[]? newMask, int newTokens)
