@@ -12,7 +12,8 @@ using static TorchSharp.torch;
 namespace Pipelines.Bench.Deploy;
 
 /// <summary>
-/// <c>-- deploy --model DIR --calibration FILE --dataset FILE [--threads 1] [--samples 64] [--calibration-samples 64]</c>:
+/// <c>-- deploy --model DIR --calibration FILE --dataset FILE [--threads 1] [--samples 64] [--calibration-samples 64]</c>
+/// (without <c>--dataset</c>: only the export time and memory):
 /// what issue 14 asks to be measured, in one run on one model (bench/deploy.sh passes the flagship's base model and its
 /// curated splits). Sizes of every variant in both formats as ratios to fp32; quality of each variant against fp32 on
 /// held-out records through TorchSharp (dequantized weights), ONNX Runtime and llama.cpp; one-stream greedy decode
@@ -38,10 +39,7 @@ public static class DeployBenchmark
             using var loaded = ModelFolder.Load(modelDirectory);
             var model = loaded.Model;
             var window = Math.Min(256, model.ContextWindow);
-            var held = Sequences(Arg("--dataset"), loaded.Tokenizer, window, samples);
-            var calibration = Sequences(Arg("--calibration"), loaded.Tokenizer, window, calibrationSamples);
-            Console.WriteLine($"model: {modelDirectory} ({model.Architecture}, {ModelPresets.Parameters(model):N0} parameters); {held.Count} held-out records, "
-                + $"{calibration.Count} calibration records; {threads} thread(s); {Environment.ProcessorCount} cores");
+            Console.WriteLine($"model: {modelDirectory} ({model.Architecture}, {ModelPresets.Parameters(model):N0} parameters); {threads} thread(s); {Environment.ProcessorCount} cores");
 
             // Export time and memory: the fp32 model in both formats, streamed tensor by tensor.
             var fp32Onnx = Path.Join(work, "fp32-onnx");
@@ -50,6 +48,11 @@ public static class DeployBenchmark
             var weightBytes = model.CheckpointTensors().Sum(t => t.Value.numel() * 4);
             Console.WriteLine($"export: onnx {onnxSeconds:0.00} s, peak memory growth {onnxPeak / 1e6:0.0} MB; gguf {ggufSeconds:0.00} s, "
                 + $"{ggufPeak / 1e6:0.0} MB; the fp32 weights are {weightBytes / 1e6:0.0} MB");
+            if (!args.Contains("--dataset")) return 0; // --export-only: what exporting a model of any size costs
+
+            var held = Sequences(Arg("--dataset"), loaded.Tokenizer, window, samples);
+            var calibration = Sequences(Arg("--calibration"), loaded.Tokenizer, window, calibrationSamples);
+            Console.WriteLine($"{held.Count} held-out records, {calibration.Count} calibration records");
 
             // Variants: round-to-nearest int8 and int4, GPTQ int4 (timed).
             var variants = new Dictionary<string, IReadOnlyDictionary<string, QuantizedMatrix>>
