@@ -10,6 +10,17 @@ fi
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
+# OpenAI's official Node client, which the tests drive the OpenAI-compatible endpoint with (Node.js is already needed
+# for the demo corpus). npm ci when it is missing or its lockfile changed.
+client=tests/openai-client
+if [[ ! -d "$client/node_modules/openai" || "$client/package-lock.json" -nt "$client/node_modules/.package-lock.json" ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "test.sh: Node.js (npm) is required; install it (e.g. apt-get install nodejs npm) and run again" >&2
+    exit 1
+  fi
+  npm ci --prefix "$client" --no-audit --no-fund --loglevel=error
+fi
+
 dotnet restore Pipelines.sln --nologo -v q
 dotnet build Pipelines.sln -c Release --no-restore --nologo -v q -clp:NoSummary
 

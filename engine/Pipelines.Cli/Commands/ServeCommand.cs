@@ -18,7 +18,12 @@ public static class ServeCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var maxParallel = new Option<int?>("--max-parallel") { Description = "Steps running at once across all runs (default: number of cores)" };
-        var command = new Command("serve", "Serve the HTTP API and execute the runs it starts (Ctrl+C stops; running runs stay resumable)") { urls, maxParallel };
+        var models = new Option<string[]>("--model")
+        {
+            Description = "Serve a registered model on the OpenAI-compatible /v1 endpoint: NAME@ALIAS (its int8 export), NAME@ALIAS#VARIANT or NAME/VERSION; repeat for more (also Serving:Models)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("serve", "Serve the HTTP API and execute the runs it starts (Ctrl+C stops; running runs stay resumable)") { urls, maxParallel, models };
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
@@ -29,6 +34,7 @@ public static class ServeCommand
                 DataDirectory = cli.DataDirectory,
                 Urls = result.GetValue(urls) is { Length: > 0 } given ? given : [ApiHostOptions.DefaultUrl],
                 Runtime = runtime,
+                Modules = [new Activities.Serving.OpenAi.OpenAiModule(result.GetValue(models) ?? [])],
             };
 
             ApiServer server;
@@ -50,6 +56,11 @@ public static class ServeCommand
                 try
                 {
                     await server.RunAsync(ct);
+                }
+                catch (ApiConfigurationException e)
+                {
+                    // A served model that cannot be loaded stops the start-up (Activities.Serving.OpenAi.ServedModels).
+                    throw new UserError(e.Message, e.Hint);
                 }
                 catch (IOException e)
                 {

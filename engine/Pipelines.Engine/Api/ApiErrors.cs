@@ -47,12 +47,42 @@ public static class ApiErrors
             });
     }
 
-    /// <summary>Writes an error straight to the response, for middleware that runs outside an endpoint.</summary>
+    /// <summary>
+    /// Writes an error straight to the response, for middleware that runs outside an endpoint. Under <c>/v1</c> (the
+    /// OpenAI-compatible endpoint) it is OpenAI's error object, which OpenAI's clients read.
+    /// </summary>
     public static Task Write(HttpContext context, int status, string error, string? hint = null)
     {
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(Body(error, hint), context.RequestAborted);
+        var body = context.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase)
+            ? OpenAiError(status, hint is null ? error : $"{error}; {hint}", null)
+            : Body(error, hint);
+        return context.Response.WriteAsJsonAsync(body, context.RequestAborted);
     }
+
+    /// <summary>
+    /// OpenAI's error object: <c>{"error": {"message", "type", "param", "code"}}</c>, the type named after the status
+    /// as OpenAI names them (invalid_request_error, authentication_error, permission_error, not_found_error,
+    /// rate_limit_error, server_error).
+    /// </summary>
+    public static JsonObject OpenAiError(int status, string message, string? param, string? code = null) => new()
+    {
+        ["error"] = new JsonObject
+        {
+            ["message"] = message,
+            ["type"] = status switch
+            {
+                StatusCodes.Status401Unauthorized => "authentication_error",
+                StatusCodes.Status403Forbidden => "permission_error",
+                StatusCodes.Status404NotFound => "not_found_error",
+                StatusCodes.Status429TooManyRequests => "rate_limit_error",
+                >= 500 => "server_error",
+                _ => "invalid_request_error",
+            },
+            ["param"] = param,
+            ["code"] = code,
+        },
+    };
 
     private static JsonObject Body(string error, string? hint)
     {

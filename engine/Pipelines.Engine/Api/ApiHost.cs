@@ -68,12 +68,14 @@ public static class ApiHost
 
         var engine = await RunEngine.OpenAsync(options.DataDirectory, catalog, runtime, ct: ct);
         builder.Services.AddSingleton(engine);
+        foreach (var module in options.Modules) module.ConfigureServices(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         app.Use(JsonErrorsAsync);
         app.UseRouting();
         app.UseMiddleware<BearerAuthMiddleware>();
         PipelinesApi.Map(app);
+        foreach (var module in options.Modules) module.Map(app);
         return new ApiServer(app, engine, urls, auth.Tokens.Count);
     }
 

@@ -19,4 +19,7 @@ public sealed record ApiHostOptions
 
     /// <summary>Start-up and shutdown lines on the console; off in tests.</summary>
     public bool ConsoleLogging { get; init; } = true;
+
+    /// <summary>Parts the composition root adds (the OpenAI-compatible endpoint): their services, then their routes.</summary>
+    public IReadOnlyList<IApiModule> Modules { get; init; } = [];
 }

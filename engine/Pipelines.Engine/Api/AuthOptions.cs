@@ -50,7 +50,8 @@ public sealed class ApiToken
 
 /// <summary>
 /// What a token may do. Any role may read (GET); <c>author</c> publishes, validates and retracts definitions;
-/// <c>operator</c> starts and cancels runs; <c>reviewer</c> decides human reviews; <c>admin</c> may do everything.
+/// <c>operator</c> starts and cancels runs; <c>reviewer</c> decides human reviews; <c>inference</c> calls the served
+/// models (<c>/v1</c>) and nothing else, so a key handed to an application cannot read runs; <c>admin</c> may do everything.
 /// </summary>
 public static class ApiRoles
 {
@@ -59,10 +60,11 @@ public static class ApiRoles
     public const string Operator = "operator";
     public const string Admin = "admin";
     public const string Reviewer = "reviewer"; // decides human reviews (gate.human)
+    public const string Inference = "inference"; // calls the served models, reads nothing else
 
-    public static IReadOnlyList<string> All { get; } = [Viewer, Author, Operator, Admin, Reviewer];
+    public static IReadOnlyList<string> All { get; } = [Viewer, Author, Operator, Admin, Reviewer, Inference];
 
     /// <summary>Whether a token holding <paramref name="held"/> may call an endpoint that requires <paramref name="required"/>.</summary>
     public static bool Allows(IReadOnlyCollection<string> held, string required) =>
-        held.Contains(Admin) || held.Contains(required) || (required == Viewer && held.Count > 0);
+        held.Contains(Admin) || held.Contains(required) || (required == Viewer && held.Any(r => r != Inference));
 }

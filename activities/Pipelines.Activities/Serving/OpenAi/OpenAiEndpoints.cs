@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Pipelines.Activities.Models.Generation;
+using Pipelines.Api;
+
+namespace Pipelines.Activities.Serving.OpenAi;
+
+/// <summary>
+/// OpenAI's completions and chat completions, as vLLM and llama.cpp's server shape them: the same request fields
+/// (<c>model</c>, <c>prompt</c> or <c>messages</c>, <c>max_tokens</c>, <c>temperature</c>, <c>top_p</c>, <c>stop</c>,
+/// <c>seed</c>, <c>stream</c>, <c>stream_options.include_usage</c>; <c>n</c> must be 1), the same response objects and
+/// <c>usage</c>, Server-Sent Events ending with <c>data: [DONE]</c>, and OpenAI's error object with its status codes
+/// (400 naming the field, 404 for an unknown model, 429 with <c>Retry-After</c> when the model's queue is full).
+/// </summary>
+internal static class OpenAiEndpoints
+{
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+
+    public static IResult Models(ServedModels served) => Results.Json(new JsonObject
+    {
+        ["object"] = "list",
+        ["data"] = new JsonArray(served.All.Select(m => (JsonNode)new JsonObject
+        {
+            ["id"] = m.Id,
+            ["object"] = "model",
+            ["created"] = m.Loaded.ToUnixTimeSeconds(),
+            ["owned_by"] = "pipelines",
+            ["version"] = m.Version.Version,
+            ["variant"] = m.Variant,
+        }).ToArray()),
+    });
+
+    public static Task CompletionsAsync(HttpContext context, ServedModels served) => AnswerAsync(context, served, chat: false);
+
+    public static Task ChatCompletionsAsync(HttpContext context, ServedModels served) => AnswerAsync(context, served, chat: true);
+
+    private static async Task AnswerAsync(HttpContext context, ServedModels served, bool chat)
+    {
+        OpenAiRequest request;
+        ServedModel model;
+        try
+        {
+            var body = await ReadBodyAsync(context).ConfigureAwait(false);
+            var id = OpenAiRequest.Text(body, "model") ?? throw new OpenAiRequestException("model", "you must provide a model (GET /v1/models lists them)");
+            model = served.Find(id) ?? throw new OpenAiRequestException("model", $"the model '{id}' is not served here; served: {string.Join(", ", served.All.Select(m => m.Id))}", StatusCodes.Status404NotFound);
+            request = OpenAiRequest.Parse(body, chat, model.Tokenizer);
+        }
+        catch (OpenAiRequestException e)
+        {
+            await WriteErrorAsync(context, e.Status, e.Message, e.Param).ConfigureAwait(false);
+            return;
+        }
+        Submission submission;
+        try
+        {
+            submission = model.Batcher.Submit(request.Serving, context.RequestAborted);
+        }
+        catch (ArgumentException e)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, e.Message, null).ConfigureAwait(false);
+            return;
+        }
+
+        if (submission.Response is not { } response)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(submission.RetryAfter.TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, $"{model.Id} has {model.Batcher.Waiting} requests waiting, as many as it queues; retry after {seconds} s", null).ConfigureAwait(false);
+            return;
+        }
+
+        var completionId = (chat ? "chatcmpl-" : "cmpl-") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (request.Stream)
+        {
+            await StreamAsync(context, model, request, response, completionId, created, chat).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await response.Completion.ConfigureAwait(false);
+        var choice = chat
+            ? new JsonObject { ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = result.Text }, ["logprobs"] = null, ["finish_reason"] = Finish(result.FinishReason) }
+            : new JsonObject { ["index"] = 0, ["text"] = result.Text, ["logprobs"] = null, ["finish_reason"] = Finish(result.FinishReason) };
+        await context.Response.WriteAsJsonAsync(new JsonObject
+        {
+            ["id"] = completionId,
+            ["object"] = chat ? "chat.completion" : "text_completion",
+            ["created"] = created,
+            ["model"] = model.Id,
+            ["choices"] = new JsonArray(choice),
+            ["usage"] = Usage(result),
+        }, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task StreamAsync(HttpContext context, ServedModel model, OpenAiRequest request, ServingResponse response, string id, long created, bool chat)
+    {
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        JsonObject Chunk(JsonObject choice) => new()
+        {
+            ["id"] = id,
+            ["object"] = chat ? "chat.completion.chunk" : "text_completion",
+            ["created"] = created,
+            ["model"] = model.Id,
+            ["choices"] = new JsonArray(choice),
+        };
+
+        if (chat) await SendAsync(context, Chunk(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["role"] = "assistant", ["content"] = "" }, ["finish_reason"] = null })).ConfigureAwait(false);
+        await foreach (var token in response.Tokens.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
+        {
+            if (token.TextDelta.Length == 0) continue;
+            await SendAsync(context, Chunk(chat
+                ? new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["content"] = token.TextDelta }, ["finish_reason"] = null }
+                : new JsonObject { ["index"] = 0, ["text"] = token.TextDelta, ["logprobs"] = null, ["finish_reason"] = null })).ConfigureAwait(false);
+        }
+
+        var result = await response.Completion.ConfigureAwait(false);
+        await SendAsync(context, Chunk(chat
+            ? new JsonObject { ["index"] = 0, ["delta"] = new JsonObject(), ["finish_reason"] = Finish(result.FinishReason) }
+            : new JsonObject { ["index"] = 0, ["text"] = "", ["logprobs"] = null, ["finish_reason"] = Finish(result.FinishReason) })).ConfigureAwait(false);
+        if (request.IncludeUsage)
+        {
+            var usage = Chunk(new JsonObject());
+            usage["choices"] = new JsonArray();
+            usage["usage"] = Usage(result);
+            await SendAsync(context, usage).ConfigureAwait(false);
+        }
+
+        await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task SendAsync(HttpContext context, JsonObject chunk)
+    {
+        await context.Response.WriteAsync($"data: {chunk.ToJsonString(Compact)}\n\n", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static JsonObject Usage(CompletionResult result) => new()
+    {
+        ["prompt_tokens"] = result.PromptTokens,
+        ["completion_tokens"] = result.CompletionTokens,
+        ["total_tokens"] = result.PromptTokens + result.CompletionTokens,
+    };
+
+    /// <summary>OpenAI's finish reasons: a cancelled or expired request (the client is gone, or its time ran out) reads as <c>length</c>, cut short.</summary>
+    private static string Finish(FinishReason reason) => reason == FinishReason.Stop ? "stop" : "length";
+
+    private static async Task<JsonObject> ReadBodyAsync(HttpContext context)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject
+                ?? throw new OpenAiRequestException(null, "the body must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new OpenAiRequestException(null, $"the body is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string message, string? param)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(ApiErrors.OpenAiError(status, message, param), context.RequestAborted);
+    }
+}
+
+/// <summary>A request field OpenAI's API would refuse: the message, the field (<c>param</c>) and the status.</summary>
+internal sealed class OpenAiRequestException(string? param, string message, int status = StatusCodes.Status400BadRequest) : Exception(message)
+{
+    public string? Param { get; } = param;
+
+    public int Status { get; } = status;
+}

@@ -1,0 +1,249 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Pipelines.Activities;
+using Pipelines.Activities.Models;
+using Pipelines.Activities.Models.Export.Onnx;
+using Pipelines.Activities.Models.Generation;
+using Pipelines.Activities.Models.Quantization;
+using Pipelines.Activities.Serving.OpenAi;
+using Pipelines.Persistence;
+using Pipelines.Registry;
+using Pipelines.Runtime;
+
+namespace Pipelines.Api.Tests;
+
+/// <summary>
+/// The OpenAI-compatible endpoint of a real <c>serve</c> host over a registered model's int8 ONNX export: the shapes
+/// OpenAI's clients read, answers equal to ONNX Runtime's own greedy generation, streaming, errors and roles.
+/// </summary>
+public sealed class OpenAiEndpointTests : IAsyncLifetime
+{
+    private const string Prompt = "Subject: the quarterly numbers\n\nPlease send them by Friday.";
+    private readonly string _data = Directory.CreateTempSubdirectory("pipelines-openai-test-").FullName;
+    private string _export = "";
+    private ApiServer _server = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        var (model, tokenizer) = ModelPresets.Create("llama", "tiny", seed: 3);
+        using (model)
+        {
+            _export = Path.Combine(_data, "exports", "int8");
+            OnnxExport.Write(model, tokenizer, QuantizationVariants.RoundToNearest(model, QuantizationVariants.Int8), _export);
+        }
+
+        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_data, CancellationToken.None));
+        await registry.RegisterAsync("m", new ModelVersionDraft { Source = _data, Variants = new Dictionary<string, string> { ["int8"] = _export } }, CancellationToken.None);
+        await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
+        (_server, _client) = await StartAsync(["m@production"], ("app", "app-secret-0123456789", ["inference"]), ("ops", "ops-secret-0123456789", ["viewer"]));
+        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "app-secret-0123456789");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.StopAsync();
+        await _server.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    private async Task<(ApiServer, HttpClient)> StartAsync(string[] models, params (string Name, string Secret, string[] Roles)[] tokens)
+    {
+        var settings = new Dictionary<string, string?>();
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            settings[$"Auth:Tokens:{i}:Name"] = tokens[i].Name;
+            settings[$"Auth:Tokens:{i}:Secret"] = tokens[i].Secret;
+            for (var r = 0; r < tokens[i].Roles.Length; r++) settings[$"Auth:Tokens:{i}:Roles:{r}"] = tokens[i].Roles[r];
+        }
+
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var server = await ApiHost.BuildAsync(new ApiHostOptions
+        {
+            DataDirectory = _data,
+            Urls = [url],
+            Settings = settings,
+            ConsoleLogging = false,
+            Modules = [new OpenAiModule(models)],
+        }, BuiltInActivities.CreateCatalog());
+        try
+        {
+            await server.StartAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return (server, new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) });
+    }
+
+    /// <summary>What ONNX Runtime generates alone, greedily, for <paramref name="prompt"/>: the text a served request must equal.</summary>
+    private (string Text, int PromptTokens, int CompletionTokens) Expected(string prompt, int maxTokens)
+    {
+        var tokenizer = TextTokenizer.Load(_export);
+        using var decoder = OnnxDecoder.Open(_export);
+        var ids = TextGenerator.PromptIds(tokenizer, prompt);
+        var generated = decoder.Generate(ids, maxTokens, new HashSet<int> { tokenizer.EosId });
+        var kept = generated.TakeWhile(t => t != tokenizer.EosId).ToArray();
+        return (tokenizer.Decode(kept), ids.Length, generated.Length);
+    }
+
+    private Task<HttpResponseMessage> PostAsync(string path, JsonObject body, HttpClient? client = null) =>
+        (client ?? _client).PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+
+    private static JsonObject Completion(string model = "m@production", int maxTokens = 10) => new()
+    {
+        ["model"] = model,
+        ["prompt"] = Prompt,
+        ["max_tokens"] = maxTokens,
+        ["temperature"] = 0,
+    };
+
+    [Fact]
+    public async Task Models_lists_the_served_alias_with_its_version_and_variant()
+    {
+        var body = JsonNode.Parse(await _client.GetStringAsync("/v1/models"))!;
+
+        Assert.Equal("list", (string?)body["object"]);
+        var model = Assert.Single(body["data"]!.AsArray())!;
+        Assert.Equal(("m@production", "model", 1, "int8"), ((string?)model["id"], (string?)model["object"], (int)model["version"]!, (string?)model["variant"]));
+    }
+
+    [Fact]
+    public async Task A_greedy_completion_is_what_onnx_runtime_generates_alone_with_its_usage()
+    {
+        var (text, promptTokens, completionTokens) = Expected(Prompt, 10);
+
+        using var response = await PostAsync("/v1/completions", Completion());
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text_completion", (string?)body["object"]);
+        Assert.StartsWith("cmpl-", (string?)body["id"], StringComparison.Ordinal);
+        Assert.Equal(text, (string?)body["choices"]![0]!["text"]);
+        Assert.Contains((string?)body["choices"]![0]!["finish_reason"], new[] { "stop", "length" });
+        Assert.Equal((promptTokens, completionTokens, promptTokens + completionTokens),
+            ((int)body["usage"]!["prompt_tokens"]!, (int)body["usage"]!["completion_tokens"]!, (int)body["usage"]!["total_tokens"]!));
+    }
+
+    [Fact]
+    public async Task A_streamed_chat_completion_sends_the_same_text_in_chunks_then_usage_then_done()
+    {
+        var (text, promptTokens, _) = Expected(Prompt, 10);
+        var request = new JsonObject
+        {
+            ["model"] = "m@production",
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = Prompt }),
+            ["max_tokens"] = 10,
+            ["temperature"] = 0,
+            ["stream"] = true,
+            ["stream_options"] = new JsonObject { ["include_usage"] = true },
+        };
+
+        using var response = await PostAsync("/v1/chat/completions", request);
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.All(events, e => Assert.StartsWith("data: ", e, StringComparison.Ordinal));
+        Assert.Equal("data: [DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonNode.Parse(e["data: ".Length..])!).ToList();
+        Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", (string?)c["object"]));
+        Assert.Equal("assistant", (string?)chunks[0]["choices"]![0]!["delta"]!["role"]);
+        var streamed = string.Concat(chunks.Where(c => c["choices"]!.AsArray().Count > 0).Select(c => (string?)c["choices"]![0]!["delta"]!["content"] ?? ""));
+        Assert.Equal(text, streamed);
+        Assert.NotNull((string?)chunks[^2]["choices"]![0]!["finish_reason"]);
+        Assert.Empty(chunks[^1]["choices"]!.AsArray());
+        Assert.Equal(promptTokens, (int)chunks[^1]["usage"]!["prompt_tokens"]!);
+    }
+
+    [Theory]
+    [InlineData("{\"model\": \"nope\", \"prompt\": \"x\"}", 404, "not_found_error", "model")]
+    [InlineData("{\"prompt\": \"x\"}", 400, "invalid_request_error", "model")]
+    [InlineData("{\"model\": \"m@production\", \"prompt\": \"x\", \"temperature\": 3}", 400, "invalid_request_error", "temperature")]
+    [InlineData("{\"model\": \"m@production\", \"prompt\": \"x\", \"n\": 2}", 400, "invalid_request_error", "n")]
+    [InlineData("{\"model\": \"m@production\", \"prompt\": \"x\", \"stop\": 5}", 400, "invalid_request_error", "stop")]
+    [InlineData("{\"model\": \"m@production\"}", 400, "invalid_request_error", "prompt")]
+    [InlineData("[1]", 400, "invalid_request_error", null)]
+    public async Task Bad_requests_get_openai_error_objects_naming_the_field(string json, int status, string type, string? param)
+    {
+        using var response = await _client.PostAsync("/v1/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(type, (string?)error["type"]);
+        Assert.Equal(param, (string?)error["param"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)error["message"]));
+    }
+
+    [Fact]
+    public async Task Only_inference_tokens_call_the_models_and_an_inference_token_reads_nothing_else()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _client.BaseAddress };
+        using var viewer = new HttpClient { BaseAddress = _client.BaseAddress };
+        viewer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "ops-secret-0123456789");
+
+        using var none = await PostAsync("/v1/completions", Completion(), anonymous);
+        using var wrongRole = await PostAsync("/v1/completions", Completion(), viewer);
+        using var runs = await _client.GetAsync("/api/runs");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("authentication_error", (string?)JsonNode.Parse(await none.Content.ReadAsStringAsync())!["error"]!["type"]);
+        Assert.Equal(HttpStatusCode.Forbidden, wrongRole.StatusCode);
+        Assert.Equal("permission_error", (string?)JsonNode.Parse(await wrongRole.Content.ReadAsStringAsync())!["error"]!["type"]);
+        Assert.Equal(HttpStatusCode.Forbidden, runs.StatusCode);
+    }
+
+    [Fact]
+    public async Task Serving_an_alias_that_is_not_set_stops_the_start_saying_what_exists()
+    {
+        var error = await Assert.ThrowsAsync<ApiConfigurationException>(() => StartAsync(["m@staging"]));
+
+        Assert.Contains("cannot serve 'm@staging': m has no alias 'staging'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("production → 1", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_official_openai_client_works_unchanged()
+    {
+        // tests/openai-client: OpenAI's own Node client (npm `openai`, installed by test.sh with npm ci) used as an application uses it.
+        var folder = Path.Combine(RepositoryRoot(), "tests", "openai-client");
+        var (text, promptTokens, completionTokens) = Expected(Prompt, 10);
+        var node = new System.Diagnostics.ProcessStartInfo("node") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "check.mjs", $"{_client.BaseAddress}v1", "app-secret-0123456789", "m@production", Prompt }) node.ArgumentList.Add(argument);
+
+        using var process = System.Diagnostics.Process.Start(node)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(process.ExitCode == 0, await errors);
+        var seen = JsonNode.Parse(await output)!;
+        Assert.Equal(["m@production"], seen["models"]!.AsArray().Select(m => (string?)m));
+        Assert.Equal(text, (string?)seen["completion"]!["text"]);
+        Assert.Equal(text, (string?)seen["chat"]!["text"]);
+        Assert.Equal("assistant", (string?)seen["chat"]!["role"]);
+        Assert.Equal(text, (string?)seen["stream"]!["text"]);
+        Assert.Equal(promptTokens + completionTokens, (int)seen["stream"]!["usage"]!["total_tokens"]!);
+        Assert.Equal(("NotFoundError", 404, "model"), ((string?)seen["error"]!["name"], (int)seen["error"]!["status"]!, (string?)seen["error"]!["param"]));
+    }
+
+    private static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Pipelines.sln"))) folder = folder.Parent;
+        return folder?.FullName ?? throw new InvalidOperationException("the tests run outside the repository");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
