@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Pipelines.Activities;
@@ -61,7 +60,7 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
             for (var r = 0; r < tokens[i].Roles.Length; r++) settings[$"Auth:Tokens:{i}:Roles:{r}"] = tokens[i].Roles[r];
         }
 
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{TestServer.FreePort()}";
         var server = await ApiHost.BuildAsync(new ApiHostOptions
         {
             DataDirectory = _data,
@@ -162,6 +161,27 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         Assert.Equal(promptTokens, (int)chunks[^1]["usage"]!["prompt_tokens"]!);
     }
 
+    [Fact]
+    public async Task Sampling_with_a_seed_repeats_and_another_seed_differs()
+    {
+        async Task<string> SampleAsync(int seed)
+        {
+            var request = Completion(maxTokens: 24);
+            request["temperature"] = 1.0;
+            request["seed"] = seed;
+            using var response = await PostAsync("/v1/completions", request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["choices"]![0]!["text"]!;
+        }
+
+        var first = await SampleAsync(7);
+        var again = await SampleAsync(7);
+        var other = await SampleAsync(8);
+
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
+    }
+
     [Theory]
     [InlineData("{\"model\": \"nope\", \"prompt\": \"x\"}", 404, "not_found_error", "model")]
     [InlineData("{\"prompt\": \"x\"}", 400, "invalid_request_error", "model")]
@@ -238,12 +258,5 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         var folder = new DirectoryInfo(AppContext.BaseDirectory);
         while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Pipelines.sln"))) folder = folder.Parent;
         return folder?.FullName ?? throw new InvalidOperationException("the tests run outside the repository");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

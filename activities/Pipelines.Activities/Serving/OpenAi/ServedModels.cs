@@ -29,6 +29,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (settings.Models.Count > 0) Torch.TorchNative.EnsureLoaded(); // sampling (temperature > 0) draws with TorchSharp
         foreach (var id in settings.Models) _models[id] = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
