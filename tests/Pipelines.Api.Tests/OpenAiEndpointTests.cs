@@ -162,6 +162,33 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_count_tokens_latencies_and_errors_per_model_alias_and_version_in_vllms_names()
+    {
+        var (_, promptTokens, completionTokens) = Expected(Prompt, 10);
+        using (var completed = await PostAsync("/v1/completions", Completion())) Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        using (var unknown = await PostAsync("/v1/completions", Completion(model: "nope"))) Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var viewer = new HttpClient { BaseAddress = _client.BaseAddress };
+        viewer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "ops-secret-0123456789");
+
+        var text = await viewer.GetStringAsync("/metrics");
+        double Value(string metric, string labels) =>
+            text.Split('\n').Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && labels.Split(',').All(label => l.Contains(label, StringComparison.Ordinal)))
+                .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).Sum();
+
+        const string served = "alias=\"production\",model=\"m@production\",name=\"m\",variant=\"int8\",version=\"1\"";
+        // Other tests of this class share the process's meter, so counts are at least this request's.
+        Assert.True(Value("pipelines_serving_prompt_tokens_total", served) >= promptTokens, text);
+        Assert.True(Value("pipelines_serving_generation_tokens_total", served) >= completionTokens, text);
+        Assert.True(Value("pipelines_serving_time_to_first_token_seconds_count", served) >= 1, text);
+        Assert.True(Value("pipelines_serving_e2e_request_latency_seconds_count", served) >= 1, text);
+        Assert.True(Value("pipelines_serving_request_queue_time_seconds_count", served) >= 1, text);
+        Assert.True(Value("pipelines_serving_time_per_output_token_seconds_count", served) >= completionTokens - 1, text);
+        Assert.True(Value("pipelines_serving_request_errors_total", "kind=\"not_found\"") >= 1, text);
+        Assert.Contains("pipelines_serving_num_requests_running{", text, StringComparison.Ordinal);
+        Assert.Contains("pipelines_serving_num_requests_waiting{", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sampling_with_a_seed_repeats_and_another_seed_differs()
     {
         async Task<string> SampleAsync(int seed)

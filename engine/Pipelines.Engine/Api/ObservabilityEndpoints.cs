@@ -11,7 +11,8 @@ using ScalarDocs::Scalar.AspNetCore;
 namespace Pipelines.Api;
 
 /// <summary>
-/// What a host shows about itself: <c>/metrics</c> (Prometheus text of the <see cref="RuntimeMetrics"/> meter,
+/// What a host shows about itself: <c>/metrics</c> (Prometheus text of the <see cref="RuntimeMetrics"/> meter and every
+/// other <c>Pipelines.*</c> meter,
 /// through OpenTelemetry; open without tokens, role viewer with them), <c>/openapi/v1.json</c> and the reference
 /// page <c>/docs</c> (always open, read-only). The runtime's spans are traced with no exporter: a host that wants
 /// them adds one.
@@ -26,6 +27,7 @@ public static class ObservabilityEndpoints
         services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddMeter(RuntimeMetrics.Name)
+                .AddMeter("Pipelines.*") // the meters of modules (IApiModule), e.g. the served models'
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing.AddSource(RuntimeMetrics.Name));
     }

@@ -40,19 +40,21 @@ internal static class OpenAiEndpoints
     private static async Task AnswerAsync(HttpContext context, ServedModels served, bool chat)
     {
         OpenAiRequest request;
-        ServedModel model;
+        ServedModel? found = null;
         try
         {
             var body = await ReadBodyAsync(context).ConfigureAwait(false);
             var id = OpenAiRequest.Text(body, "model") ?? throw new OpenAiRequestException("model", "you must provide a model (GET /v1/models lists them)");
-            model = served.Find(id) ?? throw new OpenAiRequestException("model", $"the model '{id}' is not served here; served: {string.Join(", ", served.All.Select(m => m.Id))}", StatusCodes.Status404NotFound);
-            request = OpenAiRequest.Parse(body, chat, model.Tokenizer);
+            found = served.Find(id) ?? throw new OpenAiRequestException("model", $"the model '{id}' is not served here; served: {string.Join(", ", served.All.Select(m => m.Id))}", StatusCodes.Status404NotFound);
+            request = OpenAiRequest.Parse(body, chat, found.Tokenizer);
         }
         catch (OpenAiRequestException e)
         {
+            ServingMetrics.Failed(found, e.Status == StatusCodes.Status404NotFound ? "not_found" : "invalid_request");
             await WriteErrorAsync(context, e.Status, e.Message, e.Param).ConfigureAwait(false);
             return;
         }
+        var model = found;
         Submission submission;
         try
         {
@@ -60,6 +62,7 @@ internal static class OpenAiEndpoints
         }
         catch (ArgumentException e)
         {
+            ServingMetrics.Failed(model, "invalid_request");
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, e.Message, null).ConfigureAwait(false);
             return;
         }
@@ -68,6 +71,7 @@ internal static class OpenAiEndpoints
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(submission.RetryAfter.TotalSeconds));
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            ServingMetrics.Failed(model, "rate_limited");
             await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, $"{model.Id} has {model.Batcher.Waiting} requests waiting, as many as it queues; retry after {seconds} s", null).ConfigureAwait(false);
             return;
         }
@@ -81,6 +85,7 @@ internal static class OpenAiEndpoints
         }
 
         var result = await response.Completion.ConfigureAwait(false);
+        ServingMetrics.Finished(model, result);
         var choice = chat
             ? new JsonObject { ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = result.Text }, ["logprobs"] = null, ["finish_reason"] = Finish(result.FinishReason) }
             : new JsonObject { ["index"] = 0, ["text"] = result.Text, ["logprobs"] = null, ["finish_reason"] = Finish(result.FinishReason) };
@@ -118,6 +123,7 @@ internal static class OpenAiEndpoints
         }
 
         var result = await response.Completion.ConfigureAwait(false);
+        ServingMetrics.Finished(model, result);
         await SendAsync(context, Chunk(chat
             ? new JsonObject { ["index"] = 0, ["delta"] = new JsonObject(), ["finish_reason"] = Finish(result.FinishReason) }
             : new JsonObject { ["index"] = 0, ["text"] = "", ["logprobs"] = null, ["finish_reason"] = Finish(result.FinishReason) })).ConfigureAwait(false);

@@ -30,7 +30,11 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (settings.Models.Count > 0) Torch.TorchNative.EnsureLoaded(); // sampling (temperature > 0) draws with TorchSharp
-        foreach (var id in settings.Models) _models[id] = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
+        foreach (var id in settings.Models)
+        {
+            _models[id] = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
+            ServingMetrics.Track(_models[id], serving: true);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -41,7 +45,11 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
 
     public void Dispose()
     {
-        foreach (var model in _models.Values) model.Batcher.Dispose();
+        foreach (var model in _models.Values)
+        {
+            ServingMetrics.Track(model, serving: false);
+            model.Batcher.Dispose();
+        }
         _models.Clear();
     }
 
