@@ -52,7 +52,7 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
 
     private async Task<(ApiServer, HttpClient)> StartAsync(string[] models, params (string Name, string Secret, string[] Roles)[] tokens)
     {
-        var settings = new Dictionary<string, string?>();
+        var settings = new Dictionary<string, string?> { ["Serving:SampleRate"] = "1" };
         for (var i = 0; i < tokens.Length; i++)
         {
             settings[$"Auth:Tokens:{i}:Name"] = tokens[i].Name;
@@ -186,6 +186,31 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         Assert.True(Value("pipelines_serving_request_errors_total", "kind=\"not_found\"") >= 1, text);
         Assert.Contains("pipelines_serving_num_requests_running{", text, StringComparison.Ordinal);
         Assert.Contains("pipelines_serving_num_requests_waiting{", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Answered_requests_are_logged_redacted_and_take_feedback()
+    {
+        var request = Completion();
+        request["prompt"] = "Write to ann@example.com or call +44 20 7946 0958 about the numbers.";
+        using var response = await PostAsync("/v1/completions", request);
+        var id = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
+
+        using var rated = await PostAsync("/v1/feedback", new JsonObject { ["id"] = id, ["rating"] = 1, ["comment"] = "useful" });
+        using var unknown = await PostAsync("/v1/feedback", new JsonObject { ["id"] = "cmpl-none", ["rating"] = 0 });
+        using var outOfRange = await PostAsync("/v1/feedback", new JsonObject { ["id"] = id, ["rating"] = 5 });
+        using var viewer = new HttpClient { BaseAddress = _client.BaseAddress };
+        viewer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "ops-secret-0123456789");
+        var log = JsonNode.Parse(await viewer.GetStringAsync("/api/monitoring/models/m@production/requests"))!;
+
+        Assert.Equal(HttpStatusCode.OK, rated.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("id", (string?)JsonNode.Parse(await unknown.Content.ReadAsStringAsync())!["error"]!["param"]);
+        Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
+        var row = log["requests"]!.AsArray().Single(r => (string?)r!["id"] == id)!;
+        Assert.Equal("Write to [EMAIL] or call [PHONE] about the numbers.", (string?)row["prompt"]);
+        Assert.Equal((1.0, "useful", 1), ((double)row["rating"]!, (string?)row["comment"], (int)row["version"]!));
+        Assert.True((int)row["promptTokens"]! > 0 && (double)row["latency"]! > 0);
     }
 
     [Fact]

@@ -222,5 +222,26 @@ public static class SchemaMigrations
         new(9, "model versions carry their variants (exported, quantized forms by name)", """
             ALTER TABLE model_versions ADD COLUMN variants TEXT NOT NULL DEFAULT '{}';
             """),
+        new(10, "the served requests' log: every request's figures, sampled prompts and outputs (redacted), user feedback", """
+            CREATE TABLE served_requests (
+                id                TEXT    PRIMARY KEY,
+                model             TEXT    NOT NULL,
+                name              TEXT    NOT NULL,
+                alias             TEXT,
+                version           INTEGER NOT NULL,
+                variant           TEXT    NOT NULL,
+                at                INTEGER NOT NULL,
+                prompt            TEXT,
+                output            TEXT,
+                finish_reason     TEXT    NOT NULL,
+                prompt_tokens     INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                latency           REAL    NOT NULL,
+                ttft              REAL,
+                rating            REAL,
+                comment           TEXT
+            ) STRICT;
+            CREATE INDEX served_requests_by_model ON served_requests (model, at);
+            """),
     ];
 }

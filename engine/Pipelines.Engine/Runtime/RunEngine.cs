@@ -52,6 +52,7 @@ public sealed class RunEngine : IAsyncDisposable
         Runs = new RunStore(database);
         Definitions = new DefinitionStore(database, time);
         Registry = new SqliteModelRegistry(database, time);
+        RequestLog = new SqliteRequestLog(database);
         Writer = new StoreWriter(database, options.Owner);
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(database, dataDirectory, time);
@@ -85,6 +86,9 @@ public sealed class RunEngine : IAsyncDisposable
 
     /// <summary>The model registry: versions with lineage, aliases and their history (behind the engine's contract).</summary>
     public Registry.IModelRegistry Registry { get; }
+
+    /// <summary>The served models' request log (behind the engine's contract).</summary>
+    public Monitoring.IRequestLog RequestLog { get; }
 
     /// <summary>Live events of the runs this process executes, secrets masked.</summary>
     public RunEvents Events { get; }

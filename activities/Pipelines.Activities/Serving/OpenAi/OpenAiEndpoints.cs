@@ -80,12 +80,14 @@ internal static class OpenAiEndpoints
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         if (request.Stream)
         {
-            await StreamAsync(context, model, request, response, completionId, created, chat).ConfigureAwait(false);
+            var streamed = await StreamAsync(context, model, request, response, completionId, created, chat).ConfigureAwait(false);
+            await served.Recorder.RecordAsync(model, completionId, request.PromptText, streamed).ConfigureAwait(false);
             return;
         }
 
         var result = await response.Completion.ConfigureAwait(false);
         ServingMetrics.Finished(model, result);
+        await served.Recorder.RecordAsync(model, completionId, request.PromptText, result).ConfigureAwait(false);
         var choice = chat
             ? new JsonObject { ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = result.Text }, ["logprobs"] = null, ["finish_reason"] = Finish(result.FinishReason) }
             : new JsonObject { ["index"] = 0, ["text"] = result.Text, ["logprobs"] = null, ["finish_reason"] = Finish(result.FinishReason) };
@@ -100,7 +102,46 @@ internal static class OpenAiEndpoints
         }, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task StreamAsync(HttpContext context, ServedModel model, OpenAiRequest request, ServingResponse response, string id, long created, bool chat)
+    /// <summary><c>POST /v1/feedback {id, rating, comment?}</c>: a user's rating (0 to 1: thumbs down 0, up 1) of an answer, by its response id.</summary>
+    public static async Task FeedbackAsync(HttpContext context, ServedModels served)
+    {
+        try
+        {
+            var body = await ReadBodyAsync(context).ConfigureAwait(false);
+            var id = OpenAiRequest.Text(body, "id") ?? throw new OpenAiRequestException("id", "give the id of the response rated (its `id`, e.g. cmpl-...)");
+            var rating = body["rating"] is JsonValue value && value.GetValueKind() == JsonValueKind.Number ? value.GetValue<double>()
+                : throw new OpenAiRequestException("rating", "rating must be a number from 0 (bad) to 1 (good)");
+            if (rating is < 0 or > 1) throw new OpenAiRequestException("rating", $"rating must be from 0 (bad) to 1 (good), not {rating}");
+            var comment = OpenAiRequest.Text(body, "comment");
+            if (!await served.RequestLog.RateAsync(id, rating, comment, context.RequestAborted).ConfigureAwait(false))
+                throw new OpenAiRequestException("id", $"no answered request has the id '{id}'", StatusCodes.Status404NotFound);
+            await context.Response.WriteAsJsonAsync(new JsonObject { ["id"] = id, ["rating"] = rating, ["object"] = "feedback" }, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OpenAiRequestException e)
+        {
+            await WriteErrorAsync(context, e.Status, e.Message, e.Param).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary><c>GET /api/monitoring/models/{model}/requests?since=&amp;limit=</c>: the request log of a served model, newest first.</summary>
+    public static async Task<IResult> RequestsAsync(string model, DateTimeOffset? since, int? limit, ServedModels served, CancellationToken ct)
+    {
+        if (limit is < 1 or > 1000) return ApiErrors.BadRequest($"limit must be from 1 to 1000, not {limit}", "leave it out for 100");
+        var rows = await served.RequestLog.ListAsync(model, since, limit ?? 100, ct).ConfigureAwait(false);
+        return Results.Json(new JsonObject
+        {
+            ["model"] = model,
+            ["requests"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
+            {
+                ["id"] = r.Id, ["at"] = r.At.ToString("O", CultureInfo.InvariantCulture), ["version"] = r.Version, ["variant"] = r.Variant,
+                ["prompt"] = r.Prompt, ["output"] = r.Output, ["finishReason"] = r.FinishReason, ["promptTokens"] = r.PromptTokens,
+                ["completionTokens"] = r.CompletionTokens, ["latency"] = r.LatencySeconds, ["timeToFirstToken"] = r.TimeToFirstTokenSeconds,
+                ["rating"] = r.Rating, ["comment"] = r.Comment,
+            }).ToArray()),
+        });
+    }
+
+    private static async Task<CompletionResult> StreamAsync(HttpContext context, ServedModel model, OpenAiRequest request, ServingResponse response, string id, long created, bool chat)
     {
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
@@ -136,6 +177,7 @@ internal static class OpenAiEndpoints
         }
 
         await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted).ConfigureAwait(false);
+        return result;
     }
 
     private static async Task SendAsync(HttpContext context, JsonObject chunk)

@@ -10,8 +10,9 @@ namespace Pipelines.Activities.Serving.OpenAi;
 
 /// <summary>
 /// The OpenAI-compatible endpoint of <c>pipelines serve</c> (<c>/v1/models</c>, <c>/v1/completions</c>,
-/// <c>/v1/chat/completions</c>) over the models of the <c>Serving</c> section, each behind a continuous batcher. Calls
-/// need role <c>inference</c> (or <c>admin</c>) when tokens are configured.
+/// <c>/v1/chat/completions</c>, <c>/v1/feedback</c>) over the models of the <c>Serving</c> section, each behind a
+/// continuous batcher, and the request log under <c>/api/monitoring</c>. <c>/v1</c> calls need role <c>inference</c>
+/// (or <c>admin</c>) when tokens are configured; the log, viewer.
 /// </summary>
 public sealed class OpenAiModule(IEnumerable<string> models) : IApiModule
 {
@@ -28,5 +29,7 @@ public sealed class OpenAiModule(IEnumerable<string> models) : IApiModule
         v1.MapGet("/models", OpenAiEndpoints.Models).WithMetadata(new RequiresRole(ApiRoles.Inference));
         v1.MapPost("/completions", OpenAiEndpoints.CompletionsAsync).WithMetadata(new RequiresRole(ApiRoles.Inference));
         v1.MapPost("/chat/completions", OpenAiEndpoints.ChatCompletionsAsync).WithMetadata(new RequiresRole(ApiRoles.Inference));
+        v1.MapPost("/feedback", OpenAiEndpoints.FeedbackAsync).WithMetadata(new RequiresRole(ApiRoles.Inference));
+        routes.MapGet("/api/monitoring/models/{model}/requests", OpenAiEndpoints.RequestsAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
     }
 }

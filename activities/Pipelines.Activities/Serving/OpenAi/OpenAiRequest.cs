@@ -11,7 +11,7 @@ namespace Pipelines.Activities.Serving.OpenAi;
 /// the messages' contents in order, system first, separated by a blank line (the prompt our fine-tuned models were
 /// trained on is then the user's message itself); a model's own <c>chat_template</c> is not rendered yet.
 /// </summary>
-internal sealed record OpenAiRequest(ServingRequest Serving, bool Stream, bool IncludeUsage)
+internal sealed record OpenAiRequest(ServingRequest Serving, string PromptText, bool Stream, bool IncludeUsage)
 {
     private static readonly string[] Roles = ["system", "developer", "user", "assistant"];
 
@@ -41,7 +41,7 @@ internal sealed record OpenAiRequest(ServingRequest Serving, bool Stream, bool I
             Seed = seed is { } value ? (long)value : null,
             StopIds = new HashSet<int> { tokenizer.EosId },
             StopStrings = Stops(body),
-        }, stream, includeUsage);
+        }, prompt, stream, includeUsage);
     }
 
     /// <summary>A string field, or null when absent; another type is a 400 naming it.</summary>

@@ -27,6 +27,12 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
 
     public ServedModel? Find(string id) => _models.GetValueOrDefault(id);
 
+    /// <summary>The store's log of answered requests.</summary>
+    public Monitoring.IRequestLog RequestLog => engine.RequestLog;
+
+    /// <summary>Writes answered requests to the store's request log.</summary>
+    internal RequestRecorder Recorder { get; } = new(engine.RequestLog, settings.SampleRate);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (settings.Models.Count > 0) Torch.TorchNative.EnsureLoaded(); // sampling (temperature > 0) draws with TorchSharp
