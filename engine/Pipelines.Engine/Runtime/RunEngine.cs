@@ -57,7 +57,7 @@ public sealed class RunEngine : IAsyncDisposable
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(database, dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
-        Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time) { Mask = mask }, Registry);
+        Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time) { Mask = mask }, Registry, RequestLog);
     }
 
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
@@ -103,7 +103,7 @@ public sealed class RunEngine : IAsyncDisposable
 
     public CheckpointStore Checkpoints { get; }
 
-    /// <summary>What activities reach through <see cref="ActivityContext.Services"/>: the review store and the model registry.</summary>
+    /// <summary>What activities reach through <see cref="ActivityContext.Services"/>: the review store, the model registry and the request log.</summary>
     public IServiceProvider Services { get; }
 
     internal StoreWriter Writer { get; }

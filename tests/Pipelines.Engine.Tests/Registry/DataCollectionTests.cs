@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using Pipelines.Engine.Tests.Runtime;
+using Pipelines.Monitoring;
+using Pipelines.Runtime;
+
+namespace Pipelines.Engine.Tests.Registry;
+
+/// <summary>data.collect@1: a served model's logged traffic, in a window and above a rating, as a dataset data.curate reads.</summary>
+public sealed class DataCollectionTests
+{
+    private const string Pipeline = """
+        apiVersion: pipelines/v1
+        kind: Pipeline
+        metadata: { name: collect }
+        steps:
+          collect:
+            uses: data.collect@1
+            with: { model: m@production, window: 1d, min_rating: 0.5 }
+          curate:
+            uses: data.curate@1
+            with:
+              source: ${{ steps.collect.outputs.dataset }}
+              format: jsonl
+              filters: { min_chars: 1, min_words: 1 }
+              near_duplicates: { enabled: false }
+              split: { train: 1, validation: 0, test: 0 }
+        """;
+
+    [Fact]
+    public async Task Rated_sampled_answers_of_the_window_become_prompt_completion_records_that_curation_reads()
+    {
+        await using var harness = await RuntimeHarness.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        LoggedRequest Row(string id, TimeSpan ago, string? prompt, string? output, double? rating) =>
+            new(id, "m@production", "m", "production", 1, "int8", now - ago, prompt, output, "stop", 5, 3, 0.01, 0.002, rating);
+        var log = harness.Engine.RequestLog;
+        await log.AppendAsync(Row("good", TimeSpan.FromHours(1), "Write a subject: meeting moved", "Meeting moved to Thursday", 1), CancellationToken.None);
+        await log.AppendAsync(Row("bad", TimeSpan.FromHours(2), "Write a subject: invoice", "the the the", 0), CancellationToken.None);
+        await log.AppendAsync(Row("unrated", TimeSpan.FromHours(3), "Write a subject: lunch", "Lunch?", null), CancellationToken.None);
+        await log.AppendAsync(Row("unsampled", TimeSpan.FromHours(4), null, null, 1), CancellationToken.None);
+        await log.AppendAsync(Row("old", TimeSpan.FromDays(3), "Write a subject: old", "Old news", 1), CancellationToken.None);
+        await log.AppendAsync(Row("other", TimeSpan.FromHours(1), "Write a subject: x", "X", 1) with { Model = "m@staging" }, CancellationToken.None);
+
+        var (id, status) = await harness.RunAsync(Pipeline);
+
+        Assert.Equal(RunStatus.Succeeded, status);
+        var collected = RuntimeHarness.Outputs(await harness.StepAsync(id, "collect"));
+        Assert.Equal((1, 4, 1, 1.0), ((int)collected["records"]!, (int)collected["requests"]!, (int)collected["rated"]!, (double)collected["mean_rating"]!));
+        var path = harness.Engine.Artifacts.PathOf(Pipelines.Artifacts.ArtifactReference.Parse((string)collected["dataset"]!));
+        var record = JsonNode.Parse(Assert.Single(File.ReadAllLines(path)))!;
+        Assert.Equal(("Write a subject: meeting moved", "Meeting moved to Thursday", "good"), ((string?)record["prompt"], (string?)record["completion"], (string?)record["id"]));
+        var stats = RuntimeHarness.Outputs(await harness.StepAsync(id, "curate"))["stats"]!;
+        Assert.True((int)stats["train"]! == 1, stats.ToJsonString());
+    }
+}
