@@ -28,7 +28,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     public ServedModel? Find(string id) => _models.GetValueOrDefault(id);
 
     /// <summary>The store's log of answered requests.</summary>
-    public Monitoring.IRequestLog RequestLog => engine.RequestLog;
+    public global::Pipelines.Monitoring.IRequestLog RequestLog => engine.RequestLog;
 
     /// <summary>Writes answered requests to the store's request log.</summary>
     internal RequestRecorder Recorder { get; } = new(engine.RequestLog, settings.SampleRate);
