@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Pipelines.Activities.Models.Generation;
 using Pipelines.Api;
 
@@ -33,26 +34,47 @@ internal static class OpenAiEndpoints
         }).ToArray()),
     });
 
-    public static Task CompletionsAsync(HttpContext context, ServedModels served) => AnswerAsync(context, served, chat: false);
+    public static Task CompletionsAsync(HttpContext context, ServedModels served, ServingSettings settings) => AnswerAsync(context, served, settings, chat: false);
 
-    public static Task ChatCompletionsAsync(HttpContext context, ServedModels served) => AnswerAsync(context, served, chat: true);
+    public static Task ChatCompletionsAsync(HttpContext context, ServedModels served, ServingSettings settings) => AnswerAsync(context, served, settings, chat: true);
 
-    private static async Task AnswerAsync(HttpContext context, ServedModels served, bool chat)
+    /// <summary>Finds the model, then answers on the version being served now, held until the answer ends (an alias move lets it finish).</summary>
+    private static async Task AnswerAsync(HttpContext context, ServedModels served, ServingSettings settings, bool chat)
     {
-        OpenAiRequest request;
-        ServedModel model;
+        JsonObject body;
+        LiveModel live;
         try
         {
-            var body = await ReadBodyAsync(context).ConfigureAwait(false);
+            body = await ReadBodyAsync(context, settings.MaxRequestBytes).ConfigureAwait(false);
             var id = OpenAiRequest.Text(body, "model") ?? throw new OpenAiRequestException("model", "you must provide a model (GET /v1/models lists them)");
-            model = served.Find(id) ?? throw new OpenAiRequestException("model", $"the model '{id}' is not served here; served: {string.Join(", ", served.All.Select(m => m.Id))}", StatusCodes.Status404NotFound);
-            request = OpenAiRequest.Parse(body, chat, model.Tokenizer);
+            live = served.Find(id) ?? throw new OpenAiRequestException("model", $"the model '{id}' is not served here; served: {string.Join(", ", served.All.Select(m => m.Id))}", StatusCodes.Status404NotFound);
         }
         catch (OpenAiRequestException e)
         {
             await WriteErrorAsync(context, e.Status, e.Message, e.Param).ConfigureAwait(false);
             return;
         }
+
+        using var lease = live.Acquire();
+        await AnswerWithAsync(context, lease.Model, body, settings, chat).ConfigureAwait(false);
+    }
+
+    private static async Task AnswerWithAsync(HttpContext context, ServedModel model, JsonObject body, ServingSettings settings, bool chat)
+    {
+        OpenAiRequest request;
+        try
+        {
+            request = OpenAiRequest.Parse(body, chat, model.Tokenizer);
+            var longest = Math.Min(settings.MaxPromptTokens ?? int.MaxValue, model.ContextWindow - 1);
+            if (request.Serving.Prompt.Count > longest)
+                throw new OpenAiRequestException(chat ? "messages" : "prompt", $"the prompt is {request.Serving.Prompt.Count} tokens long; {model.Id} takes at most {longest} (Serving:MaxPromptTokens, and the context window of {model.ContextWindow} less one for the answer)");
+        }
+        catch (OpenAiRequestException e)
+        {
+            await WriteErrorAsync(context, e.Status, e.Message, e.Param).ConfigureAwait(false);
+            return;
+        }
+
         Submission submission;
         try
         {
@@ -148,8 +170,12 @@ internal static class OpenAiEndpoints
     /// <summary>OpenAI's finish reasons: a cancelled or expired request (the client is gone, or its time ran out) reads as <c>length</c>, cut short.</summary>
     private static string Finish(FinishReason reason) => reason == FinishReason.Stop ? "stop" : "length";
 
-    private static async Task<JsonObject> ReadBodyAsync(HttpContext context)
+    /// <summary>The body as a JSON object, refused with a 413 past <paramref name="maxBytes"/> (Serving:MaxRequestBytes) whether or not it says its length.</summary>
+    private static async Task<JsonObject> ReadBodyAsync(HttpContext context, long maxBytes)
     {
+        var tooLarge = $"the body is larger than the {maxBytes} bytes a request may send (Serving:MaxRequestBytes)";
+        if (context.Request.ContentLength > maxBytes) throw new OpenAiRequestException(null, tooLarge, StatusCodes.Status413PayloadTooLarge);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = maxBytes;
         try
         {
             return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject
@@ -158,6 +184,10 @@ internal static class OpenAiEndpoints
         catch (JsonException e)
         {
             throw new OpenAiRequestException(null, $"the body is not valid JSON: {e.Message}");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new OpenAiRequestException(null, tooLarge, StatusCodes.Status413PayloadTooLarge);
         }
     }
 
