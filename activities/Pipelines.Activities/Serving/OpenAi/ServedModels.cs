@@ -54,8 +54,16 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     {
         _timer?.Dispose();
         _timer = null;
-        foreach (var model in _models.Values) model.Dispose();
-        _models.Clear();
+        _refreshing.Wait(); // a refresh under way finishes its swap first, so no batcher it opens outlives the host
+        try
+        {
+            foreach (var model in _models.Values) model.Dispose();
+            _models.Clear();
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
     }
 
     /// <summary>
@@ -78,7 +86,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
                 {
                     live.Replace(Open(id, reference, target));
                     _refused.Remove(id);
-                    logger.LogInformation("{Id} moved from version {Old} to {New}: new requests go to {New}, requests in flight finish on {Old}", id, serving, target.Version, target.Version, serving);
+                    logger.LogInformation("{Id} moved from version {Old} to {New}: new requests go to the new one, requests in flight finish on the old one", id, serving, target.Version);
                 }
                 catch (Api.ApiConfigurationException e)
                 {
