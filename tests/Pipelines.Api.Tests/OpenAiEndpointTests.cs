@@ -2,15 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Pipelines.Activities;
-using Pipelines.Activities.Models;
-using Pipelines.Activities.Models.Export.Onnx;
-using Pipelines.Activities.Models.Generation;
-using Pipelines.Activities.Models.Quantization;
-using Pipelines.Activities.Serving.OpenAi;
-using Pipelines.Persistence;
-using Pipelines.Registry;
-using Pipelines.Runtime;
 
 namespace Pipelines.Api.Tests;
 
@@ -28,16 +19,8 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var (model, tokenizer) = ModelPresets.Create("llama", "tiny", seed: 3);
-        using (model)
-        {
-            _export = Path.Combine(_data, "exports", "int8");
-            OnnxExport.Write(model, tokenizer, QuantizationVariants.RoundToNearest(model, QuantizationVariants.Int8), _export);
-        }
-
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_data, CancellationToken.None));
-        await registry.RegisterAsync("m", new ModelVersionDraft { Source = _data, Variants = new Dictionary<string, string> { ["int8"] = _export } }, CancellationToken.None);
-        await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
+        _export = OpenAiTestHost.Export(Path.Combine(_data, "exports", "int8"), seed: 3);
+        await OpenAiTestHost.RegisterAsync(_data, _export);
         (_server, _client) = await StartAsync(["m@production"], ("app", "app-secret-0123456789", ["inference"]), ("ops", "ops-secret-0123456789", ["viewer"]));
         _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "app-secret-0123456789");
     }
@@ -50,48 +33,10 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         Directory.Delete(_data, recursive: true);
     }
 
-    private async Task<(ApiServer, HttpClient)> StartAsync(string[] models, params (string Name, string Secret, string[] Roles)[] tokens)
-    {
-        var settings = new Dictionary<string, string?> { ["Serving:SampleRate"] = "1" };
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            settings[$"Auth:Tokens:{i}:Name"] = tokens[i].Name;
-            settings[$"Auth:Tokens:{i}:Secret"] = tokens[i].Secret;
-            for (var r = 0; r < tokens[i].Roles.Length; r++) settings[$"Auth:Tokens:{i}:Roles:{r}"] = tokens[i].Roles[r];
-        }
+    private Task<(ApiServer, HttpClient)> StartAsync(string[] models, params (string Name, string Secret, string[] Roles)[] tokens) =>
+        OpenAiTestHost.StartAsync(_data, models, new Dictionary<string, string?> { ["SampleRate"] = "1" }, null, tokens);
 
-        var url = $"http://127.0.0.1:{TestServer.FreePort()}";
-        var server = await ApiHost.BuildAsync(new ApiHostOptions
-        {
-            DataDirectory = _data,
-            Urls = [url],
-            Settings = settings,
-            ConsoleLogging = false,
-            Modules = [new OpenAiModule(models)],
-        }, BuiltInActivities.CreateCatalog());
-        try
-        {
-            await server.StartAsync();
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-
-        return (server, new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) });
-    }
-
-    /// <summary>What ONNX Runtime generates alone, greedily, for <paramref name="prompt"/>: the text a served request must equal.</summary>
-    private (string Text, int PromptTokens, int CompletionTokens) Expected(string prompt, int maxTokens)
-    {
-        var tokenizer = TextTokenizer.Load(_export);
-        using var decoder = OnnxDecoder.Open(_export);
-        var ids = TextGenerator.PromptIds(tokenizer, prompt);
-        var generated = decoder.Generate(ids, maxTokens, new HashSet<int> { tokenizer.EosId });
-        var kept = generated.TakeWhile(t => t != tokenizer.EosId).ToArray();
-        return (tokenizer.Decode(kept), ids.Length, generated.Length);
-    }
+    private (string Text, int PromptTokens, int CompletionTokens) Expected(string prompt, int maxTokens) => OpenAiTestHost.Expected(_export, prompt, maxTokens);
 
     private Task<HttpResponseMessage> PostAsync(string path, JsonObject body, HttpClient? client = null) =>
         (client ?? _client).PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));

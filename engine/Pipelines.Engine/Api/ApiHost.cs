@@ -65,6 +65,7 @@ public static class ApiHost
         // After the worker: start-up catch-up runs are enqueued to it. Review deadlines fire through the same Quartz.
         builder.Services.AddPipelineSchedules(Reviews.ReviewDeadlineJob.Configure);
         builder.Services.AddObservability();
+        builder.Services.AddRateLimiter(_ => { }); // policies come from modules (the OpenAI endpoint's per-token limit)
 
         var engine = await RunEngine.OpenAsync(options.DataDirectory, catalog, runtime, ct: ct);
         builder.Services.AddSingleton(engine);
@@ -74,6 +75,7 @@ public static class ApiHost
         app.Use(JsonErrorsAsync);
         app.UseRouting();
         app.UseMiddleware<BearerAuthMiddleware>();
+        app.UseRateLimiter(); // after authentication: limits are per token
         PipelinesApi.Map(app);
         foreach (var module in options.Modules) module.Map(app);
         return new ApiServer(app, engine, urls, auth.Tokens.Count);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Pipelines.Activities.Models.Generation;
 using Pipelines.Api;
 
@@ -33,28 +34,49 @@ internal static class OpenAiEndpoints
         }).ToArray()),
     });
 
-    public static Task CompletionsAsync(HttpContext context, ServedModels served) => AnswerAsync(context, served, chat: false);
+    public static Task CompletionsAsync(HttpContext context, ServedModels served, ServingSettings settings) => AnswerAsync(context, served, settings, chat: false);
 
-    public static Task ChatCompletionsAsync(HttpContext context, ServedModels served) => AnswerAsync(context, served, chat: true);
+    public static Task ChatCompletionsAsync(HttpContext context, ServedModels served, ServingSettings settings) => AnswerAsync(context, served, settings, chat: true);
 
-    private static async Task AnswerAsync(HttpContext context, ServedModels served, bool chat)
+    /// <summary>Finds the model, then answers on the version being served now, held until the answer ends (an alias move lets it finish).</summary>
+    private static async Task AnswerAsync(HttpContext context, ServedModels served, ServingSettings settings, bool chat)
     {
-        OpenAiRequest request;
-        ServedModel? found = null;
+        JsonObject body;
+        LiveModel live;
         try
         {
-            var body = await ReadBodyAsync(context).ConfigureAwait(false);
+            body = await ReadBodyAsync(context, settings.MaxRequestBytes).ConfigureAwait(false);
             var id = OpenAiRequest.Text(body, "model") ?? throw new OpenAiRequestException("model", "you must provide a model (GET /v1/models lists them)");
-            found = served.Find(id) ?? throw new OpenAiRequestException("model", $"the model '{id}' is not served here; served: {string.Join(", ", served.All.Select(m => m.Id))}", StatusCodes.Status404NotFound);
-            request = OpenAiRequest.Parse(body, chat, found.Tokenizer);
+            live = served.Find(id) ?? throw new OpenAiRequestException("model", $"the model '{id}' is not served here; served: {string.Join(", ", served.All.Select(m => m.Id))}", StatusCodes.Status404NotFound);
         }
         catch (OpenAiRequestException e)
         {
-            ServingMetrics.Failed(found, e.Status == StatusCodes.Status404NotFound ? "not_found" : "invalid_request");
+            ServingMetrics.Failed(null, e.Status == StatusCodes.Status404NotFound ? "not_found" : "invalid_request");
             await WriteErrorAsync(context, e.Status, e.Message, e.Param).ConfigureAwait(false);
             return;
         }
-        var model = found;
+
+        using var lease = live.Acquire();
+        await AnswerWithAsync(context, served, lease.Model, body, settings, chat).ConfigureAwait(false);
+    }
+
+    private static async Task AnswerWithAsync(HttpContext context, ServedModels served, ServedModel model, JsonObject body, ServingSettings settings, bool chat)
+    {
+        OpenAiRequest request;
+        try
+        {
+            request = OpenAiRequest.Parse(body, chat, model.Tokenizer);
+            var longest = Math.Min(settings.MaxPromptTokens ?? int.MaxValue, model.ContextWindow - 1);
+            if (request.Serving.Prompt.Count > longest)
+                throw new OpenAiRequestException(chat ? "messages" : "prompt", $"the prompt is {request.Serving.Prompt.Count} tokens long; {model.Id} takes at most {longest} (Serving:MaxPromptTokens, and the context window of {model.ContextWindow} less one for the answer)");
+        }
+        catch (OpenAiRequestException e)
+        {
+            ServingMetrics.Failed(model, "invalid_request");
+            await WriteErrorAsync(context, e.Status, e.Message, e.Param).ConfigureAwait(false);
+            return;
+        }
+
         Submission submission;
         try
         {
@@ -103,11 +125,11 @@ internal static class OpenAiEndpoints
     }
 
     /// <summary><c>POST /v1/feedback {id, rating, comment?}</c>: a user's rating (0 to 1: thumbs down 0, up 1) of an answer, by its response id.</summary>
-    public static async Task FeedbackAsync(HttpContext context, ServedModels served)
+    public static async Task FeedbackAsync(HttpContext context, ServedModels served, ServingSettings settings)
     {
         try
         {
-            var body = await ReadBodyAsync(context).ConfigureAwait(false);
+            var body = await ReadBodyAsync(context, settings.MaxRequestBytes).ConfigureAwait(false);
             var id = OpenAiRequest.Text(body, "id") ?? throw new OpenAiRequestException("id", "give the id of the response rated (its `id`, e.g. cmpl-...)");
             var rating = body["rating"] is JsonValue value && value.GetValueKind() == JsonValueKind.Number ? value.GetValue<double>()
                 : throw new OpenAiRequestException("rating", "rating must be a number from 0 (bad) to 1 (good)");
@@ -196,8 +218,12 @@ internal static class OpenAiEndpoints
     /// <summary>OpenAI's finish reasons: a cancelled or expired request (the client is gone, or its time ran out) reads as <c>length</c>, cut short.</summary>
     private static string Finish(FinishReason reason) => reason == FinishReason.Stop ? "stop" : "length";
 
-    private static async Task<JsonObject> ReadBodyAsync(HttpContext context)
+    /// <summary>The body as a JSON object, refused with a 413 past <paramref name="maxBytes"/> (Serving:MaxRequestBytes) whether or not it says its length.</summary>
+    private static async Task<JsonObject> ReadBodyAsync(HttpContext context, long maxBytes)
     {
+        var tooLarge = $"the body is larger than the {maxBytes} bytes a request may send (Serving:MaxRequestBytes)";
+        if (context.Request.ContentLength > maxBytes) throw new OpenAiRequestException(null, tooLarge, StatusCodes.Status413PayloadTooLarge);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = maxBytes;
         try
         {
             return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject
@@ -206,6 +232,10 @@ internal static class OpenAiEndpoints
         catch (JsonException e)
         {
             throw new OpenAiRequestException(null, $"the body is not valid JSON: {e.Message}");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new OpenAiRequestException(null, tooLarge, StatusCodes.Status413PayloadTooLarge);
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Pipelines.Activities.Models;
 using Pipelines.Activities.Models.Export.Onnx;
 using Pipelines.Artifacts;
@@ -7,25 +8,32 @@ using Pipelines.Runtime;
 
 namespace Pipelines.Activities.Serving.OpenAi;
 
-/// <summary>One model served under <see cref="Id"/> (as configured, e.g. <c>email-subjects@production</c>).</summary>
-public sealed record ServedModel(string Id, ModelVersion Version, string Variant, string Folder, TextTokenizer Tokenizer, ContinuousBatcher Batcher, DateTimeOffset Loaded);
+/// <summary>One version served under <see cref="Id"/> (as configured, e.g. <c>email-subjects@production</c>).</summary>
+public sealed record ServedModel(string Id, ModelVersion Version, string Variant, string Folder, TextTokenizer Tokenizer, ContinuousBatcher Batcher, int ContextWindow, DateTimeOffset Loaded);
 
 /// <summary>
-/// The models <c>serve</c> answers for: each configured registry reference resolved when the host starts to a version's
-/// exported variant (<c>#int8</c> unless the reference names one, else <c>fp32</c>), its ONNX folder opened in ONNX
-/// Runtime behind a <see cref="ContinuousBatcher"/>. A reference that names nothing, or a version without an ONNX
-/// export, stops the start-up with a line saying which and why.
+/// The models <c>serve</c> answers for: each configured registry reference resolved to a version's exported variant
+/// (<c>#int8</c> unless the reference names one, else <c>fp32</c>), its ONNX folder opened in ONNX Runtime behind a
+/// <see cref="ContinuousBatcher"/>. At start-up a reference that names nothing, or a version without an ONNX export,
+/// stops the start with a line saying which and why. After it, every <see cref="ServingSettings.Refresh"/> the
+/// aliases are resolved again (any process may move them: the CLI, <c>/api/models</c>, <c>deploy.promote</c>) and a
+/// moved one is swapped live (<see cref="LiveModel"/>); a version that cannot be loaded leaves the old one serving and
+/// is logged once. Pinned references (<c>NAME/VERSION</c>) never move.
 /// </summary>
-public sealed class ServedModels(RunEngine engine, ServingSettings settings, TimeProvider time) : IHostedService, IDisposable
+public sealed class ServedModels(RunEngine engine, ServingSettings settings, TimeProvider time, ILogger<ServedModels> logger) : IHostedService, IDisposable
 {
     /// <summary>The variant served when a reference names none: the smallest one that keeps quality (see bench/RESULTS.md).</summary>
     public static readonly IReadOnlyList<string> PreferredVariants = ["int8", "fp32"];
 
-    private readonly Dictionary<string, ServedModel> _models = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LiveModel> _models = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _refused = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private ITimer? _timer;
 
-    public IReadOnlyCollection<ServedModel> All => _models.Values;
+    /// <summary>The versions being served now, one per configured id.</summary>
+    public IReadOnlyList<ServedModel> All => [.. _models.Values.Select(m => m.Current)];
 
-    public ServedModel? Find(string id) => _models.GetValueOrDefault(id);
+    public LiveModel? Find(string id) => _models.GetValueOrDefault(id);
 
     /// <summary>The store's log of answered requests.</summary>
     public global::Pipelines.Monitoring.IRequestLog RequestLog => engine.RequestLog;
@@ -36,11 +44,11 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (settings.Models.Count > 0) Torch.TorchNative.EnsureLoaded(); // sampling (temperature > 0) draws with TorchSharp
-        foreach (var id in settings.Models)
-        {
-            _models[id] = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
-            ServingMetrics.Track(_models[id], serving: true);
-        }
+        foreach (var id in settings.Models) _models[id] = new LiveModel(await LoadAsync(id, cancellationToken).ConfigureAwait(false));
+        ServingMetrics.Track(this, serving: true);
+
+        if (settings.Models.Any(id => Reference(id).Alias is not null))
+            _timer = time.CreateTimer(_ => _ = RefreshInBackgroundAsync(), null, settings.Refresh, settings.Refresh);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -51,37 +59,111 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
 
     public void Dispose()
     {
-        foreach (var model in _models.Values)
+        ServingMetrics.Track(this, serving: false);
+        _timer?.Dispose();
+        _timer = null;
+        _refreshing.Wait(); // a refresh under way finishes its swap first, so no batcher it opens outlives the host
+        try
         {
-            ServingMetrics.Track(model, serving: false);
-            model.Batcher.Dispose();
+            foreach (var model in _models.Values) model.Dispose();
+            _models.Clear();
         }
-        _models.Clear();
+        finally
+        {
+            _refreshing.Release();
+        }
     }
 
-    private async Task<ServedModel> LoadAsync(string id, CancellationToken ct)
+    /// <summary>
+    /// Resolves every served alias again and swaps in the versions that moved; what cannot be resolved or loaded keeps
+    /// the old version serving and is logged. The timer calls it; calls never overlap.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken ct)
+    {
+        await _refreshing.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            foreach (var (id, live) in _models.ToList())
+            {
+                var reference = Reference(id);
+                if (reference.Alias is null) continue;
+                var serving = live.Current.Version.Version;
+                var target = await engine.Registry.ResolveAliasAsync(reference.Model, reference.Alias, ct).ConfigureAwait(false);
+                if (target is null || target.Version == serving || _refused.GetValueOrDefault(id) == target.Version) continue;
+                try
+                {
+                    live.Replace(Open(id, reference, target));
+                    _refused.Remove(id);
+                    logger.LogInformation("{Id} moved from version {Old} to {New}: new requests go to the new one, requests in flight finish on the old one", id, serving, target.Version);
+                }
+                catch (Api.ApiConfigurationException e)
+                {
+                    _refused[id] = target.Version;
+                    logger.LogWarning("{Id} moved to version {New}, which cannot be served, so version {Old} keeps serving: {Reason} ({Hint})", id, target.Version, serving, e.Message, e.Hint);
+                }
+            }
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    private async Task RefreshInBackgroundAsync()
     {
         try
         {
-            var reference = RegistryReference.ParseShort(id);
-            var version = await reference.ResolveAsync(engine.Registry, ct).ConfigureAwait(false);
+            await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogWarning(e, "refreshing the served aliases failed; the versions being served stay");
+        }
+    }
+
+    private static RegistryReference Reference(string id) => RegistryReference.ParseShort(id);
+
+    /// <summary>Resolves <paramref name="id"/> as it is now and opens it; used at start-up, where failing stops the host.</summary>
+    private async Task<ServedModel> LoadAsync(string id, CancellationToken ct)
+    {
+        ModelVersion version;
+        try
+        {
+            version = await Reference(id).ResolveAsync(engine.Registry, ct).ConfigureAwait(false);
+        }
+        catch (RegistryException e)
+        {
+            throw CannotServe(id, e.Message, e.Hint);
+        }
+
+        return Open(id, Reference(id), version);
+    }
+
+    private static Api.ApiConfigurationException CannotServe(string id, string why, string hint) => new($"Serving:Models: cannot serve '{id}': {why}", hint);
+
+    /// <summary>Opens <paramref name="version"/>'s variant behind a started batcher; what cannot be served throws <see cref="Api.ApiConfigurationException"/> saying why.</summary>
+    private ServedModel Open(string id, RegistryReference reference, ModelVersion version)
+    {
+        try
+        {
             var variant = reference.Variant ?? PreferredVariants.FirstOrDefault(version.Variants.ContainsKey)
                 ?? throw new RegistryException($"version {version.Version} of {version.Model} has no exported variant to serve",
                     "register it with model.quantize's variants (deploy.promote's `variants`), or name one: NAME@ALIAS#VARIANT");
             var folder = OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
             var decoder = OnnxDecoder.Open(folder);
             var tokenizer = TextTokenizer.Load(folder);
-            var batcher = new ContinuousBatcher(decoder, tokenizer, ContinuousBatcherOptions.ForExport(folder) with { MaxBatchSize = settings.MaxBatchSize, MaxWaiting = settings.MaxWaiting }, time);
+            var options = ContinuousBatcherOptions.ForExport(folder) with { MaxBatchSize = settings.MaxBatchSize, MaxWaiting = settings.MaxWaiting };
+            var batcher = new ContinuousBatcher(decoder, tokenizer, options, time);
             batcher.Start();
-            return new ServedModel(id, version, variant, folder, tokenizer, batcher, time.GetUtcNow());
+            return new ServedModel(id, version, variant, folder, tokenizer, batcher, options.ContextWindow, time.GetUtcNow());
         }
         catch (RegistryException e)
         {
-            throw new Api.ApiConfigurationException($"Serving:Models: cannot serve '{id}': {e.Message}", e.Hint);
+            throw CannotServe(id, e.Message, e.Hint);
         }
         catch (ModelFormatException e)
         {
-            throw new Api.ApiConfigurationException($"Serving:Models: cannot serve '{id}': {e.Message}", e.Hint ?? "export the model again with model.quantize");
+            throw CannotServe(id, e.Message, e.Hint ?? "export the model again with model.quantize");
         }
     }
 

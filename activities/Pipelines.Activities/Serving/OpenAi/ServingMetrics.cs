@@ -31,21 +31,21 @@ public static class ServingMetrics
     private static readonly Counter<long> Successes = Meter.CreateCounter<long>("pipelines.serving.request_success", "{request}", "finished requests, by finished_reason (stop, length, cancelled, deadline)");
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>("pipelines.serving.request_errors", "{request}", "requests answered with an error, by kind (invalid_request, not_found, rate_limited, server_error)");
 
-    private static readonly ConcurrentDictionary<ServedModel, byte> Served = new();
+    private static readonly ConcurrentDictionary<ServedModels, byte> Hosts = new();
 
     static ServingMetrics()
     {
-        Meter.CreateObservableGauge("pipelines.serving.num_requests_running", () => Served.Keys.Select(m => new Measurement<int>(m.Batcher.Running, Tags(m))), "{request}",
+        Meter.CreateObservableGauge("pipelines.serving.num_requests_running", () => Hosts.Keys.SelectMany(h => h.All).Select(m => new Measurement<int>(m.Batcher.Running, Tags(m))), "{request}",
             "requests in the running batch");
-        Meter.CreateObservableGauge("pipelines.serving.num_requests_waiting", () => Served.Keys.Select(m => new Measurement<int>(m.Batcher.Waiting, Tags(m))), "{request}",
+        Meter.CreateObservableGauge("pipelines.serving.num_requests_waiting", () => Hosts.Keys.SelectMany(h => h.All).Select(m => new Measurement<int>(m.Batcher.Waiting, Tags(m))), "{request}",
             "requests queued for a place in the batch");
     }
 
-    /// <summary>Starts (or stops) reporting the gauges of <paramref name="model"/>.</summary>
-    public static void Track(ServedModel model, bool serving)
+    /// <summary>Starts (or stops) reporting the gauges of the versions <paramref name="host"/> serves (whichever they are at each scrape).</summary>
+    public static void Track(ServedModels host, bool serving)
     {
-        if (serving) Served[model] = 0;
-        else Served.TryRemove(model, out _);
+        if (serving) Hosts[host] = 0;
+        else Hosts.TryRemove(host, out _);
     }
 
     /// <summary>Records a request that ended with a completion (whatever its finish reason).</summary>

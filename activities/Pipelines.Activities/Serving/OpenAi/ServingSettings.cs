@@ -4,12 +4,17 @@ namespace Pipelines.Activities.Serving.OpenAi;
 
 /// <summary>
 /// The <c>Serving</c> section: <c>Models</c> (registry references, <c>Serving__Models__0=email-subjects@production</c>, or
-/// <c>serve --model</c>), <c>MaxBatchSize</c> (sequences decoding together, 16), <c>MaxWaiting</c> (requests queued
-/// before a 429, 64) and <c>SampleRate</c> (the share of requests whose redacted prompt and output the request log
-/// keeps, 0), for every served model.
+/// <c>serve --model</c>), <c>MaxBatchSize</c> (sequences decoding together, 16) and <c>MaxWaiting</c> (requests queued
+/// before a 429, 64), for every served model; <c>SampleRate</c> (the share of requests whose redacted prompt and output
+/// the request log keeps, 0); <c>RefreshSeconds</c> (how often served aliases are resolved again, 2); and the limits on
+/// callers: <c>RequestsPerMinute</c> (per bearer token, or per client IP without tokens; unset: no limit),
+/// <c>MaxRequestBytes</c> (a body's size, 1 MiB) and <c>MaxPromptTokens</c> (a prompt's length; unset: the model's
+/// context window).
 /// </summary>
 public sealed record ServingSettings
 {
+    public const long DefaultMaxRequestBytes = 1 << 20;
+
     public IReadOnlyList<string> Models { get; init; } = [];
 
     public int MaxBatchSize { get; init; } = 16;
@@ -18,6 +23,14 @@ public sealed record ServingSettings
 
     /// <summary>The share of requests whose prompt and output (redacted) are kept in the request log, 0 to 1; 0 keeps none.</summary>
     public double SampleRate { get; init; }
+
+    public TimeSpan Refresh { get; init; } = TimeSpan.FromSeconds(2);
+
+    public int? RequestsPerMinute { get; init; }
+
+    public long MaxRequestBytes { get; init; } = DefaultMaxRequestBytes;
+
+    public int? MaxPromptTokens { get; init; }
 
     /// <summary>Reads the section, with <paramref name="extra"/> models (from the command line) added.</summary>
     public static ServingSettings Read(IConfiguration configuration, IEnumerable<string> extra)
@@ -30,11 +43,20 @@ public sealed record ServingSettings
             MaxBatchSize = section.GetValue("MaxBatchSize", 16),
             MaxWaiting = section.GetValue("MaxWaiting", 64),
             SampleRate = section.GetValue("SampleRate", 0.0),
+            Refresh = TimeSpan.FromSeconds(section.GetValue("RefreshSeconds", 2.0)),
+            RequestsPerMinute = section.GetValue<int?>("RequestsPerMinute"),
+            MaxRequestBytes = section.GetValue("MaxRequestBytes", DefaultMaxRequestBytes),
+            MaxPromptTokens = section.GetValue<int?>("MaxPromptTokens"),
         };
-        if (settings.SampleRate is < 0 or > 1 || double.IsNaN(settings.SampleRate))
-            throw new Api.ApiConfigurationException($"Serving:SampleRate ({settings.SampleRate}) must be between 0 and 1", "0 keeps no prompt or output; 0.1 keeps one request in ten, redacted");
-        if (settings.MaxBatchSize < 1 || settings.MaxWaiting < 0)
-            throw new Api.ApiConfigurationException($"Serving: MaxBatchSize ({settings.MaxBatchSize}) must be 1 or more and MaxWaiting ({settings.MaxWaiting}) 0 or more", "fix the Serving section");
+        var problems = new List<string>();
+        if (settings.MaxBatchSize < 1) problems.Add($"MaxBatchSize must be 1 or more, not {settings.MaxBatchSize}");
+        if (settings.MaxWaiting < 0) problems.Add($"MaxWaiting must be 0 or more, not {settings.MaxWaiting}");
+        if (settings.Refresh <= TimeSpan.Zero) problems.Add($"RefreshSeconds must be above 0, not {settings.Refresh.TotalSeconds}");
+        if (settings.RequestsPerMinute < 1) problems.Add($"RequestsPerMinute must be 1 or more (or unset for no limit), not {settings.RequestsPerMinute}");
+        if (settings.MaxRequestBytes < 1) problems.Add($"MaxRequestBytes must be 1 or more, not {settings.MaxRequestBytes}");
+        if (settings.SampleRate is < 0 or > 1 || double.IsNaN(settings.SampleRate)) problems.Add($"SampleRate must be between 0 (keep no prompt or output) and 1, not {settings.SampleRate}");
+        if (settings.MaxPromptTokens < 1) problems.Add($"MaxPromptTokens must be 1 or more (or unset for the context window), not {settings.MaxPromptTokens}");
+        if (problems.Count > 0) throw new Api.ApiConfigurationException($"Serving: {string.Join("; ", problems)}", "fix the Serving section");
         return settings;
     }
 }

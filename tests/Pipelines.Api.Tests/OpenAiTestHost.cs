@@ -1,0 +1,78 @@
+using Pipelines.Activities;
+using Pipelines.Activities.Models;
+using Pipelines.Activities.Models.Export.Onnx;
+using Pipelines.Activities.Models.Generation;
+using Pipelines.Activities.Models.Quantization;
+using Pipelines.Activities.Serving.OpenAi;
+using Pipelines.Persistence;
+using Pipelines.Registry;
+
+namespace Pipelines.Api.Tests;
+
+/// <summary>
+/// What the <c>/v1</c> tests share: tiny models exported to int8 ONNX, a real <c>serve</c> host over them with tokens
+/// and <c>Serving</c> settings, and the text ONNX Runtime generates alone (what a served greedy request must equal).
+/// </summary>
+internal static class OpenAiTestHost
+{
+    /// <summary>A tiny Llama (its weights drawn from <paramref name="seed"/>) exported to int8 ONNX in <paramref name="folder"/>.</summary>
+    public static string Export(string folder, int seed)
+    {
+        var (model, tokenizer) = ModelPresets.Create("llama", "tiny", seed: seed);
+        using (model) OnnxExport.Write(model, tokenizer, QuantizationVariants.RoundToNearest(model, QuantizationVariants.Int8), folder);
+        return folder;
+    }
+
+    /// <summary>Registers each export in <paramref name="variants"/> as the int8 variant of a new version of model <c>m</c>, in order, and points <c>m@production</c> at version 1.</summary>
+    public static async Task RegisterAsync(string data, params string[] variants)
+    {
+        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(data, CancellationToken.None));
+        foreach (var folder in variants)
+            await registry.RegisterAsync("m", new ModelVersionDraft { Source = data, Variants = new Dictionary<string, string> { ["int8"] = folder } }, CancellationToken.None);
+        await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
+    }
+
+    public static async Task<(ApiServer, HttpClient)> StartAsync(string data, string[] models, IReadOnlyDictionary<string, string?> serving,
+        TimeProvider? time, params (string Name, string Secret, string[] Roles)[] tokens)
+    {
+        var settings = serving.ToDictionary(s => $"Serving:{s.Key}", s => s.Value);
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            settings[$"Auth:Tokens:{i}:Name"] = tokens[i].Name;
+            settings[$"Auth:Tokens:{i}:Secret"] = tokens[i].Secret;
+            for (var r = 0; r < tokens[i].Roles.Length; r++) settings[$"Auth:Tokens:{i}:Roles:{r}"] = tokens[i].Roles[r];
+        }
+
+        var url = $"http://127.0.0.1:{TestServer.FreePort()}";
+        var server = await ApiHost.BuildAsync(new ApiHostOptions
+        {
+            DataDirectory = data,
+            Urls = [url],
+            Settings = settings,
+            ConsoleLogging = false,
+            Modules = [new OpenAiModule(models, time)],
+        }, BuiltInActivities.CreateCatalog());
+        try
+        {
+            await server.StartAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return (server, new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) });
+    }
+
+    /// <summary>What ONNX Runtime generates alone, greedily, for <paramref name="prompt"/>: the text a served request must equal.</summary>
+    public static (string Text, int PromptTokens, int CompletionTokens) Expected(string export, string prompt, int maxTokens)
+    {
+        var tokenizer = TextTokenizer.Load(export);
+        using var decoder = OnnxDecoder.Open(export);
+        var ids = TextGenerator.PromptIds(tokenizer, prompt);
+        var generated = decoder.Generate(ids, maxTokens, new HashSet<int> { tokenizer.EosId });
+        var kept = generated.TakeWhile(t => t != tokenizer.EosId).ToArray();
+        return (tokenizer.Decode(kept), ids.Length, generated.Length);
+    }
+}
