@@ -18,7 +18,9 @@ switch (which)
         return TrainBenchmark.RunOne(args.Skip(1).ToArray());
     case "deploy":
         return Pipelines.Bench.Deploy.DeployBenchmark.Run(args.Skip(1).ToArray());
+    case "serving":
+        return Pipelines.Bench.Deploy.ServingBenchmark.Run(args.Skip(1).ToArray());
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train, deploy");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train, deploy, serving");
         return 2;
 }

@@ -19,6 +19,29 @@ public sealed record ServingBenchmarkResult(int Streams, int Tokens, double Batc
 /// </summary>
 public static class ServingBenchmark
 {
+    /// <summary>
+    /// <c>-- serving --export DIR [--streams 1,4,16] [--tokens 128]</c>: the batcher against one request at a time on an
+    /// ONNX export folder (model.quantize's <c>onnx/</c>), a line per stream count and a summary line.
+    /// </summary>
+    public static int Run(string[] args)
+    {
+        string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        var export = Arg("--export") ?? throw new ArgumentException("serving needs --export DIR (an ONNX export folder)");
+        var streams = (Arg("--streams") ?? "1,4,16").Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var tokens = int.Parse(Arg("--tokens") ?? "128", System.Globalization.CultureInfo.InvariantCulture);
+        Pipelines.Activities.Torch.TorchNative.EnsureLoaded();
+        Console.WriteLine($"export: {export}; {tokens} new tokens per request; 1 ONNX Runtime thread; {Environment.ProcessorCount} cores");
+        var results = streams.Select(n => Measure(export, n, tokens, new OnnxDecoderOptions { IntraOpThreads = 1 })).ToList();
+        foreach (var r in results)
+        {
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{r.Streams,3} streams: batched {r.BatchedTokensPerSecond,7:0} tokens/s, one at a time {r.SequentialTokensPerSecond,7:0}, ratio {r.BatchedTokensPerSecond / r.SequentialTokensPerSecond:0.00}, mean decode batch {r.MeanDecodeBatch:0.0}"));
+        }
+
+        Console.WriteLine("serving: " + string.Join(", ", results.Select(r => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{r.Streams} streams {r.BatchedTokensPerSecond / r.SequentialTokensPerSecond:0.00}x"))));
+        return 0;
+    }
+
     public static ServingBenchmarkResult Measure(string exportFolder, int streams, int maxTokens = 128, OnnxDecoderOptions? options = null)
     {
         var tokenizer = TextTokenizer.Load(exportFolder);
