@@ -41,5 +41,6 @@ public sealed class OpenAiModule(IEnumerable<string> models, TimeProvider? time 
         v1.MapPost("/chat/completions", OpenAiEndpoints.ChatCompletionsAsync).WithMetadata(new RequiresRole(ApiRoles.Inference));
         v1.MapPost("/feedback", OpenAiEndpoints.FeedbackAsync).WithMetadata(new RequiresRole(ApiRoles.Inference));
         routes.MapGet("/api/monitoring/models/{model}/requests", OpenAiEndpoints.RequestsAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
+        routes.MapGet("/api/monitoring/models/{model}", MonitoringEndpoints.WindowAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
     }
 }

@@ -9,7 +9,11 @@ using Pipelines.Runtime;
 namespace Pipelines.Activities.Serving.OpenAi;
 
 /// <summary>One version served under <see cref="Id"/> (as configured, e.g. <c>email-subjects@production</c>).</summary>
-public sealed record ServedModel(string Id, ModelVersion Version, string Variant, string Folder, TextTokenizer Tokenizer, ContinuousBatcher Batcher, int ContextWindow, DateTimeOffset Loaded);
+public sealed record ServedModel(string Id, ModelVersion Version, string Variant, string Folder, TextTokenizer Tokenizer, ContinuousBatcher Batcher, int ContextWindow, DateTimeOffset Loaded)
+{
+    /// <summary>The prompts of the version's training data, which live prompts are compared with for drift; null when its lineage names no dataset here.</summary>
+    public Monitoring.ReferenceProfile? Profile { get; init; }
+}
 
 /// <summary>
 /// The models <c>serve</c> answers for: each configured registry reference resolved to a version's exported variant
@@ -155,7 +159,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
             var options = ContinuousBatcherOptions.ForExport(folder) with { MaxBatchSize = settings.MaxBatchSize, MaxWaiting = settings.MaxWaiting };
             var batcher = new ContinuousBatcher(decoder, tokenizer, options, time);
             batcher.Start();
-            return new ServedModel(id, version, variant, folder, tokenizer, batcher, options.ContextWindow, time.GetUtcNow());
+            return new ServedModel(id, version, variant, folder, tokenizer, batcher, options.ContextWindow, time.GetUtcNow()) { Profile = ProfileOf(version, tokenizer) };
         }
         catch (RegistryException e)
         {
@@ -165,6 +169,17 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
         {
             throw CannotServe(id, e.Message, e.Hint ?? "export the model again with model.quantize");
         }
+    }
+
+    /// <summary>
+    /// The reference profile drift is measured against: the version's training dataset (its lineage's <c>dataset</c>, an
+    /// artifact or a JSONL file) as the served tokenizer reads it; null when the version names none that is here.
+    /// </summary>
+    private Monitoring.ReferenceProfile? ProfileOf(ModelVersion version, TextTokenizer tokenizer)
+    {
+        if (version.Dataset is not { } dataset) return null;
+        var path = ArtifactReference.TryParse(dataset, out var artifact) ? (engine.Artifacts.Exists(artifact) ? engine.Artifacts.PathOf(artifact) : null) : dataset;
+        return path is not null && File.Exists(path) ? Monitoring.ReferenceProfile.FromDataset(path, tokenizer) : null;
     }
 
     /// <summary>The ONNX folder of a variant: its <c>onnx/</c> subfolder (model.quantize's layout) or the folder itself.</summary>

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Pipelines.Persistence;
+using Pipelines.Registry;
+
+namespace Pipelines.Api.Tests;
+
+/// <summary>
+/// <c>GET /api/monitoring/models/{model}</c> on a real host: drift of the logged prompts against the served version's
+/// training data, and quality of its logged answers.
+/// </summary>
+public sealed class MonitoringEndpointTests : IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("pipelines-monitoring-test-").FullName;
+    private ApiServer _server = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        var export = OpenAiTestHost.Export(Path.Combine(_data, "exports", "int8"), seed: 5);
+        // The training data the version's lineage names: short questions about meetings.
+        var train = Path.Combine(_data, "train.jsonl");
+        File.WriteAllLines(train, Enumerable.Range(0, 300).Select(i =>
+            new JsonObject { ["prompt"] = $"When is meeting {i % 17} about the {(i % 2 == 0 ? "budget" : "plan")}?", ["completion"] = "Thursday" }.ToJsonString()));
+        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_data, CancellationToken.None));
+        await registry.RegisterAsync("m", new ModelVersionDraft { Source = _data, Dataset = train, Variants = new Dictionary<string, string> { ["int8"] = export } }, CancellationToken.None);
+        await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
+        (_server, _client) = await OpenAiTestHost.StartAsync(_data, ["m@production"], new Dictionary<string, string?> { ["SampleRate"] = "1" }, null);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.StopAsync();
+        await _server.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    private async Task AskAsync(string prompt)
+    {
+        var body = new JsonObject { ["model"] = "m@production", ["prompt"] = prompt, ["max_tokens"] = 4, ["temperature"] = 0 };
+        using var response = await _client.PostAsync("/v1/completions", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task<JsonNode> WindowAsync() => JsonNode.Parse(await _client.GetStringAsync("/api/monitoring/models/m@production"))!;
+
+    [Fact]
+    public async Task Prompts_like_the_training_data_are_stable_and_long_foreign_ones_drift()
+    {
+        for (var i = 0; i < 40; i++) await AskAsync($"When is meeting {i % 17} about the {(i % 2 == 0 ? "budget" : "plan")}?");
+        var stable = await WindowAsync();
+        for (var i = 0; i < 200; i++) await AskAsync(string.Concat(Enumerable.Repeat($"Ηλεκτρονικό ταχυδρομείο {i} για την αναφορά του προϋπολογισμού. ", 4)));
+        var drifted = await WindowAsync();
+
+        Assert.Equal((1, 40, 40), ((int)stable["version"]!, (int)stable["requests"]!, (int)stable["sampled"]!));
+        Assert.Equal("ok", (string?)stable["drift"]!["promptLength"]!["status"]);
+        Assert.Equal("drift", (string?)drifted["drift"]!["promptLength"]!["status"]);
+        Assert.Equal("drift", (string?)drifted["drift"]!["tokenDistribution"]!["status"]);
+        Assert.Equal(240, (int)drifted["quality"]!["requests"]!);
+        Assert.InRange((double)drifted["quality"]!["truncatedOutputRate"]!, 0, 1);
+    }
+
+    [Fact]
+    public async Task Without_sampled_prompts_there_is_no_drift_to_report_and_the_note_says_why()
+    {
+        var window = await WindowAsync();
+        using var unknown = await _client.GetAsync("/api/monitoring/models/nope@production");
+
+        Assert.Null(window["drift"]);
+        Assert.Contains("no sampled prompts", (string?)window["driftNote"], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+}
