@@ -11,6 +11,7 @@ public static class UserErrors
     {
         ModelFormatException e => new ActivityFailedException(e.Hint is { } hint ? $"{e.Message} ({hint})" : e.Message, retryable: false),
         Data.CorpusFetchException e => new ActivityFailedException($"{e.Message} ({e.Hint})", retryable: false),
+        Registry.RegistryException e => new ActivityFailedException($"{e.Message}; {e.Hint}", retryable: false),
         ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArtifactNotFoundException
             => new ActivityFailedException(error.Message, retryable: false),
         InvalidOperationException when error.Message.StartsWith("libtorch", StringComparison.Ordinal)

@@ -36,12 +36,7 @@ internal static class OpenAiTestHost
         TimeProvider? time, params (string Name, string Secret, string[] Roles)[] tokens)
     {
         var settings = serving.ToDictionary(s => $"Serving:{s.Key}", s => s.Value);
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            settings[$"Auth:Tokens:{i}:Name"] = tokens[i].Name;
-            settings[$"Auth:Tokens:{i}:Secret"] = tokens[i].Secret;
-            for (var r = 0; r < tokens[i].Roles.Length; r++) settings[$"Auth:Tokens:{i}:Roles:{r}"] = tokens[i].Roles[r];
-        }
+        TestServer.AddTokens(settings, tokens);
 
         var url = $"http://127.0.0.1:{TestServer.FreePort()}";
         var server = await ApiHost.BuildAsync(new ApiHostOptions

@@ -34,14 +34,19 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(string? dataDirectory = null, params (string Name, string Secret, string[] Roles)[] tokens)
     {
         var settings = new Dictionary<string, string?>();
+        AddTokens(settings, tokens);
+        return await StartWithSettingsAsync(settings, dataDirectory);
+    }
+
+    /// <summary>Adds (name, secret, roles) entries to <paramref name="settings"/> as Auth:Tokens configures them.</summary>
+    internal static void AddTokens(IDictionary<string, string?> settings, (string Name, string Secret, string[] Roles)[] tokens)
+    {
         for (var i = 0; i < tokens.Length; i++)
         {
             settings[$"Auth:Tokens:{i}:Name"] = tokens[i].Name;
             settings[$"Auth:Tokens:{i}:Secret"] = tokens[i].Secret;
             for (var r = 0; r < tokens[i].Roles.Length; r++) settings[$"Auth:Tokens:{i}:Roles:{r}"] = tokens[i].Roles[r];
         }
-
-        return await StartWithSettingsAsync(settings, dataDirectory);
     }
 
     /// <summary>Starts a server with configuration <paramref name="settings"/> (e.g. <c>Files:Roots:0</c>) and no tokens.</summary>

@@ -14,7 +14,7 @@ namespace Pipelines.Activities.Deploy;
 public sealed class Promotion : IActivity<PromotionInputs, PromotionOutputs>
 {
     public Task<PromotionOutputs> ExecuteAsync(PromotionInputs inputs, ActivityContext context, CancellationToken cancellationToken) =>
-        Explained(() => PromoteAsync(inputs, context, cancellationToken));
+        UserErrors.ExplainedAsync(() => PromoteAsync(inputs, context, cancellationToken));
 
     private static async Task<PromotionOutputs> PromoteAsync(PromotionInputs inputs, ActivityContext context, CancellationToken ct)
     {
@@ -130,21 +130,5 @@ public sealed class Promotion : IActivity<PromotionInputs, PromotionOutputs>
         }
 
         return sources;
-    }
-
-    private static async Task<T> Explained<T>(Func<Task<T>> promote)
-    {
-        try
-        {
-            return await promote().ConfigureAwait(false);
-        }
-        catch (RegistryException e)
-        {
-            throw new ActivityFailedException($"{e.Message}; {e.Hint}", retryable: false);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ActivityFailedException(e.Message, retryable: false);
-        }
     }
 }

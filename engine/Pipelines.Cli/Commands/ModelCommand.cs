@@ -173,8 +173,7 @@ public static class ModelCommand
             try
             {
                 var named = Registry.RegistryReference.Parse(value);
-                var version = await named.ResolveAsync(await cli.RegistryAsync(ct), ct);
-                value = named.SourceIn(version);
+                (var version, value) = await named.ResolveSourceAsync(await cli.RegistryAsync(ct), ct);
                 cli.Error.WriteLine($"{named} is version {version.Version} of {version.Model} ({value})");
             }
             catch (Registry.RegistryException e)

@@ -70,6 +70,14 @@ public sealed record RegistryReference(string Model, string? Alias, int? Version
             ?? throw await NotFoundAsync(registry, $"{Model} has no alias '{Alias}'", ct).ConfigureAwait(false);
     }
 
+    /// <summary>The version this reference names now and the files it names in it (its source, or the variant's).</summary>
+    /// <exception cref="RegistryException">The model, alias, version or variant does not exist, with what does.</exception>
+    public async Task<(ModelVersion Version, string Source)> ResolveSourceAsync(IModelRegistry registry, CancellationToken ct)
+    {
+        var version = await ResolveAsync(registry, ct).ConfigureAwait(false);
+        return (version, SourceIn(version));
+    }
+
     /// <summary>The files this reference names in <paramref name="version"/>: its source, or the variant's.</summary>
     /// <exception cref="RegistryException">The version has no such variant.</exception>
     public string SourceIn(ModelVersion version)

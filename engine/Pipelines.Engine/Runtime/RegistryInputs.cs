@@ -48,8 +48,7 @@ internal static class RegistryInputs
         {
             var reference = RegistryReference.Parse(text);
             // The coordinator waits for this read as it waits for its own commits: one indexed lookup in the store.
-            var version = reference.ResolveAsync(registry, CancellationToken.None).GetAwaiter().GetResult();
-            var source = reference.SourceIn(version);
+            var (version, source) = reference.ResolveSourceAsync(registry, CancellationToken.None).GetAwaiter().GetResult();
             lines.Add($"{input}: {reference} is version {version.Version} of {version.Model} ({source})");
             return source;
         }

@@ -24,7 +24,7 @@ internal sealed class RequestRecorder(IRequestLog log, double sampleRate)
         var sampled = Sampled(id, sampleRate);
         var counts = new int[PiiKinds.All.Count];
         return log.AppendAsync(new LoggedRequest(
-            id, model.Id, model.Version.Model, Registry.RegistryReference.ParseShort(model.Id).Alias, model.Version.Version, model.Variant, result.Timings.Submitted,
+            id, model.Id, model.Version.Model, model.Alias, model.Version.Version, model.Variant, result.Timings.Submitted,
             sampled ? _redactor.Redact(prompt, counts) : null, sampled ? _redactor.Redact(result.Text, counts) : null,
             result.FinishReason.ToString().ToLowerInvariant(), result.PromptTokens, result.CompletionTokens,
             result.Timings.EndToEnd.TotalSeconds, result.Timings.TimeToFirstToken?.TotalSeconds), CancellationToken.None);

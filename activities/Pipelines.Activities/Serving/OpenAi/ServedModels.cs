@@ -13,6 +13,9 @@ public sealed record ServedModel(string Id, ModelVersion Version, string Variant
 {
     /// <summary>The prompts of the version's training data, which live prompts are compared with for drift; null when its lineage names no dataset here.</summary>
     public Monitoring.ReferenceProfile? Profile { get; init; }
+
+    /// <summary>The alias <see cref="Id"/> follows; null for a pinned version (NAME/VERSION). Parsed once, when loaded.</summary>
+    public string? Alias { get; init; }
 }
 
 /// <summary>
@@ -159,7 +162,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
             var options = ContinuousBatcherOptions.ForExport(folder) with { MaxBatchSize = settings.MaxBatchSize, MaxWaiting = settings.MaxWaiting };
             var batcher = new ContinuousBatcher(decoder, tokenizer, options, time);
             batcher.Start();
-            return new ServedModel(id, version, variant, folder, tokenizer, batcher, options.ContextWindow, time.GetUtcNow()) { Profile = ProfileOf(version, tokenizer) };
+            return new ServedModel(id, version, variant, folder, tokenizer, batcher, options.ContextWindow, time.GetUtcNow()) { Profile = ProfileOf(version, tokenizer), Alias = reference.Alias };
         }
         catch (RegistryException e)
         {

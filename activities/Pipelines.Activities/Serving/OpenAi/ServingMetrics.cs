@@ -70,7 +70,7 @@ public static class ServingMetrics
     [
         new("model", model.Id),
         new("name", model.Version.Model),
-        new("alias", Registry.RegistryReference.ParseShort(model.Id).Alias ?? ""),
+        new("alias", model.Alias ?? ""),
         new("version", model.Version.Version),
         new("variant", model.Variant),
     ];
