@@ -15,11 +15,13 @@ public sealed record QuantizableMatrix(string Key, Tensor Weight, bool Transpose
     public int Columns => (int)(Transposed ? Weight.shape[0] : Weight.shape[1]);
 
     /// <summary>The weight as float32, row-major in the <c>[out, in]</c> layout.</summary>
-    public float[] RowMajor()
+    public float[] RowMajor() => Floats(Transposed ? Weight.t() : Weight);
+
+    /// <summary>Any tensor's values as float32, row-major, copied to managed memory (whatever its dtype and device).</summary>
+    public static float[] Floats(Tensor tensor)
     {
         using var scope = NewDisposeScope();
-        var w = (Transposed ? Weight.t() : Weight).to(ScalarType.Float32).contiguous().cpu();
-        return w.data<float>().ToArray();
+        return tensor.detach().to(ScalarType.Float32).contiguous().cpu().data<float>().ToArray();
     }
 }
 

@@ -77,7 +77,7 @@ internal sealed class DecoderGraph
     }
 
     /// <summary>A float32 weight (a norm's, a bias, a position table) under its checkpoint key, in its own shape.</summary>
-    public string Weight(string key, Tensor weight) => _g.Weight(key, FloatsOf(weight), weight.shape);
+    public string Weight(string key, Tensor weight) => _g.Weight(key, QuantizableMatrix.Floats(weight), weight.shape);
 
     /// <summary><c>x·Wᵀ + b</c> for the projection whose weight is checkpoint key <paramref name="key"/>.</summary>
     public string Linear(string x, string key, Projection p)
@@ -91,7 +91,7 @@ internal sealed class DecoderGraph
         {
             using var scope = NewDisposeScope();
             var inOut = p.FanInFanOut ? p.weight : p.weight.t();
-            y = _g.Node("MatMul", [x, _g.Weight(key, FloatsOf(inOut), [p.InFeatures, p.OutFeatures])]);
+            y = _g.Node("MatMul", [x, _g.Weight(key, QuantizableMatrix.Floats(inOut), [p.InFeatures, p.OutFeatures])]);
         }
 
         return p.bias is null ? y : _g.Node("Add", [y, Weight(key[..^"weight".Length] + "bias", p.bias)]);
@@ -203,12 +203,5 @@ internal sealed class DecoderGraph
         return _g.Node("MatMulNBits", [x, codes, scales], output, OnnxGraph.Microsoft,
             ("K", (long)s.Columns), ("N", (long)s.Rows), ("bits", (long)s.Bits), ("block_size", (long)NBitsMatrix.BlockSize),
             ("accuracy_level", _options.Int8Activations ? 4L : 0L));
-    }
-
-    /// <summary>A tensor's values as float32, row-major.</summary>
-    private static float[] FloatsOf(Tensor t)
-    {
-        using var scope = NewDisposeScope();
-        return t.detach().to(ScalarType.Float32).contiguous().cpu().data<float>().ToArray();
     }
 }
