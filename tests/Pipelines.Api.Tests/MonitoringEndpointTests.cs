@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Pipelines.Activities.Serving.OpenAi;
 using Pipelines.Persistence;
 using Pipelines.Registry;
+using Pipelines.Schedules;
 
 namespace Pipelines.Api.Tests;
 
@@ -61,6 +64,63 @@ public sealed class MonitoringEndpointTests : IAsyncLifetime
         Assert.Equal("drift", (string?)drifted["drift"]!["tokenDistribution"]!["status"]);
         Assert.Equal(240, (int)drifted["quality"]!["requests"]!);
         Assert.InRange((double)drifted["quality"]!["truncatedOutputRate"]!, 0, 1);
+    }
+
+    [Fact]
+    public async Task Shifted_prompts_cross_the_drift_threshold_and_the_monitor_starts_exactly_one_retraining_run_within_its_cooldown()
+    {
+        await _server.Engine.Definitions.PublishAsync("retrain", """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata:
+              name: retrain
+            params:
+              reason: { type: string, default: manual }
+            triggers:
+              - monitor:
+                  model: m@production
+                  when: "${{ drift.prompt_length.psi > 0.25 }}"
+                  every: 1ms
+                  min_requests: 20
+                params:
+                  reason: "psi ${{ drift.prompt_length.psi.toFixed(2) }} over ${{ window.sampled }} prompts of v${{ model.version }}"
+            steps:
+              note:
+                uses: core.echo@1
+                with:
+                  message: ${{ params.reason }}
+            """, CancellationToken.None);
+        var monitors = _server.App.Services.GetRequiredService<MonitorTriggers>();
+
+        for (var i = 0; i < 40; i++) await AskAsync($"When is meeting {i % 17} about the {(i % 2 == 0 ? "budget" : "plan")}?");
+        var calm = Assert.Single(await monitors.CheckAsync(CancellationToken.None));
+        for (var i = 0; i < 100; i++) await AskAsync(string.Concat(Enumerable.Repeat($"Ηλεκτρονικό ταχυδρομείο {i} για την αναφορά του προϋπολογισμού. ", 4)));
+        var drifted = Assert.Single(await monitors.CheckAsync(CancellationToken.None));
+        var again = Assert.Single(await monitors.CheckAsync(CancellationToken.None));
+
+        Assert.Equal(MonitorOutcome.Holds, calm.Outcome);
+        Assert.True((double)calm.Facts!["drift"]!["prompt_length"]!["psi"]! < 0.25);
+        Assert.Equal((MonitorOutcome.Fired, FiringOutcome.Started), (drifted.Outcome, drifted.Firing));
+        Assert.Equal((MonitorOutcome.Fired, FiringOutcome.SkippedCooldown), (again.Outcome, again.Firing));
+        var run = Assert.Single(await _server.Engine.Runs.ListRunsAsync("retrain", null, 10, CancellationToken.None));
+        Assert.Equal("monitor:retrain#0", run.Trigger);
+        var reason = (string)JsonNode.Parse(run.Params)!["reason"]!;
+        Assert.Matches(@"^psi [0-9]+\.[0-9]{2} over 140 prompts of v1$", reason);
+        Assert.True(double.Parse(reason.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0.25, reason);
+    }
+
+    [Fact]
+    public async Task The_metrics_endpoint_reports_the_latest_window_drift_and_quality_as_gauges()
+    {
+        for (var i = 0; i < 30; i++) await AskAsync(string.Concat(Enumerable.Repeat($"Ηλεκτρονικό ταχυδρομείο {i} για την αναφορά. ", 4)));
+        await _server.App.Services.GetRequiredService<ServedModelMonitor>().RefreshAsync(CancellationToken.None);
+
+        var metrics = await _client.GetStringAsync("/metrics");
+
+        Assert.Matches(@"pipelines_monitor_drift\{[^}]*feature=""prompt_length""[^}]*statistic=""psi""[^}]*\} [0-9.]+", metrics);
+        Assert.Matches(@"pipelines_monitor_drift_status\{[^}]*feature=""token_distribution""[^}]*\} 2", metrics);
+        Assert.Matches(@"pipelines_monitor_quality\{[^}]*measure=""empty_rate""[^}]*\} [0-9.]+", metrics);
+        Assert.Matches(@"pipelines_monitor_window_requests(_total)?\{[^}]*model=""m@production""[^}]*\} 30", metrics);
     }
 
     [Fact]

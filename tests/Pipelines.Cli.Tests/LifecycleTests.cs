@@ -29,6 +29,25 @@ public sealed class LifecycleTests : IDisposable
 
     private async Task<string> PathOf(JsonNode? reference) => (await _workspace.RunAsync("artifacts", "path", (string)reference!)).OutLines[^1];
 
+    /// <summary>
+    /// Logs production traffic of email-subjects@production as <c>serve</c> with sampling would: the curated training
+    /// records' prompts, answered with their subjects and rated 1, and a few rated 0.2 (which retrain.yaml leaves out).
+    /// </summary>
+    private async Task<(int Good, int Poor)> LogTrafficAsync(string train)
+    {
+        var log = new Pipelines.Persistence.SqliteRequestLog(await Pipelines.Persistence.SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None));
+        var records = File.ReadLines(train).Select(l => JsonNode.Parse(l)!).Take(160).ToList();
+        var at = DateTimeOffset.UtcNow.AddHours(-1);
+        for (var i = 0; i < records.Count; i++)
+        {
+            await log.AppendAsync(new Pipelines.Monitoring.LoggedRequest($"cmpl-{i}", "email-subjects@production", "email-subjects", "production", 1, "int8",
+                at.AddSeconds(i), (string)records[i]["prompt"]!, (string)records[i]["completion"]!, "stop", 40, 6, 0.05, 0.01,
+                Rating: i % 8 == 7 ? 0.2 : 1.0), CancellationToken.None);
+        }
+
+        return (records.Count - records.Count / 8, records.Count / 8);
+    }
+
     [Fact]
     public async Task The_lifecycle_runs_from_the_corpus_to_the_review_and_an_approval_finishes_it()
     {
@@ -98,6 +117,24 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal((string?)quantize["variants"]!["int8"]!["folder"], (string?)version["variants"]!["int8"]);
         var history = (await _workspace.RunAsync("registry", "history", "email-subjects", "--json")).Out;
         Assert.Equal(["staging", "production"], JsonNode.Parse(history)!.AsArray().Select(m => (string)m!["alias"]!).ToArray());
+
+        // The companion pipeline: production's logged, well-rated traffic becomes the next fine-tune, which production
+        // moves to when it beats the version serving on that traffic.
+        var traffic = await LogTrafficAsync(await PathOf(Outputs(deployed, "curate")["train"]));
+        var retrain = await _workspace.RunAsync("run", Path.Combine(Repository.Root, "pipelines", "retrain.yaml"), "--no-input",
+            "-p", "lora_steps=6", "-p", "eval_samples=12", "-p", "min_rouge_gain=-1", "-p", "reason=drift in the test");
+        Assert.True(retrain.ExitCode == 3, retrain.ToString());
+        var retrainId = RunPipelines.RunId(retrain);
+        var collected = Outputs(await RunPipelines.ShowJsonAsync(_workspace, retrainId), "collect");
+        Assert.Equal((traffic.Good, traffic.Good + traffic.Poor), ((int)collected["records"]!, (int)collected["requests"]!));
+        var decided = await _workspace.RunAsync("review", "approve", RunPipelines.ReviewId(retrain.Out));
+        Assert.True(decided.ExitCode == 0, decided.ToString());
+        var retrained = await RunPipelines.ShowJsonAsync(_workspace, retrainId);
+        Assert.Equal("succeeded", (string?)retrained["status"]);
+        Assert.True((int)Outputs(retrained, "production")["version"]! == 2, $"{Outputs(retrained, "staging").ToJsonString()}\n{Outputs(retrained, "production").ToJsonString()}");
+        var next = JsonNode.Parse((await _workspace.RunAsync("registry", "show", "email-subjects@production")).Out)!;
+        Assert.Equal((string?)quantize["model"], (string?)next["baseModel"]);
+        Assert.Equal((string?)Outputs(retrained, "curate")["train"], (string?)next["dataset"]);
 
         // The same file with a model of one's own: no pretraining, and that model is the only candidate.
         var own = await PathOf(pretrained[0]);

@@ -134,6 +134,9 @@ public sealed record LoraTrainingOutputs
     [Port("The adapter: a folder with adapter_config.json and adapter_model.safetensors (PEFT format).")]
     public required string Adapter { get; init; }
 
+    [Port("The base model the adapter was trained on, as the step read it (a registry:// reference resolved to its artifact or folder): the lineage deploy.promote records.")]
+    public string? BaseModel { get; init; }
+
     [Port("Losses, steps, throughput and memory.")]
     public required TrainingMetrics Metrics { get; init; }
 

@@ -31,7 +31,7 @@ public sealed class LoraTraining : IActivity<LoraTrainingInputs, LoraTrainingOut
             var result = await run.TrainAsync(context, cancellationToken);
             var adapter = await ArtifactFolder.StoreAsync(context, "adapter", directory => PeftAdapter.Save(run.Lora!, directory), cancellationToken);
             var curve = await run.StoreCurveAsync(result, context, cancellationToken);
-            return new LoraTrainingOutputs { Adapter = adapter, Metrics = result.Metrics, Curve = curve };
+            return new LoraTrainingOutputs { Adapter = adapter, BaseModel = inputs.BaseModel, Metrics = result.Metrics, Curve = curve };
         }
     }
 }

@@ -12,7 +12,7 @@ public static class SchedulesCommand
     public static Command Create(Func<ParseResult, CliContext> context)
     {
         var json = new Option<bool>("--json") { Description = "Print the schedules as JSON" };
-        var command = new Command("schedules", "List the schedules of the published pipelines with their next fire times") { json };
+        var command = new Command("schedules", "List the triggers (schedules and monitors) of the published pipelines with their last and next fire times") { json };
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
@@ -26,7 +26,7 @@ public static class SchedulesCommand
 
             if (entries.Count == 0)
             {
-                await cli.Out.WriteLineAsync("no schedules: add `triggers: - schedule: \"<quartz cron>\"` to a pipeline and publish it");
+                await cli.Out.WriteLineAsync("no triggers: add `triggers: - schedule: \"<quartz cron>\"` (or `- monitor: {...}`, docs/serving.md) to a pipeline and publish it");
                 return ExitCodes.Ok;
             }
 
@@ -34,13 +34,21 @@ public static class SchedulesCommand
             {
                 var trigger = entry.Trigger;
                 var definition = trigger.Trigger;
-                await cli.Out.WriteLineAsync($"{trigger.Pipeline}@{trigger.Version} #{trigger.Index}  \"{definition.Schedule}\" {definition.TimeZone ?? "UTC"}");
-                await cli.Out.WriteLineAsync($"  params {definition.Params.ToJsonString()}  runs {(definition.Version is { } pinned ? $"@{pinned} (pinned)" : "the latest version")}  concurrency {ScheduleListing.Concurrency(entry)}");
+                await cli.Out.WriteLineAsync(definition.Monitor is { } monitor
+                    ? $"{trigger.Pipeline}@{trigger.Version} #{trigger.Index}  monitor {monitor.Model} when {monitor.When.Text}"
+                    : $"{trigger.Pipeline}@{trigger.Version} #{trigger.Index}  \"{definition.Schedule}\" {definition.TimeZone ?? "UTC"}");
+                if (definition.Monitor is { } watched)
+                {
+                    await cli.Out.WriteLineAsync($"  checks the last {Definitions.Duration.Format(watched.Window)} every {Definitions.Duration.Format(watched.Every)} " +
+                        $"(at least {watched.MinRequests} requests), cooldown {Definitions.Duration.Format(watched.Cooldown)}; only while `serve` serves {watched.Model}");
+                }
+
+                await cli.Out.WriteLineAsync($"  params {ScheduleListing.Json(entry)["params"]!.ToJsonString()}  runs {(definition.Version is { } pinned ? $"@{pinned} (pinned)" : "the latest version")}  concurrency {ScheduleListing.Concurrency(entry)}");
                 var last = entry.State?.LastFireAt is { } at
                     ? $"{DefinitionArguments.Time(at)}{(entry.State.LastRunId is { } run ? $" (run {run})" : "")}"
                     : "never";
                 await cli.Out.WriteLineAsync($"  last fire {last}");
-                await cli.Out.WriteLineAsync($"  next {(entry.NextFires.Count == 0 ? "never" : string.Join(", ", entry.NextFires.Select(DefinitionArguments.Time)))}");
+                if (definition.Schedule is not null) await cli.Out.WriteLineAsync($"  next {(entry.NextFires.Count == 0 ? "never" : string.Join(", ", entry.NextFires.Select(DefinitionArguments.Time)))}");
             }
 
             return ExitCodes.Ok;

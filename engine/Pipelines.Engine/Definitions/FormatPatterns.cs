@@ -14,5 +14,7 @@ public static class FormatPatterns
     public const string StepId = "^[a-z][a-z0-9_]{0,62}$";
     public const string Memory = "^[0-9]+([.][0-9]+)?(Ki|Mi|Gi|Ti)$";
     public const string PoolName = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+    /// <summary>A served model as a monitor names it: NAME@ALIAS or NAME/VERSION, optionally #VARIANT (registry names: <c>RegistryNames</c>).</summary>
+    public const string RegistryTarget = "^(registry://)?[a-z0-9][a-z0-9._-]{0,62}(@[a-z0-9][a-z0-9._-]{0,62}|/[1-9][0-9]{0,9})(#[a-z0-9][a-z0-9._-]{0,62})?$";
     public const string Duration = "^([0-9]+([.][0-9]+)?(ms|s|m|h|d))+$";
 }

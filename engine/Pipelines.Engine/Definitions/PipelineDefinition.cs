@@ -24,10 +24,36 @@ public sealed record ParamDefinition(
     SourceLocation Location);
 
 /// <summary>
-/// A schedule that starts runs; follows the latest version unless <see cref="Version"/> pins one. Unless
-/// <see cref="AllowConcurrent"/>, a firing is skipped while this schedule's previous run is still going.
+/// What starts runs without a person: a cron <see cref="Schedule"/> or a <see cref="Monitor"/> of a served model (one
+/// of the two). Runs follow the latest version unless <see cref="Version"/> pins one. Unless
+/// <see cref="AllowConcurrent"/>, a firing is skipped while this trigger's previous run is still going.
+/// <see cref="Params"/> holds the literal param values; a monitor's expressions are in <see cref="MonitorDefinition.ParamExpressions"/>.
 /// </summary>
-public sealed record TriggerDefinition(string Schedule, string? TimeZone, JsonObject Params, int? Version, bool AllowConcurrent, SourceLocation Location);
+public sealed record TriggerDefinition(string? Schedule, string? TimeZone, JsonObject Params, int? Version, bool AllowConcurrent, SourceLocation Location)
+{
+    public MonitorDefinition? Monitor { get; init; }
+}
+
+/// <summary>
+/// A trigger that watches a served model: every <see cref="Every"/> the facts of its last <see cref="Window"/>
+/// (<see cref="Monitoring.MonitorFacts"/>) are measured and, when the window holds at least
+/// <see cref="MinRequests"/> requests and <see cref="When"/> is true, a run starts — at most one per
+/// <see cref="Cooldown"/>. <see cref="ParamExpressions"/> pass the window's facts on as params.
+/// </summary>
+public sealed record MonitorDefinition(
+    string Model,
+    TemplateValue When,
+    TimeSpan Window,
+    TimeSpan Every,
+    TimeSpan Cooldown,
+    int MinRequests,
+    IReadOnlyList<KeyValuePair<string, TemplateValue>> ParamExpressions)
+{
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromHours(1);
+    public static readonly TimeSpan DefaultEvery = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultCooldown = TimeSpan.FromDays(1);
+    public const int DefaultMinRequests = 100;
+}
 
 /// <summary>Exponential backoff: attempt n waits <c>Backoff * Factor^(n-1)</c>.</summary>
 public sealed record RetryPolicy(int Max, TimeSpan Backoff, double Factor)

@@ -19,8 +19,6 @@ public static partial class PipelineLoader
     internal static readonly string[] TopLevelKeys = ["apiVersion", "kind", "metadata", "params", "triggers", "defaults", "steps"];
     internal static readonly string[] MetadataKeys = ["name", "description", "labels"];
     internal static readonly string[] ParamKeys = ["type", "default", "description", "enum"];
-    internal static readonly string[] TriggerKeys = ["schedule", "timezone", "params", "version", "concurrency"];
-    internal static readonly string[] ConcurrencyValues = ["forbid", "allow"];
     internal static readonly string[] DefaultsKeys = ["retry", "timeout", "resources", "cache"];
 
     [GeneratedRegex(FormatPatterns.PipelineName)]
@@ -84,7 +82,7 @@ public static partial class PipelineLoader
         var parameters = ReadParams(reader, document["params"]);
         // Looked up by name from every trigger, input and expression: a dictionary, so thousands of each stay linear.
         var paramsByName = parameters.DistinctBy(p => p.Name).ToDictionary(p => p.Name, StringComparer.Ordinal);
-        var triggers = ReadTriggers(reader, document["triggers"], paramsByName);
+        var triggers = new TriggerReader(reader, paramsByName).ReadAll(document["triggers"]);
         var defaults = StepDefaults.Read(reader, document["defaults"]);
         var steps = new StepReader(reader, catalog, paramsByName, defaults).ReadAll(document, document["steps"]);
 
@@ -276,70 +274,4 @@ public static partial class PipelineLoader
         ParamType.Number => "a number",
         _ => "a string",
     };
-
-    private static List<TriggerDefinition> ReadTriggers(NodeReader reader, Node? node, IReadOnlyDictionary<string, ParamDefinition> parameters)
-    {
-        var triggers = new List<TriggerDefinition>();
-        if (node is null || node is ScalarNode s && YamlScalars.IsNull(s)) return triggers;
-        if (node is not SequenceNode sequence)
-        {
-            reader.Diagnostics.Error(DiagnosticCodes.WrongNodeType, node.Start, $"triggers must be a list, not {node.KindName}",
-                "write `triggers:` followed by `- schedule: \"0 0 3 ? * SUN\"` items");
-            return triggers;
-        }
-
-        foreach (var item in sequence.Items)
-        {
-            if (reader.Mapping(item, "a trigger", TriggerKeys) is not { } trigger) continue;
-            reader.Require(trigger, "schedule", "the trigger", "add `schedule:` with a Quartz cron expression, e.g. \"0 0 3 ? * SUN\"");
-            var schedule = reader.Scalar(trigger["schedule"], "schedule");
-            if (schedule is not null && CronSchedule.Validate(schedule.Value) is { } cronError)
-            {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidCron, schedule.Start, $"invalid cron expression {DiagnosticText.Quote(schedule.Value)}: {cronError}",
-                    CronSchedule.Help);
-            }
-
-            var timezone = reader.Scalar(trigger["timezone"], "timezone");
-            if (timezone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timezone.Value, out _))
-            {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidTimeZone, timezone.Start, $"unknown time zone {DiagnosticText.Quote(timezone.Value)}",
-                    "use an IANA name such as UTC, Europe/Paris or America/New_York");
-            }
-
-            var overrides = new JsonObject();
-            if (reader.Mapping(trigger["params"], "trigger params") is { } paramsNode)
-            {
-                foreach (var entry in paramsNode.Entries)
-                {
-                    if (!parameters.TryGetValue(entry.Key.Value, out var param))
-                    {
-                        reader.Diagnostics.Error(DiagnosticCodes.UnknownParam, entry.Key.Start, $"unknown param {DiagnosticText.Quote(entry.Key.Value)} in trigger",
-                            () => NearestName.Hint(entry.Key.Value, parameters.Keys) ?? "declare it under `params:` first");
-                        continue;
-                    }
-
-                    overrides[entry.Key.Value] = ParamValue(reader, entry.Value, param.Type, $"trigger param {DiagnosticText.Quote(param.Name)}");
-                }
-            }
-
-            var version = reader.Integer(trigger["version"], "trigger version");
-            if (version is < 1 or > int.MaxValue)
-            {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, trigger["version"]!.Start, $"trigger version must be from 1 to {int.MaxValue}",
-                    "leave it out to follow the latest published version");
-                version = null;
-            }
-
-            var concurrency = reader.Scalar(trigger["concurrency"], "trigger concurrency");
-            if (concurrency is not null && !ConcurrencyValues.Contains(concurrency.Value))
-            {
-                reader.Diagnostics.Error(DiagnosticCodes.InvalidValue, concurrency.Start, $"trigger concurrency must be forbid or allow, not {DiagnosticText.Quote(concurrency.Value)}",
-                    NearestName.Hint(concurrency.Value, ConcurrencyValues) ?? "forbid (the default) skips a firing while the previous run is going; allow starts it anyway");
-            }
-
-            triggers.Add(new TriggerDefinition(schedule?.Value ?? "", timezone?.Value, overrides, (int?)version, concurrency?.Value == "allow", trigger.Start));
-        }
-
-        return triggers;
-    }
 }

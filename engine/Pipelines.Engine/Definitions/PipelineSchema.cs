@@ -41,7 +41,7 @@ public static class PipelineSchema
         ["$schema"] = Draft,
         ["$id"] = Id,
         ["title"] = "Pipeline (pipelines/v1)",
-        ["description"] = "A declarative pipeline: typed params, schedules and a graph of steps, each running one activity.",
+        ["description"] = "A declarative pipeline: typed params, triggers (schedules, monitors) and a graph of steps, each running one activity.",
         ["type"] = "object",
         ["required"] = Strings("apiVersion", "kind", "metadata", "steps"),
         ["properties"] = new JsonObject
@@ -53,7 +53,7 @@ public static class PipelineSchema
                 FormatPatterns.ParamName, Ref("param")),
             ["triggers"] = new JsonObject
             {
-                ["description"] = "Schedules that start runs.",
+                ["description"] = "What starts runs without a person: cron schedules and monitors of served models.",
                 ["type"] = "array",
                 ["items"] = Ref("trigger"),
             },
@@ -118,12 +118,16 @@ public static class PipelineSchema
         return param;
     }
 
-    private static JsonObject Trigger() => Closed("A schedule that starts runs of the latest published version, unless it pins one.", new JsonObject
+    private static JsonObject Trigger()
+    {
+        var trigger = Closed("A schedule, or a monitor of a served model, that starts runs of the latest published version unless it pins one.", new JsonObject
         {
             ["schedule"] = Examples(Text("Quartz cron, seconds first: seconds minutes hours day-of-month month day-of-week [year], " +
                                          "with '?' in one day field.", CronPattern), "0 0 3 ? * SUN", "0 */15 * * * ?"),
+            ["monitor"] = Monitor(),
             ["timezone"] = Examples(Text("IANA time zone the schedule is read in; UTC when left out."), "UTC", "Europe/Paris", "America/New_York"),
-            ["params"] = Map("Values for the pipeline's params in runs this trigger starts (literals only).", FormatPatterns.ParamName, new JsonObject()),
+            ["params"] = Map("Values for the pipeline's params in runs this trigger starts: literals, and for a monitor also ${{ }} expressions " +
+                             "over the window's facts (drift, quality, window, model).", FormatPatterns.ParamName, new JsonObject()),
             ["version"] = new JsonObject
             {
                 ["description"] = "Pin a published version instead of following the latest.",
@@ -132,10 +136,32 @@ public static class PipelineSchema
             },
             ["concurrency"] = new JsonObject
             {
-                ["description"] = "forbid (default): no new run while this schedule's previous run is still going; allow: start anyway.",
+                ["description"] = "forbid (default): no new run while this trigger's previous run is still going; allow: start anyway.",
                 ["enum"] = new JsonArray("forbid", "allow"),
             },
-        }, required: ["schedule"]);
+        });
+        trigger["oneOf"] = new JsonArray(new JsonObject { ["required"] = Strings("schedule") }, new JsonObject { ["required"] = Strings("monitor") });
+        return trigger;
+    }
+
+    private static JsonObject Monitor() => Closed("Watches a served model: every `every`, the facts of its last `window` are measured and a run starts " +
+                                                   "when `when` is true, at most once per `cooldown`.", new JsonObject
+        {
+            ["model"] = Examples(Text("The served registry reference it watches: NAME@ALIAS or NAME/VERSION.", FormatPatterns.RegistryTarget),
+                "email-subjects@production"),
+            ["when"] = Examples(Text("One ${{ }} expression over drift, quality, window and model that is true when a run should start.", ExpressionPattern),
+                "${{ drift.prompt_length.psi > 0.25 || quality.toxicity_rate > 0.01 }}"),
+            ["window"] = Ref("duration", "The stretch of traffic measured, up to now (default 1h)."),
+            ["every"] = Ref("duration", "How often the window is measured (default 5m)."),
+            ["cooldown"] = Ref("duration", "The least time between two runs it starts (default 1d)."),
+            ["min_requests"] = new JsonObject
+            {
+                ["description"] = "The fewest requests a window must hold to be judged (default 100).",
+                ["type"] = "integer",
+                ["minimum"] = 1,
+                ["maximum"] = 1_000_000,
+            },
+        }, required: ["model", "when"]);
 
     private static JsonObject Retry() => Closed("Retries after a failed attempt, with exponential backoff: attempt n waits backoff * factor^(n-1).",
         new JsonObject

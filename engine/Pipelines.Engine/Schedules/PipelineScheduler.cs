@@ -6,7 +6,7 @@ using Quartz;
 namespace Pipelines.Schedules;
 
 /// <summary>
-/// Keeps Quartz's cron triggers equal to the <c>triggers:</c> of every pipeline's latest non-retracted version: all of
+/// Keeps Quartz's cron triggers equal to the <c>schedule</c> triggers of every pipeline's latest non-retracted version: all of
 /// them at start-up, one pipeline whenever it is published or retracted (<see cref="SyncAsync"/>). One Quartz job per
 /// trigger, keyed <c>pipeline#index</c> in the group <c>schedule:pipeline</c>, read in the trigger's time zone (UTC by
 /// default).
@@ -28,7 +28,7 @@ public sealed class PipelineScheduler(RunEngine engine, ISchedulerFactory factor
         var scheduler = await factory.GetScheduler(cancellationToken);
         var now = engine.Time.GetUtcNow();
         var fired = (await states.ListAsync(cancellationToken)).ToDictionary(s => (s.Pipeline, s.TriggerIndex));
-        var triggers = await ScheduledTrigger.LoadAllAsync(engine.Definitions, engine.Catalog, cancellationToken);
+        var triggers = (await ScheduledTrigger.LoadAllAsync(engine.Definitions, engine.Catalog, cancellationToken)).Where(t => t.Trigger.Schedule is not null).ToList();
         foreach (var group in triggers.GroupBy(t => t.Pipeline))
         {
             await RegisterAsync(scheduler, group.Key, [.. group], cancellationToken);
@@ -39,7 +39,7 @@ public sealed class PipelineScheduler(RunEngine engine, ISchedulerFactory factor
         foreach (var trigger in triggers)
         {
             var last = fired.TryGetValue((trigger.Pipeline, trigger.Index), out var state) ? state.LastFireAt : null;
-            if (CronTimes.MissedFire(trigger.Trigger.Schedule, trigger.Trigger.TimeZone, last, now) is not { } missed) continue;
+            if (CronTimes.MissedFire(trigger.Trigger.Schedule!, trigger.Trigger.TimeZone, last, now) is not { } missed) continue;
             logger.LogInformation("schedule {Trigger} missed {Time} while the server was down; starting one catch-up run", trigger.Name, missed);
             await starter.FireAsync(trigger.Pipeline, trigger.Index, missed, cancellationToken);
         }
@@ -56,7 +56,7 @@ public sealed class PipelineScheduler(RunEngine engine, ISchedulerFactory factor
         await gate.WaitAsync(ct);
         try
         {
-            var triggers = await ScheduledTrigger.LoadAsync(engine.Definitions, engine.Catalog, pipeline, ct);
+            var triggers = (await ScheduledTrigger.LoadAsync(engine.Definitions, engine.Catalog, pipeline, ct)).Where(t => t.Trigger.Schedule is not null).ToList();
             await RegisterAsync(scheduler, pipeline, triggers, ct);
             logger.LogInformation("{Pipeline}: {Count} schedule(s) registered", pipeline, triggers.Count);
         }
@@ -87,7 +87,7 @@ public sealed class PipelineScheduler(RunEngine engine, ISchedulerFactory factor
             var cron = TriggerBuilder.Create(scheduler.TimeProvider)
                 .WithIdentity(trigger.Name, group)
                 .ForJob(job)
-                .WithSchedule(CronScheduleBuilder.Create(CronTimes.Parse(trigger.Trigger.Schedule, trigger.Trigger.TimeZone))
+                .WithSchedule(CronScheduleBuilder.Create(CronTimes.Parse(trigger.Trigger.Schedule!, trigger.Trigger.TimeZone))
                     .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
                 .StartNow()
                 .Build();

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipelines.Activities;
+using Pipelines.Definitions;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
 
@@ -22,10 +23,13 @@ public static class ScheduleListing
         var triggers = await ScheduledTrigger.LoadAllAsync(new DefinitionStore(database), catalog, ct);
         var states = (await new ScheduleStateStore(database).ListAsync(ct)).ToDictionary(s => (s.Pipeline, s.TriggerIndex));
         return [.. triggers.Select(t => new ScheduleEntry(t, states.GetValueOrDefault((t.Pipeline, t.Index)),
-            CronTimes.Next(t.Trigger.Schedule, t.Trigger.TimeZone, now, NextCount)))];
+            t.Trigger.Schedule is { } cron ? CronTimes.Next(cron, t.Trigger.TimeZone, now, NextCount) : []))];
     }
 
-    /// <summary><c>{schedules: [{pipeline, version, trigger, schedule, timezone, params, pinnedVersion, concurrency, lastFireAt, lastRunId, nextFireTimes}]}</c>.</summary>
+    /// <summary>
+    /// <c>{schedules: [{pipeline, version, trigger, schedule, timezone, monitor, params, pinnedVersion, concurrency, lastFireAt, lastRunId, nextFireTimes}]}</c>:
+    /// a schedule has <c>schedule</c> and <c>timezone</c>, a monitor <c>monitor</c> (its params' expressions among <c>params</c>, as written) and no next fire times.
+    /// </summary>
     public static JsonObject Json(IReadOnlyList<ScheduleEntry> entries) => new()
     {
         ["schedules"] = new JsonArray([.. entries.Select(e => (JsonNode)Json(e))]),
@@ -37,14 +41,32 @@ public static class ScheduleListing
         ["version"] = entry.Trigger.Version,
         ["trigger"] = entry.Trigger.Index,
         ["schedule"] = entry.Trigger.Trigger.Schedule,
-        ["timezone"] = entry.Trigger.Trigger.TimeZone ?? "UTC",
-        ["params"] = entry.Trigger.Trigger.Params.DeepClone(),
+        ["timezone"] = entry.Trigger.Trigger.Schedule is null ? null : entry.Trigger.Trigger.TimeZone ?? "UTC",
+        ["monitor"] = entry.Trigger.Trigger.Monitor is { } monitor ? Json(monitor) : null,
+        ["params"] = Params(entry.Trigger.Trigger),
         ["pinnedVersion"] = entry.Trigger.Trigger.Version,
         ["concurrency"] = Concurrency(entry),
         ["lastFireAt"] = RunReport.Time(entry.State?.LastFireAt?.ToUnixTimeMilliseconds()),
         ["lastRunId"] = entry.State?.LastRunId,
         ["nextFireTimes"] = new JsonArray([.. entry.NextFires.Select(t => (JsonNode?)RunReport.Time(t.ToUnixTimeMilliseconds()))]),
     };
+
+    private static JsonObject Json(MonitorDefinition monitor) => new()
+    {
+        ["model"] = monitor.Model,
+        ["when"] = monitor.When.Text,
+        ["window"] = Duration.Format(monitor.Window),
+        ["every"] = Duration.Format(monitor.Every),
+        ["cooldown"] = Duration.Format(monitor.Cooldown),
+        ["minRequests"] = monitor.MinRequests,
+    };
+
+    private static JsonObject Params(TriggerDefinition trigger)
+    {
+        var values = trigger.Params.DeepClone().AsObject();
+        foreach (var (name, template) in trigger.Monitor?.ParamExpressions ?? []) values[name] = template.Text;
+        return values;
+    }
 
     public static string Concurrency(ScheduleEntry entry) => entry.Trigger.Trigger.AllowConcurrent ? "allow" : "forbid";
 }

@@ -4,7 +4,7 @@ using Quartz;
 
 namespace Pipelines.Schedules;
 
-/// <summary>Registers schedules in a host that already has a <see cref="RunEngine"/> and a <c>RunQueue</c> (and its worker).</summary>
+/// <summary>Registers schedules and monitor triggers (these measure through the host's <c>IModelMonitor</c>, when it has one) in a host that already has a <see cref="RunEngine"/> and a <c>RunQueue</c> (and its worker).</summary>
 public static class ScheduleServices
 {
     /// <param name="services">The host's services.</param>
@@ -23,6 +23,8 @@ public static class ScheduleServices
         services.AddTransient<ScheduleFireJob>();
         services.AddSingleton<PipelineScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
+        services.AddSingleton<MonitorTriggers>();
+        services.AddHostedService(sp => sp.GetRequiredService<MonitorTriggers>());
         return services;
     }
 }

@@ -32,11 +32,18 @@ public sealed class SchedulerHarness : IAsyncDisposable
 
     public ScheduleStateStore States => _host.Services.GetRequiredService<ScheduleStateStore>();
 
-    /// <summary>Opens the runtime; <paramref name="beforeStart"/> may seed the store before the host (and the scheduler) starts.</summary>
-    public static async Task<SchedulerHarness> StartAsync(Func<RunEngine, Task>? beforeStart = null)
+    public MonitorTriggers Monitors => _host.Services.GetRequiredService<MonitorTriggers>();
+
+    public ScheduledRunStarter Starter => _host.Services.GetRequiredService<ScheduledRunStarter>();
+
+    /// <summary>
+    /// Opens the runtime; <paramref name="beforeStart"/> may seed the store before the host (and the scheduler) starts.
+    /// <paramref name="time"/> is the engine's clock; <paramref name="monitor"/> measures served models for monitor triggers.
+    /// </summary>
+    public static async Task<SchedulerHarness> StartAsync(Func<RunEngine, Task>? beforeStart = null, TimeProvider? time = null, Pipelines.Monitoring.IModelMonitor? monitor = null)
     {
         var directory = Directory.CreateTempSubdirectory("pipelines-schedule-test-").FullName;
-        var engine = await RunEngine.OpenAsync(directory, BuiltInActivities.CreateCatalog(), new RuntimeOptions { MaxParallel = 4 });
+        var engine = await RunEngine.OpenAsync(directory, BuiltInActivities.CreateCatalog(), new RuntimeOptions { MaxParallel = 4 }, time);
         var harness = new SchedulerHarness(directory, engine);
         if (beforeStart is not null) await beforeStart(engine);
 
@@ -46,6 +53,7 @@ public sealed class SchedulerHarness : IAsyncDisposable
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService<RunWorker>();
         builder.Services.AddPipelineSchedules();
+        if (monitor is not null) builder.Services.AddSingleton(monitor);
         harness._host = builder.Build();
         await harness._host.StartAsync();
         return harness;
@@ -65,10 +73,10 @@ public sealed class SchedulerHarness : IAsyncDisposable
         await Scheduler.SyncAsync(name, CancellationToken.None);
     }
 
-    /// <summary>The runs schedules started for <paramref name="pipeline"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<RunRow>> ScheduledRunsAsync(string pipeline) =>
+    /// <summary>The runs triggers of <paramref name="kind"/> started for <paramref name="pipeline"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<RunRow>> ScheduledRunsAsync(string pipeline, string kind = "schedule") =>
         [.. (await Engine.Runs.ListRunsAsync(pipeline, null, 1000, CancellationToken.None))
-            .Where(r => r.Trigger.StartsWith("schedule:", StringComparison.Ordinal)).Reverse()];
+            .Where(r => r.Trigger.StartsWith($"{kind}:", StringComparison.Ordinal)).Reverse()];
 
     /// <summary>Polls until <paramref name="done"/> holds or <paramref name="timeout"/> passes; returns the last runs seen.</summary>
     public async Task<IReadOnlyList<RunRow>> WaitForRunsAsync(string pipeline, Func<IReadOnlyList<RunRow>, bool> done, TimeSpan timeout)

@@ -28,26 +28,18 @@ internal static class MonitoringEndpoints
         if (served.Find(model)?.Current is not { } current)
             return ApiErrors.NotFound($"'{model}' is not served here", $"served: {string.Join(", ", served.All.Select(m => m.Id))}");
 
-        var logged = (await served.RequestLog.ListAsync(model, null, window ?? 500, ct).ConfigureAwait(false))
-            .Where(r => r.Version == current.Version.Version).ToList();
-        var sampled = logged.Where(r => r.Prompt is not null && r.Output is not null).ToList();
-        var quality = QualityWindow.Measure(sampled.Select(r => new ServedExchange(r.Output!, Enum.Parse<FinishReason>(r.FinishReason, ignoreCase: true), r.CompletionTokens, r.Rating)));
-        JsonNode? drift = null;
-        string? driftNote = null;
-        if (current.Profile is null) driftNote = $"version {current.Version.Version} names no training dataset here to compare with";
-        else if (sampled.Count == 0) driftNote = "no sampled prompts in the window (Serving:SampleRate is 0, or nothing was asked yet)";
-        else drift = JsonSerializer.SerializeToNode(DriftDetector.Compare(current.Profile, sampled.Select(r => LiveSample.Of(r.Prompt!, current.Tokenizer))), Json);
-
+        var logged = await served.RequestLog.ListAsync(model, null, window ?? 500, ct).ConfigureAwait(false);
+        var measured = MonitoredWindow.Measure(current, logged);
         return Results.Json(new JsonObject
         {
             ["model"] = model,
             ["version"] = current.Version.Version,
             ["variant"] = current.Variant,
-            ["requests"] = logged.Count,
-            ["sampled"] = sampled.Count,
-            ["drift"] = drift,
-            ["driftNote"] = driftNote,
-            ["quality"] = JsonSerializer.SerializeToNode(quality, Json),
+            ["requests"] = measured.Requests,
+            ["sampled"] = measured.Sampled,
+            ["drift"] = measured.Drift is null ? null : JsonSerializer.SerializeToNode(measured.Drift, Json),
+            ["driftNote"] = measured.DriftNote,
+            ["quality"] = JsonSerializer.SerializeToNode(measured.Quality, Json),
         });
     }
 }

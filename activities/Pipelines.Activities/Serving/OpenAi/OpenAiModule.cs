@@ -15,7 +15,8 @@ namespace Pipelines.Activities.Serving.OpenAi;
 /// <c>/v1/chat/completions</c>, <c>/v1/feedback</c>) over the models of the <c>Serving</c> section, each behind a
 /// continuous batcher and following its alias as it moves, and the request log under <c>/api/monitoring</c>. <c>/v1</c>
 /// calls need role <c>inference</c> (or <c>admin</c>) when tokens are configured and are held to the section's limits;
-/// the log needs viewer. <paramref name="time"/> drives the alias refresh (the system clock unless a test gives its own).
+/// the log needs viewer. The served models' windows are measured for <c>monitor</c> triggers and the <c>/metrics</c> gauges
+/// (<see cref="ServedModelMonitor"/>). <paramref name="time"/> drives the alias refresh (the system clock unless a test gives its own).
 /// </summary>
 public sealed class OpenAiModule(IEnumerable<string> models, TimeProvider? time = null) : IApiModule
 {
@@ -28,6 +29,10 @@ public sealed class OpenAiModule(IEnumerable<string> models, TimeProvider? time 
         services.AddSingleton(settings);
         services.AddSingleton(provider => new ServedModels(provider.GetRequiredService<RunEngine>(), settings, time ?? TimeProvider.System, provider.GetRequiredService<ILogger<ServedModels>>()));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ServedModels>());
+        services.AddSingleton(provider => new ServedModelMonitor(provider.GetRequiredService<ServedModels>(), settings, time ?? TimeProvider.System,
+            provider.GetRequiredService<ILogger<ServedModelMonitor>>()));
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ServedModelMonitor>());
+        services.AddSingleton<global::Pipelines.Monitoring.IModelMonitor>(provider => provider.GetRequiredService<ServedModelMonitor>());
         if (settings.RequestsPerMinute is { } perMinute)
             services.Configure<RateLimiterOptions>(options => options.AddPolicy(OpenAiRateLimit.Name, new OpenAiRateLimit(perMinute)));
     }

@@ -20,8 +20,8 @@ public sealed record ServedModel(string Id, ModelVersion Version, string Variant
 
 /// <summary>
 /// The models <c>serve</c> answers for: each configured registry reference resolved to a version's exported variant
-/// (<c>#int8</c> unless the reference names one, else <c>fp32</c>), its ONNX folder opened in ONNX Runtime behind a
-/// <see cref="ContinuousBatcher"/>. At start-up a reference that names nothing, or a version without an ONNX export,
+/// (<c>#int8</c> unless the reference names one, else <c>fp32</c>; a version without exports is exported once,
+/// <see cref="ExportOnce"/>), its ONNX folder opened in ONNX Runtime behind a <see cref="ContinuousBatcher"/>. At start-up a reference that names nothing, or a version without an ONNX export,
 /// stops the start with a line saying which and why. After it, every <see cref="ServingSettings.Refresh"/> the
 /// aliases are resolved again (any process may move them: the CLI, <c>/api/models</c>, <c>deploy.promote</c>) and a
 /// moved one is swapped live (<see cref="LiveModel"/>); a version that cannot be loaded leaves the old one serving and
@@ -153,10 +153,9 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     {
         try
         {
-            var variant = reference.Variant ?? PreferredVariants.FirstOrDefault(version.Variants.ContainsKey)
-                ?? throw new RegistryException($"version {version.Version} of {version.Model} has no exported variant to serve",
-                    "register it with model.quantize's variants (deploy.promote's `variants`), or name one: NAME@ALIAS#VARIANT");
-            var folder = OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
+            var variant = reference.Variant ?? PreferredVariants.FirstOrDefault(version.Variants.ContainsKey);
+            var folder = variant is null ? ExportOnce(version, id) : OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
+            variant ??= version.Variant ?? "fp32";
             var decoder = OnnxDecoder.Open(folder);
             var tokenizer = TextTokenizer.Load(folder);
             var options = ContinuousBatcherOptions.ForExport(folder) with { MaxBatchSize = settings.MaxBatchSize, MaxWaiting = settings.MaxWaiting };
@@ -183,6 +182,44 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
         if (version.Dataset is not { } dataset) return null;
         var path = ArtifactReference.TryParse(dataset, out var artifact) ? (engine.Artifacts.Exists(artifact) ? engine.Artifacts.PathOf(artifact) : null) : dataset;
         return path is not null && File.Exists(path) ? Monitoring.ReferenceProfile.FromDataset(path, tokenizer) : null;
+    }
+
+    /// <summary>
+    /// A version registered without exports (its source a Hugging Face model folder, e.g. deploy.promote of a merged
+    /// model): exported to ONNX float32 once, into <c>cache/serving-onnx/</c> of the data directory, and served from
+    /// there — ONNX Runtime decodes several times faster than TorchSharp (bench/RESULTS.md, Deploy), and one engine
+    /// behind the batcher keeps batching, cancellation and metrics the same for every served model. The folder is
+    /// named by the version's source, so a later start reuses it; it is written aside and renamed into place, so a
+    /// crash leaves no half export.
+    /// </summary>
+    private string ExportOnce(ModelVersion version, string id)
+    {
+        var source = ArtifactReference.TryParse(version.Source, out var artifact) ? engine.Artifacts.PathOf(artifact) : version.Source;
+        if (!File.Exists(Path.Join(source, "config.json")))
+            throw new ModelFormatException($"{id}: version {version.Version} has no exported variant, and its source {version.Source} is not a model folder (config.json) to export",
+                "register it with model.quantize's variants (deploy.promote's `variants`), or name a variant: NAME@ALIAS#VARIANT");
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(version.Source)))[..16];
+        var folder = Path.Join(engine.DataDirectory, "cache", "serving-onnx", $"{version.Model}-v{version.Version}-{key}");
+        if (File.Exists(Path.Join(folder, OnnxExport.ModelFile))) return folder;
+
+        logger.LogInformation("{Id}: version {Version} has no exported variant; exporting {Source} to ONNX (fp32) once, into {Folder}", id, version.Version, version.Source, folder);
+        var aside = $"{folder}.partial-{Guid.NewGuid():N}";
+        try
+        {
+            using (var loaded = ModelFolder.Load(source)) OnnxExport.Write(loaded.Model, loaded.Tokenizer, null, aside);
+            Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
+            Directory.Move(aside, folder);
+        }
+        catch (IOException) when (File.Exists(Path.Join(folder, OnnxExport.ModelFile)))
+        {
+            // Another host or start exported it first: theirs is as good.
+        }
+        finally
+        {
+            if (Directory.Exists(aside)) Directory.Delete(aside, recursive: true);
+        }
+
+        return folder;
     }
 
     /// <summary>The ONNX folder of a variant: its <c>onnx/</c> subfolder (model.quantize's layout) or the folder itself.</summary>

@@ -10,7 +10,10 @@ namespace Pipelines.Activities.Serving.OpenAi;
 /// <c>time_to_first_token_seconds</c>, <c>time_per_output_token_seconds</c>, <c>e2e_request_latency_seconds</c> and
 /// <c>request_queue_time_seconds</c>; the counters <c>prompt_tokens_total</c>, <c>generation_tokens_total</c>,
 /// <c>request_success_total</c> (by <c>finished_reason</c>) and <c>request_errors_total</c> (by <c>kind</c>); the gauges
-/// <c>num_requests_running</c> and <c>num_requests_waiting</c>.
+/// <c>num_requests_running</c> and <c>num_requests_waiting</c>. And what monitoring measured over its latest window
+/// (<see cref="ServedModelMonitor"/>): <c>pipelines_monitor_drift</c> (by <c>feature</c> and <c>statistic</c>: psi, js,
+/// wasserstein, difference), <c>pipelines_monitor_drift_status</c> (by <c>feature</c>: 0 ok, 1 warn, 2 drift),
+/// <c>pipelines_monitor_quality</c> (by <c>measure</c>) and <c>pipelines_monitor_window_requests</c>.
 /// </summary>
 public static class ServingMetrics
 {
@@ -32,6 +35,7 @@ public static class ServingMetrics
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>("pipelines.serving.request_errors", "{request}", "requests answered with an error, by kind (invalid_request, not_found, rate_limited, server_error)");
 
     private static readonly ConcurrentDictionary<ServedModels, byte> Hosts = new();
+    private static readonly ConcurrentDictionary<ServedModelMonitor, byte> Monitors = new();
 
     static ServingMetrics()
     {
@@ -39,6 +43,40 @@ public static class ServingMetrics
             "requests in the running batch");
         Meter.CreateObservableGauge("pipelines.serving.num_requests_waiting", () => Hosts.Keys.SelectMany(h => h.All).Select(m => new Measurement<int>(m.Batcher.Waiting, Tags(m))), "{request}",
             "requests queued for a place in the batch");
+        Meter.CreateObservableGauge("pipelines.monitor.drift", () => Windows().SelectMany(DriftValues), null,
+            "drift of the latest window's prompts from the served version's training data, by feature and statistic");
+        Meter.CreateObservableGauge("pipelines.monitor.drift_status", () => Windows().SelectMany(w => (w.Drift?.Features ?? []).Select(f =>
+            new Measurement<int>((int)f.Status, [.. Tags(w.Model), new("feature", f.Feature)]))), null, "each drift feature's status: 0 ok, 1 warn, 2 drift");
+        Meter.CreateObservableGauge("pipelines.monitor.quality", () => Windows().SelectMany(QualityValues), null,
+            "quality of the latest window's sampled answers, by measure (rates are shares of the window)");
+        Meter.CreateObservableGauge("pipelines.monitor.window_requests", () => Windows().Select(w => new Measurement<int>(w.Requests, Tags(w.Model))), "{request}",
+            "requests of the served version in the latest monitoring window");
+    }
+
+    private static IEnumerable<MonitoredWindow> Windows() => Monitors.Keys.SelectMany(m => m.Latest);
+
+    private static IEnumerable<Measurement<double>> DriftValues(MonitoredWindow window)
+    {
+        if (window.Drift is not { } drift) yield break;
+        var tags = Tags(window.Model);
+        foreach (var feature in drift.Features) yield return new(feature.Value, [.. tags, new("feature", feature.Feature), new("statistic", feature.Statistic)]);
+        yield return new(drift.PromptLengthWasserstein, [.. tags, new("feature", drift.PromptLength.Feature), new("statistic", "wasserstein")]);
+        yield return new(drift.UnknownTokenRateDifference, [.. tags, new("feature", drift.UnknownTokenRate.Feature), new("statistic", "difference")]);
+        yield return new(drift.NonAsciiShareDifference, [.. tags, new("feature", drift.NonAsciiShare.Feature), new("statistic", "difference")]);
+    }
+
+    private static IEnumerable<Measurement<double>> QualityValues(MonitoredWindow window)
+    {
+        var tags = Tags(window.Model);
+        var quality = window.Quality;
+        Measurement<double> Of(string measure, double value) => new(value, [.. tags, new("measure", measure)]);
+        yield return Of("toxicity_rate", quality.ToxicOutputRate);
+        yield return Of("pii_leak_rate", quality.PiiLeakRate);
+        yield return Of("empty_rate", quality.EmptyOutputRate);
+        yield return Of("truncated_rate", quality.TruncatedOutputRate);
+        yield return Of("mean_output_tokens", quality.MeanOutputTokens);
+        yield return Of("ratings", quality.Ratings);
+        if (quality.MeanRating is { } rating) yield return Of("mean_rating", rating);
     }
 
     /// <summary>Starts (or stops) reporting the gauges of the versions <paramref name="host"/> serves (whichever they are at each scrape).</summary>
@@ -46,6 +84,13 @@ public static class ServingMetrics
     {
         if (serving) Hosts[host] = 0;
         else Hosts.TryRemove(host, out _);
+    }
+
+    /// <summary>Starts (or stops) reporting the latest windows <paramref name="monitor"/> measured.</summary>
+    public static void Track(ServedModelMonitor monitor, bool watching)
+    {
+        if (watching) Monitors[monitor] = 0;
+        else Monitors.TryRemove(monitor, out _);
     }
 
     /// <summary>Records a request that ended with a completion (whatever its finish reason).</summary>

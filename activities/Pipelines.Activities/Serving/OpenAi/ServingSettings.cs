@@ -9,7 +9,8 @@ namespace Pipelines.Activities.Serving.OpenAi;
 /// the request log keeps, 0); <c>RefreshSeconds</c> (how often served aliases are resolved again, 2); and the limits on
 /// callers: <c>RequestsPerMinute</c> (per bearer token, or per client IP without tokens; unset: no limit),
 /// <c>MaxRequestBytes</c> (a body's size, 1 MiB) and <c>MaxPromptTokens</c> (a prompt's length; unset: the model's
-/// context window).
+/// context window). For monitoring: <c>MonitorSeconds</c> (how often the <c>pipelines_monitor_*</c> gauges are measured,
+/// 60) over the last <c>MonitorWindowMinutes</c> (60).
 /// </summary>
 public sealed record ServingSettings
 {
@@ -32,6 +33,10 @@ public sealed record ServingSettings
 
     public int? MaxPromptTokens { get; init; }
 
+    public TimeSpan MonitorEvery { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan MonitorWindow { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Reads the section, with <paramref name="extra"/> models (from the command line) added.</summary>
     public static ServingSettings Read(IConfiguration configuration, IEnumerable<string> extra)
     {
@@ -47,6 +52,8 @@ public sealed record ServingSettings
             RequestsPerMinute = section.GetValue<int?>("RequestsPerMinute"),
             MaxRequestBytes = section.GetValue("MaxRequestBytes", DefaultMaxRequestBytes),
             MaxPromptTokens = section.GetValue<int?>("MaxPromptTokens"),
+            MonitorEvery = TimeSpan.FromSeconds(section.GetValue("MonitorSeconds", 60.0)),
+            MonitorWindow = TimeSpan.FromMinutes(section.GetValue("MonitorWindowMinutes", 60.0)),
         };
         var problems = new List<string>();
         if (settings.MaxBatchSize < 1) problems.Add($"MaxBatchSize must be 1 or more, not {settings.MaxBatchSize}");
@@ -56,6 +63,8 @@ public sealed record ServingSettings
         if (settings.MaxRequestBytes < 1) problems.Add($"MaxRequestBytes must be 1 or more, not {settings.MaxRequestBytes}");
         if (settings.SampleRate is < 0 or > 1 || double.IsNaN(settings.SampleRate)) problems.Add($"SampleRate must be between 0 (keep no prompt or output) and 1, not {settings.SampleRate}");
         if (settings.MaxPromptTokens < 1) problems.Add($"MaxPromptTokens must be 1 or more (or unset for the context window), not {settings.MaxPromptTokens}");
+        if (settings.MonitorEvery <= TimeSpan.Zero) problems.Add($"MonitorSeconds must be above 0, not {settings.MonitorEvery.TotalSeconds}");
+        if (settings.MonitorWindow <= TimeSpan.Zero) problems.Add($"MonitorWindowMinutes must be above 0, not {settings.MonitorWindow.TotalMinutes}");
         if (problems.Count > 0) throw new Api.ApiConfigurationException($"Serving: {string.Join("; ", problems)}", "fix the Serving section");
         return settings;
     }
