@@ -45,6 +45,7 @@ internal static class MonitoringEndpoints
             ["variant"] = current.Variant,
             ["requests"] = logged.Count,
             ["sampled"] = sampled.Count,
+            ["traffic"] = JsonSerializer.SerializeToNode(TrafficWindow.Measure(logged, served.Time.GetUtcNow()), Json),
             ["drift"] = drift,
             ["driftNote"] = driftNote,
             ["quality"] = JsonSerializer.SerializeToNode(quality, Json),

@@ -42,6 +42,9 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
 
     public LiveModel? Find(string id) => _models.GetValueOrDefault(id);
 
+    /// <summary>The clock requests are timed and logged by.</summary>
+    public TimeProvider Time => time;
+
     /// <summary>The store's log of answered requests.</summary>
     public global::Pipelines.Monitoring.IRequestLog RequestLog => engine.RequestLog;
 
