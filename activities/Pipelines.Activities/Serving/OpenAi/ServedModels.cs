@@ -32,6 +32,9 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     /// <summary>The variant served when a reference names none: the smallest one that keeps quality (see bench/RESULTS.md).</summary>
     public static readonly IReadOnlyList<string> PreferredVariants = ["int8", "fp32"];
 
+    /// <summary>The variant served for a reference that names none: the first of <see cref="PreferredVariants"/> the version has; null when it has neither.</summary>
+    public static string? DefaultVariant(ModelVersion version) => PreferredVariants.FirstOrDefault(version.Variants.ContainsKey);
+
     private readonly Dictionary<string, LiveModel> _models = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _refused = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
@@ -156,7 +159,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     {
         try
         {
-            var variant = reference.Variant ?? PreferredVariants.FirstOrDefault(version.Variants.ContainsKey)
+            var variant = reference.Variant ?? DefaultVariant(version)
                 ?? throw new RegistryException($"version {version.Version} of {version.Model} has no exported variant to serve",
                     "register it with model.quantize's variants (deploy.promote's `variants`), or name one: NAME@ALIAS#VARIANT");
             var folder = OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
@@ -192,10 +195,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     private string OnnxFolder(string source, string id)
     {
         var folder = ArtifactReference.TryParse(source, out var artifact) ? engine.Artifacts.PathOf(artifact) : source;
-        var onnx = Path.Join(folder, "onnx");
-        if (File.Exists(Path.Join(onnx, OnnxExport.ModelFile))) return onnx;
-        if (File.Exists(Path.Join(folder, OnnxExport.ModelFile))) return folder;
-        throw new ModelFormatException($"{id} names {source}, which holds no ONNX export ({OnnxExport.ModelFile})",
+        return OnnxExport.FolderIn(folder) ?? throw new ModelFormatException($"{id} names {source}, which holds no ONNX export ({OnnxExport.ModelFile})",
             "serve a variant model.quantize exported (NAME@ALIAS#int8), or export the model with model.quantize first");
     }
 }
