@@ -42,6 +42,7 @@ public static class CliApp
             RegistryCommand.Create(Context),
             ArtifactsCommand.Create(Context),
             ServeCommand.Create(Context),
+            MonitorCommand.Create(Context),
             SchedulesCommand.Create(Context),
             DataCommand.Create(Context),
             MetricsCommand.Create(Context),

@@ -4,8 +4,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Pipelines.Activities.Serving.OpenAi;
-using Pipelines.Persistence;
-using Pipelines.Registry;
 using Pipelines.Schedules;
 
 namespace Pipelines.Api.Tests;
@@ -22,14 +20,8 @@ public sealed class MonitoringEndpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var export = OpenAiTestHost.Export(Path.Combine(_data, "exports", "int8"), seed: 5);
         // The training data the version's lineage names: short questions about meetings.
-        var train = Path.Combine(_data, "train.jsonl");
-        File.WriteAllLines(train, Enumerable.Range(0, 300).Select(i =>
-            new JsonObject { ["prompt"] = $"When is meeting {i % 17} about the {(i % 2 == 0 ? "budget" : "plan")}?", ["completion"] = "Thursday" }.ToJsonString()));
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_data, CancellationToken.None));
-        await registry.RegisterAsync("m", new ModelVersionDraft { Source = _data, Dataset = train, Variants = new Dictionary<string, string> { ["int8"] = export } }, CancellationToken.None);
-        await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
+        await OpenAiTestHost.RegisterTrainedAsync(_data, seed: 5, Enumerable.Range(0, 300).Select(i => $"When is meeting {i % 17} about the {(i % 2 == 0 ? "budget" : "plan")}?"));
         (_server, _client) = await OpenAiTestHost.StartAsync(_data, ["m@production"], new Dictionary<string, string?> { ["SampleRate"] = "1" }, null);
     }
 

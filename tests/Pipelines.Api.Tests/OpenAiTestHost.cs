@@ -32,6 +32,21 @@ internal static class OpenAiTestHost
         await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Registers an int8 export of a tiny model (weights from <paramref name="seed"/>) as version 1 of model <c>m</c>
+    /// whose lineage names a training dataset of <paramref name="prompts"/> (what drift is measured against), and points
+    /// <c>m@production</c> at it.
+    /// </summary>
+    public static async Task RegisterTrainedAsync(string data, int seed, IEnumerable<string> prompts)
+    {
+        var export = Export(Path.Combine(data, "exports", "int8"), seed);
+        var train = Path.Combine(data, "train.jsonl");
+        File.WriteAllLines(train, prompts.Select(p => new System.Text.Json.Nodes.JsonObject { ["prompt"] = p, ["completion"] = "Thursday" }.ToJsonString()));
+        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(data, CancellationToken.None));
+        await registry.RegisterAsync("m", new ModelVersionDraft { Source = data, Dataset = train, Variants = new Dictionary<string, string> { ["int8"] = export } }, CancellationToken.None);
+        await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
+    }
+
     public static async Task<(ApiServer, HttpClient)> StartAsync(string data, string[] models, IReadOnlyDictionary<string, string?> serving,
         TimeProvider? time, params (string Name, string Secret, string[] Roles)[] tokens)
     {

@@ -27,6 +27,30 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Models_serve_starts_serve_with_each_argument_as_a_model()
+    {
+        var data = Directory.CreateTempSubdirectory("pipelines-api-test-").FullName;
+        try
+        {
+            var error = new StringWriter();
+            var code = await CliApp.RunAsync(["models", "serve", "nope@production", "--urls", $"http://127.0.0.1:{TestServer.FreePort()}", "--data-dir", data],
+                new StringWriter(), error);
+            var usage = new StringWriter();
+            var none = await CliApp.RunAsync(["models", "serve", "--data-dir", data], new StringWriter(), usage);
+
+            Assert.Equal(2, code);
+            Assert.Contains("Serving:Models: cannot serve 'nope@production': no model named 'nope' is registered", error.ToString(), StringComparison.Ordinal);
+            Assert.Equal(2, none);
+            Assert.Contains("pipelines model serve --help", usage.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Serve_has_usage_and_checks_max_parallel()
     {
         var output = new StringWriter();

@@ -76,7 +76,8 @@ public static class ArtifactsCommand
         new($"artifact {artifact} is not in {cli.DataDirectory}",
             "it was stored in another data directory (pass --data-dir), or this one was cleaned; run the step that produces it again");
 
-    private static string Size(long bytes)
+    /// <summary>Bytes in the largest unit that keeps a whole number in front, with the exact count after it unless <paramref name="exact"/> is false.</summary>
+    internal static string Size(long bytes, bool exact = true)
     {
         string[] units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
         var value = (double)bytes;
@@ -89,6 +90,6 @@ public static class ArtifactsCommand
 
         return unit == 0
             ? $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes"
-            : $"{value.ToString("0.0", CultureInfo.InvariantCulture)} {units[unit]} ({bytes.ToString(CultureInfo.InvariantCulture)} bytes)";
+            : $"{value.ToString("0.0", CultureInfo.InvariantCulture)} {units[unit]}" + (exact ? $" ({bytes.ToString(CultureInfo.InvariantCulture)} bytes)" : "");
     }
 }

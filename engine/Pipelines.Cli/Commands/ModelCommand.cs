@@ -15,16 +15,25 @@ namespace Pipelines.Cli.Commands;
 /// <summary>
 /// <c>pipelines model init|generate|merge</c>: make a randomly initialised model folder, continue prompts with a model
 /// folder (and a LoRA adapter), and fold an adapter into a new model folder. Model folders are Hugging Face's layout (config.json, model.safetensors, tokenizer files); see docs/models.md.
+/// <c>model list|serve</c> (also spelled <c>models</c>, as issue 15 writes them) do the same for the registry's
+/// models: <see cref="ModelListCommand"/> and <see cref="ServeCommand.ForModels"/>. One noun for both, so neither
+/// spelling is a wrong guess.
 /// </summary>
 public static class ModelCommand
 {
-    public static Command Create(Func<ParseResult, CliContext> context) =>
-        new("model", "Make and run language models (Hugging Face folders: config.json, model.safetensors, tokenizer files)")
+    public static Command Create(Func<ParseResult, CliContext> context)
+    {
+        var command = new Command("model", "Language models: make, run and merge model folders; list the registered models and serve them")
         {
             Init(context),
             Generate(context),
             Merge(context),
+            ModelListCommand.Create(context),
+            ServeCommand.ForModels(context),
         };
+        command.Aliases.Add("models");
+        return command;
+    }
 
     private static Command Init(Func<ParseResult, CliContext> context)
     {

@@ -145,6 +145,7 @@ public sealed record ReferenceProfile
         return profile;
     }
 
-    private static int NearestRank(IReadOnlyList<int> sorted, double level) =>
+    /// <summary>The value at <paramref name="level"/> (0 to 1) of <paramref name="sorted"/> values, by nearest rank: the ⌈level·n⌉-th.</summary>
+    internal static T NearestRank<T>(IReadOnlyList<T> sorted, double level) =>
         sorted[Math.Clamp((int)Math.Ceiling(level * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

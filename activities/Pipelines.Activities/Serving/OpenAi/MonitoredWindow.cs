@@ -15,7 +15,7 @@ public sealed record MonitoredWindow(ServedModel Model, int Requests, int Sample
     /// <summary>Measures the requests of <paramref name="model"/>'s version among <paramref name="logged"/> (other versions' are left out).</summary>
     public static MonitoredWindow Measure(ServedModel model, IEnumerable<LoggedRequest> logged)
     {
-        var requests = logged.Where(r => r.Version == model.Version.Version).ToList();
+        var requests = model.VersionOf(logged);
         var sampled = requests.Where(r => r.Prompt is not null && r.Output is not null).ToList();
         var quality = QualityWindow.Measure(sampled.Select(r => new ServedExchange(r.Output!, Enum.Parse<FinishReason>(r.FinishReason, ignoreCase: true), r.CompletionTokens, r.Rating)));
         var samples = sampled.Select(r => LiveSample.Of(r.Prompt!, model.Tokenizer)).Where(s => s.PromptIds.Length > 0).ToList();

@@ -37,6 +37,7 @@ internal static class MonitoringEndpoints
             ["variant"] = current.Variant,
             ["requests"] = measured.Requests,
             ["sampled"] = measured.Sampled,
+            ["traffic"] = JsonSerializer.SerializeToNode(TrafficWindow.Measure(current.VersionOf(logged), served.Time.GetUtcNow()), Json),
             ["drift"] = measured.Drift is null ? null : JsonSerializer.SerializeToNode(measured.Drift, Json),
             ["driftNote"] = measured.DriftNote,
             ["quality"] = JsonSerializer.SerializeToNode(measured.Quality, Json),

@@ -16,6 +16,10 @@ public sealed record ServedModel(string Id, ModelVersion Version, string Variant
 
     /// <summary>The alias <see cref="Id"/> follows; null for a pinned version (NAME/VERSION). Parsed once, when loaded.</summary>
     public string? Alias { get; init; }
+
+    /// <summary>The requests of this version among <paramref name="logged"/> (an alias's log holds every version it served).</summary>
+    public IReadOnlyList<global::Pipelines.Monitoring.LoggedRequest> VersionOf(IEnumerable<global::Pipelines.Monitoring.LoggedRequest> logged) =>
+        [.. logged.Where(r => r.Version == Version.Version)];
 }
 
 /// <summary>
@@ -32,6 +36,9 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     /// <summary>The variant served when a reference names none: the smallest one that keeps quality (see bench/RESULTS.md).</summary>
     public static readonly IReadOnlyList<string> PreferredVariants = ["int8", "fp32"];
 
+    /// <summary>The variant served for a reference that names none: the first of <see cref="PreferredVariants"/> the version has; null when it has neither.</summary>
+    public static string? DefaultVariant(ModelVersion version) => PreferredVariants.FirstOrDefault(version.Variants.ContainsKey);
+
     private readonly Dictionary<string, LiveModel> _models = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _refused = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
@@ -41,6 +48,9 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     public IReadOnlyList<ServedModel> All => [.. _models.Values.Select(m => m.Current)];
 
     public LiveModel? Find(string id) => _models.GetValueOrDefault(id);
+
+    /// <summary>The clock requests are timed and logged by.</summary>
+    public TimeProvider Time => time;
 
     /// <summary>The store's log of answered requests.</summary>
     public global::Pipelines.Monitoring.IRequestLog RequestLog => engine.RequestLog;
@@ -153,7 +163,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     {
         try
         {
-            var variant = reference.Variant ?? PreferredVariants.FirstOrDefault(version.Variants.ContainsKey);
+            var variant = reference.Variant ?? DefaultVariant(version);
             var folder = variant is null ? ExportOnce(version, id) : OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
             variant ??= version.Variant ?? "fp32";
             var decoder = OnnxDecoder.Open(folder);
@@ -226,10 +236,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     private string OnnxFolder(string source, string id)
     {
         var folder = ArtifactReference.TryParse(source, out var artifact) ? engine.Artifacts.PathOf(artifact) : source;
-        var onnx = Path.Join(folder, "onnx");
-        if (File.Exists(Path.Join(onnx, OnnxExport.ModelFile))) return onnx;
-        if (File.Exists(Path.Join(folder, OnnxExport.ModelFile))) return folder;
-        throw new ModelFormatException($"{id} names {source}, which holds no ONNX export ({OnnxExport.ModelFile})",
+        return OnnxExport.FolderIn(folder) ?? throw new ModelFormatException($"{id} names {source}, which holds no ONNX export ({OnnxExport.ModelFile})",
             "serve a variant model.quantize exported (NAME@ALIAS#int8), or export the model with model.quantize first");
     }
 }

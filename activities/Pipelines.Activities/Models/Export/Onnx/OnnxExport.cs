@@ -18,6 +18,17 @@ public static class OnnxExport
     public const string DataFile = "model.onnx.data";
 
     /// <summary>
+    /// Where a model's files hold an export: their <c>onnx/</c> subfolder (model.quantize's layout) or the folder
+    /// itself; null when neither has <see cref="ModelFile"/>.
+    /// </summary>
+    public static string? FolderIn(string folder)
+    {
+        var onnx = Path.Join(folder, "onnx");
+        if (File.Exists(Path.Join(onnx, ModelFile))) return onnx;
+        return File.Exists(Path.Join(folder, ModelFile)) ? folder : null;
+    }
+
+    /// <summary>
     /// Exports <paramref name="model"/> and <paramref name="tokenizer"/> into <paramref name="directory"/>; the matrices
     /// in <paramref name="quantized"/> (keys from <see cref="QuantizedWeights.Matrices"/>) replace their float weights.
     /// Weights are written one tensor at a time.
