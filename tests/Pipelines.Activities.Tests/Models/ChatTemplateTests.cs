@@ -178,6 +178,7 @@ public sealed class ChatTemplateTests
         Assert.Equal("no system", Render("{% for m in messages if m.role == 'system' %}x{% else %}no system{% endfor %}", [User]));
         Assert.Equal("01", Render("{% for i in range(5) %}{% if i == 2 %}{% break %}{% endif %}{{ i }}{% endfor %}", [User]));
         Assert.Equal("[1, 'a', None, True]", Render("{{ [1, 'a', none, true] }}", [User]));
+        Assert.Equal("True ['a', 'b', '', 'c'] 1000.0", Render("{{ messages[0].content.endswith(('x', 'lo')) }} {{ 'a,b,,c'.split(',') }} {{ 1e3 }}", [User]));
         Assert.Equal("7 -1 2.5 2 1 8 -3", Render("{{ 3 + 4 }} {{ -1 }} {{ 5 / 2 }} {{ 5 // 2 }} {{ -5 % 3 }} {{ 2 ** 3 }} {{ 3 - 6 }}", [User]));
     }
 
@@ -238,6 +239,7 @@ public sealed class ChatTemplateTests
     [InlineData("text {{ messages", 1, 6, "this '{{' is never closed")]
     [InlineData("{% endif %}", 1, 4, "'{% endif %}' has no statement it belongs to")]
     [InlineData("{% set x %}y{% endset %}", 1, 4, "block assignments")]
+    [InlineData("{% for m in messages recursive %}{% endfor %}", 1, 22, "recursive loops are not supported")]
     public void A_construct_the_renderer_does_not_have_is_refused_when_parsed_with_its_place(string template, int line, int column, string reason)
     {
         var error = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Parse(template, "tokenizer_config.json's chat_template"));

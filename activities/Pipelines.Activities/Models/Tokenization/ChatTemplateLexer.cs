@@ -144,6 +144,14 @@ internal static class ChatTemplateLexer
                     while (end < source.Length && char.IsAsciiDigit(source[end])) end++;
                 }
 
+                var exponent = end + 1 < source.Length && source[end] is 'e' or 'E' ? end + 1 : -1;
+                if (exponent > 0 && source[exponent] is '+' or '-') exponent++;
+                if (exponent > 0 && exponent < source.Length && char.IsAsciiDigit(source[exponent]))
+                {
+                    end = exponent;
+                    while (end < source.Length && char.IsAsciiDigit(source[end])) end++;
+                }
+
                 tokens.Add(lines.Token(ChatTemplateTokenKind.Number, source[position..end], position));
                 position = end;
             }

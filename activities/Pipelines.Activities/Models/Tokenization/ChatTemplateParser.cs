@@ -311,14 +311,21 @@ internal sealed class ChatTemplateParser
                 while (Peek().Kind == Kind.String) text += _tokens[_next++].Value; // 'a' 'b' is 'ab', as in Python
                 return new LiteralExpression(text, token.Line, token.Column);
             case Kind.Number:
-                return new LiteralExpression(token.Value.Contains('.', StringComparison.Ordinal)
+                return new LiteralExpression(token.Value.AsSpan().IndexOfAny(".eE") >= 0
                     ? (object)double.Parse(token.Value, CultureInfo.InvariantCulture)
                     : long.TryParse(token.Value, CultureInfo.InvariantCulture, out var whole) ? whole : throw Error($"the number {token.Value} is too large", token), token.Line, token.Column);
             case Kind.Operator when token.Value == "(":
                 var inner = Expression();
-                if (Peek().Is(Kind.Operator, ",")) throw Error("tuples are not supported by this renderer; use a list [a, b]", Peek());
-                Expect(Kind.Operator, ")", "')'");
-                return inner;
+                if (Accept(Kind.Operator, ")")) return inner;
+                var tuple = new List<Expression> { inner }; // a tuple is a list here: only its printing would differ
+                while (!Accept(Kind.Operator, ")"))
+                {
+                    Expect(Kind.Operator, ",", "',' or ')'");
+                    if (Accept(Kind.Operator, ")")) break;
+                    tuple.Add(Expression());
+                }
+
+                return new ListExpression(tuple, token.Line, token.Column);
             case Kind.Operator when token.Value == "[":
                 var items = new List<Expression>();
                 while (!Accept(Kind.Operator, "]"))
