@@ -23,17 +23,7 @@ public sealed class OpenAiLimitTests : IAsyncLifetime
         await OpenAiTestHost.RegisterAsync(_data, export);
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var (server, client) in _hosts)
-        {
-            client.Dispose();
-            await server.StopAsync();
-            await server.DisposeAsync();
-        }
-
-        Directory.Delete(_data, recursive: true);
-    }
+    public Task DisposeAsync() => OpenAiTestHost.StopAsync(_hosts, _data);
 
     private async Task<HttpClient> StartAsync(Dictionary<string, string?> serving)
     {

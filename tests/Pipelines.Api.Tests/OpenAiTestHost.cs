@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Pipelines.Activities;
 using Pipelines.Activities.Models;
 using Pipelines.Activities.Models.Export.Onnx;
@@ -15,10 +16,25 @@ namespace Pipelines.Api.Tests;
 /// </summary>
 internal static class OpenAiTestHost
 {
-    /// <summary>A tiny Llama (its weights drawn from <paramref name="seed"/>) exported to int8 ONNX in <paramref name="folder"/>.</summary>
-    public static string Export(string folder, int seed)
+    /// <summary>
+    /// A tiny Llama (its weights drawn from <paramref name="seed"/>) exported to int8 ONNX in <paramref name="folder"/>;
+    /// with <paramref name="tokenizerConfig"/>, its tokenizer is first saved with those fields set in
+    /// tokenizer_config.json (a <c>chat_template</c>, <c>add_bos_token</c>) and read back, as a fine-tuned model's would be.
+    /// </summary>
+    public static string Export(string folder, int seed, JsonObject? tokenizerConfig = null)
     {
         var (model, tokenizer) = ModelPresets.Create("llama", "tiny", seed: seed);
+        if (tokenizerConfig is not null)
+        {
+            var source = folder + "-tokenizer";
+            tokenizer.Save(source);
+            var path = Path.Combine(source, "tokenizer_config.json");
+            var config = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            foreach (var (key, value) in tokenizerConfig) config[key] = value?.DeepClone();
+            File.WriteAllText(path, config.ToJsonString());
+            tokenizer = TextTokenizer.Load(source);
+        }
+
         using (model) OnnxExport.Write(model, tokenizer, QuantizationVariants.RoundToNearest(model, QuantizationVariants.Int8), folder);
         return folder;
     }
@@ -73,6 +89,19 @@ internal static class OpenAiTestHost
         }
 
         return (server, new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) });
+    }
+
+    /// <summary>Stops the hosts a test started, then deletes its data folder.</summary>
+    public static async Task StopAsync(IEnumerable<(ApiServer Server, HttpClient Client)> hosts, string data)
+    {
+        foreach (var (server, client) in hosts)
+        {
+            client.Dispose();
+            await server.StopAsync();
+            await server.DisposeAsync();
+        }
+
+        Directory.Delete(data, recursive: true);
     }
 
     /// <summary>What ONNX Runtime generates alone, greedily, for <paramref name="prompt"/>: the text a served request must equal.</summary>

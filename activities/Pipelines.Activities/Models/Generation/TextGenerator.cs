@@ -22,11 +22,15 @@ public static class TextGenerator
         return generated.Select(ids => CutAtStop(tokenizer.Decode(ids), options.StopSequences)).ToList();
     }
 
-    /// <summary>The token ids <see cref="Generate"/> feeds for <paramref name="prompt"/>: BOS when the tokenizer adds one, then the text (an empty text starts from BOS, else EOS).</summary>
+    /// <summary>
+    /// The token ids <see cref="Generate"/> feeds for <paramref name="prompt"/>: BOS when the tokenizer adds one, then the
+    /// text (an empty text starts from BOS, else EOS). A text that already begins with BOS's text (a chat template's
+    /// <c>{{ bos_token }}</c>) keeps that one BOS instead of getting a second.
+    /// </summary>
     public static int[] PromptIds(TextTokenizer tokenizer, string prompt)
     {
         var ids = tokenizer.Encode(prompt);
-        if (tokenizer.AddBos && tokenizer.BosId is int bos) ids = [bos, .. ids];
+        if (tokenizer.AddBos && tokenizer.BosId is int bos && (ids.Length == 0 || ids[0] != bos)) ids = [bos, .. ids];
         return ids.Length > 0 ? ids : [tokenizer.BosId ?? tokenizer.EosId];
     }
 

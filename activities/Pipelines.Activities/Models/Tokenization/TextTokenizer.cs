@@ -18,7 +18,7 @@ namespace Pipelines.Activities.Models;
 public sealed class TextTokenizer
 {
     private static readonly string[] TokenizerFiles =
-        ["tokenizer.json", "vocab.json", "merges.txt", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"];
+        ["tokenizer.json", "vocab.json", "merges.txt", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "chat_template.jinja"];
 
     private static readonly string[] WellKnownEos = ["<|endoftext|>", "</s>", "<|end_of_text|>", "<|im_end|>", "<eos>"];
     private static readonly string[] WellKnownBos = ["<s>", "<|begin_of_text|>", "<bos>"];
@@ -27,8 +27,9 @@ public sealed class TextTokenizer
     private readonly IReadOnlyDictionary<string, byte[]> _files;
 
     private TextTokenizer(Tokenizer tokenizer, string format, IReadOnlyDictionary<string, byte[]> files, int vocabSize,
-        IReadOnlyDictionary<string, int> specialTokens, int eosId, int? bosId, int? padId, bool addBos)
+        IReadOnlyDictionary<string, int> specialTokens, IReadOnlyDictionary<string, string> namedTokens, int eosId, int? bosId, int? padId, bool addBos)
     {
+        NamedTokens = namedTokens;
         _tokenizer = tokenizer;
         _files = files;
         Format = format;
@@ -50,6 +51,9 @@ public sealed class TextTokenizer
     public int VocabSize { get; }
 
     public IReadOnlyDictionary<string, int> SpecialTokens { get; }
+
+    /// <summary>The texts of the named special tokens (<c>bos_token</c> → <c>&lt;s&gt;</c>), as tokenizer_config.json and special_tokens_map.json give them: what a chat template sees.</summary>
+    public IReadOnlyDictionary<string, string> NamedTokens { get; }
 
     public int EosId { get; }
 
@@ -134,7 +138,7 @@ public sealed class TextTokenizer
                 [tokenizer.EndOfSentenceToken] = tokenizer.EndOfSentenceId,
             };
             var pad = settings.IdOf("pad_token", t => tokenizer.Vocabulary.TryGetValue(t, out var id) ? id : null);
-            return new TextTokenizer(tokenizer, "tokenizer.model", files, vocabSize, specials, tokenizer.EndOfSentenceId, tokenizer.BeginningOfSentenceId, pad, settings.AddBos ?? true);
+            return new TextTokenizer(tokenizer, "tokenizer.model", files, vocabSize, specials, settings.Named, tokenizer.EndOfSentenceId, tokenizer.BeginningOfSentenceId, pad, settings.AddBos ?? true);
         }
 
         var reason = tokenizerJsonProblem is null ? "" : $" (tokenizer.json is there but {tokenizerJsonProblem})";
@@ -186,7 +190,8 @@ public sealed class TextTokenizer
             ["tokenizer_config.json"] = Encoding.UTF8.GetBytes(config.ToJsonString(json) + "\n"),
         };
         var tokenizer = CreateBpe(new Dictionary<string, int>(vocabulary, StringComparer.Ordinal), mergeLines, special, ByteLevel.Gpt2Pattern);
-        return new TextTokenizer(tokenizer, "tokenizer.json", files, vocabulary.Values.Max() + 1, special, id, id, null, addBos);
+        var named = new Dictionary<string, string>(StringComparer.Ordinal) { ["bos_token"] = specialToken, ["eos_token"] = specialToken, ["unk_token"] = specialToken };
+        return new TextTokenizer(tokenizer, "tokenizer.json", files, vocabulary.Values.Max() + 1, special, named, id, id, null, addBos);
     }
 
     private static TextTokenizer ByteLevelBpe(Dictionary<string, int> vocabulary, List<string> merges, Dictionary<string, int> special, string pattern,
@@ -200,7 +205,7 @@ public sealed class TextTokenizer
         var bos = settings.IdOf("bos_token", IdOf) ?? (templateBos is null ? null : IdOf(templateBos)) ?? settings.ConfigBos
             ?? WellKnownBos.Select(IdOf).FirstOrDefault(id => id is not null);
         var pad = settings.IdOf("pad_token", IdOf);
-        return new TextTokenizer(tokenizer, format, files, vocabSize, special, eos, bos, pad, addBos && bos is not null);
+        return new TextTokenizer(tokenizer, format, files, vocabSize, special, settings.Named, eos, bos, pad, addBos && bos is not null);
     }
 
     private static BpeTokenizer CreateBpe(Dictionary<string, int> vocabulary, IEnumerable<string> merges, Dictionary<string, int> special, string pattern)

@@ -2,22 +2,25 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipelines.Activities.Models;
 using Pipelines.Activities.Models.Generation;
+using Pipelines.Activities.Models.Tokenization;
 
 namespace Pipelines.Activities.Serving.OpenAi;
 
 /// <summary>
 /// A completions or chat completions body read into a <see cref="ServingRequest"/>, each field checked the way OpenAI's
-/// API checks it and named in the error (<c>param</c>). Chat messages become one prompt by the default template:
-/// the messages' contents in order, system first, separated by a blank line (the prompt our fine-tuned models were
-/// trained on is then the user's message itself); a model's own <c>chat_template</c> is not rendered yet.
+/// API checks it and named in the error (<c>param</c>). Chat messages become one prompt by the model's own chat
+/// template when it has one (rendered with <c>add_generation_prompt</c>; <c>developer</c> messages reach it as
+/// <c>system</c>), else by the default: the messages' contents in order, system first, separated by a blank line (the
+/// prompt our fine-tuned models were trained on is then the user's message itself).
 /// </summary>
 internal sealed record OpenAiRequest(ServingRequest Serving, string PromptText, bool Stream, bool IncludeUsage)
 {
     private static readonly string[] Roles = ["system", "developer", "user", "assistant"];
 
-    public static OpenAiRequest Parse(JsonObject body, bool chat, TextTokenizer tokenizer)
+    /// <summary>Reads <paramref name="body"/>; a chat's messages go through <paramref name="template"/> when the model has one, <paramref name="now"/> being what its <c>strftime_now</c> sees.</summary>
+    public static OpenAiRequest Parse(JsonObject body, bool chat, TextTokenizer tokenizer, ChatTemplate? template = null, DateTimeOffset? now = null)
     {
-        var prompt = chat ? ChatPrompt(body) : Prompt(body);
+        var prompt = chat ? ChatPrompt(body, tokenizer, template, now) : Prompt(body);
         if (Number(body, "n") is { } n && n != 1) throw new OpenAiRequestException("n", "n must be 1: one completion per request is served (send several requests)");
         if (body["logprobs"] is JsonValue logprobs && logprobs.GetValueKind() is not (JsonValueKind.False or JsonValueKind.Null))
             throw new OpenAiRequestException("logprobs", "logprobs are not served");
@@ -61,19 +64,33 @@ internal sealed record OpenAiRequest(ServingRequest Serving, string PromptText, 
         _ => throw new OpenAiRequestException("prompt", "prompt must be a string"),
     };
 
-    private static string ChatPrompt(JsonObject body)
+    private static string ChatPrompt(JsonObject body, TextTokenizer tokenizer, ChatTemplate? template, DateTimeOffset? now)
     {
         if (body["messages"] is not JsonArray { Count: > 0 } messages) throw new OpenAiRequestException("messages", "messages must be a non-empty list of {role, content}");
-        var parts = new List<(bool System, string Text)>();
+        var parts = new List<ChatMessage>();
         for (var i = 0; i < messages.Count; i++)
         {
             if (messages[i] is not JsonObject message) throw new OpenAiRequestException($"messages[{i}]", "each message must be an object {role, content}");
             var role = Text(message, "role") ?? throw new OpenAiRequestException($"messages[{i}].role", "each message needs a role");
             if (!Roles.Contains(role)) throw new OpenAiRequestException($"messages[{i}].role", $"role must be one of {string.Join(", ", Roles)}, not '{role}'");
-            parts.Add((role is "system" or "developer", Content(message["content"], $"messages[{i}].content")));
+            parts.Add(new ChatMessage(role == "developer" ? "system" : role, Content(message["content"], $"messages[{i}].content")));
         }
 
-        return string.Join("\n\n", parts.Where(p => p.System).Concat(parts.Where(p => !p.System)).Select(p => p.Text));
+        if (template is null)
+        {
+            return string.Join("\n\n", parts.Where(p => p.Role == "system").Concat(parts.Where(p => p.Role != "system")).Select(p => p.Content));
+        }
+
+        try
+        {
+            return template.Render(parts, addGenerationPrompt: true, tokenizer.NamedTokens, now);
+        }
+        catch (ChatTemplateException e)
+        {
+            throw new OpenAiRequestException("messages", e.Raised
+                ? $"the model's chat template refuses these messages: {e.Reason}"
+                : $"the model's chat template fails on these messages: {template.Origin}, {e.Message}");
+        }
     }
 
     /// <summary>A message's content: a string, or a list of text parts.</summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipelines.Activities.Models;
 using Pipelines.Activities.Models.Export.Onnx;
+using Pipelines.Activities.Models.Tokenization;
 using Pipelines.Artifacts;
 using Pipelines.Registry;
 using Pipelines.Runtime;
@@ -20,6 +21,9 @@ public sealed record ServedModel(string Id, ModelVersion Version, string Variant
     /// <summary>The requests of this version among <paramref name="logged"/> (an alias's log holds every version it served).</summary>
     public IReadOnlyList<global::Pipelines.Monitoring.LoggedRequest> VersionOf(IEnumerable<global::Pipelines.Monitoring.LoggedRequest> logged) =>
         [.. logged.Where(r => r.Version == Version.Version)];
+
+    /// <summary>The export's own chat template (tokenizer_config.json's <c>chat_template</c>, or chat_template.jinja), parsed when loaded; null when it has none and chats use the default.</summary>
+    public ChatTemplate? ChatTemplate { get; init; }
 }
 
 /// <summary>
@@ -54,6 +58,9 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
 
     /// <summary>The store's log of answered requests.</summary>
     public global::Pipelines.Monitoring.IRequestLog RequestLog => engine.RequestLog;
+
+    /// <summary>The host's time now: what a chat template's <c>strftime_now</c> formats.</summary>
+    internal DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>Writes answered requests to the store's request log.</summary>
     internal RequestRecorder Recorder { get; } = new(engine.RequestLog, settings.SampleRate);
@@ -166,12 +173,13 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
             var variant = reference.Variant ?? DefaultVariant(version);
             var folder = variant is null ? ExportOnce(version, id) : OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
             variant ??= version.Variant ?? "fp32";
-            var decoder = OnnxDecoder.Open(folder);
             var tokenizer = TextTokenizer.Load(folder);
+            var template = ChatTemplate.Of(tokenizer); // parsed now, so a template we cannot render stops the load, not the first chat
+            var decoder = OnnxDecoder.Open(folder);
             var options = ContinuousBatcherOptions.ForExport(folder) with { MaxBatchSize = settings.MaxBatchSize, MaxWaiting = settings.MaxWaiting };
             var batcher = new ContinuousBatcher(decoder, tokenizer, options, time);
             batcher.Start();
-            return new ServedModel(id, version, variant, folder, tokenizer, batcher, options.ContextWindow, time.GetUtcNow()) { Profile = ProfileOf(version, tokenizer), Alias = reference.Alias };
+            return new ServedModel(id, version, variant, folder, tokenizer, batcher, options.ContextWindow, time.GetUtcNow()) { Profile = ProfileOf(version, tokenizer), Alias = reference.Alias, ChatTemplate = template };
         }
         catch (RegistryException e)
         {
@@ -180,6 +188,11 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
         catch (ModelFormatException e)
         {
             throw CannotServe(id, e.Message, e.Hint ?? "export the model again with model.quantize");
+        }
+        catch (ChatTemplateException e)
+        {
+            throw CannotServe(id, $"its chat template cannot be rendered: {e.Message}",
+                "this renderer takes the Jinja that chat templates use (docs/serving.md lists it); fix the template, or remove chat_template to chat with the default prompt");
         }
     }
 
