@@ -141,8 +141,8 @@ public sealed class OpenAiAliasMoveTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_refresh_runs_on_a_timer_of_the_given_time_provider_every_RefreshSeconds() =>
-        Assert.Equal([TimeSpan.FromSeconds(5)], _time.Periods);
+    public void The_refresh_and_the_monitoring_windows_run_on_timers_of_the_given_time_provider() =>
+        Assert.Equal([TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60)], _time.Periods.Order()); // RefreshSeconds, MonitorSeconds
 
     [Fact]
     public async Task A_replaced_version_is_disposed_only_when_its_last_request_lets_go()
