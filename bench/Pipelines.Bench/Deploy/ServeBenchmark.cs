@@ -13,11 +13,12 @@ using Pipelines.Registry;
 namespace Pipelines.Bench.Deploy;
 
 /// <summary>
-/// <c>-- serve [--data DIR --model NAME@ALIAS | --preset mini] [--streams 1,4,16] [--tokens 128] [--requests 8] [--rounds 2] [--llama-threads 1,N]</c>:
+/// <c>-- serve [--data DIR --model NAME@ALIAS | --preset mini [--variant fp32]] [--streams 1,4,16] [--tokens 128] [--requests 8] [--rounds 2] [--llama-threads 1,N]</c>:
 /// issue 15's serving figures through the real server. <c>bin/pipelines serve</c> runs as a child process over a copy
-/// of the data directory (or, without <c>--data</c>, over a new one where a random-weights Llama's int8 export, of
-/// <c>--preset</c>'s size, is registered as <c>bench@production</c>: it rarely emits its end token, so answers are
-/// about <c>--tokens</c> long), and this process loads it over loopback with streamed completions:
+/// of the data directory (or, without <c>--data</c>, over a new one where a random-weights Llama of <c>--preset</c>'s
+/// size is registered as <c>bench@production</c> with int8 and fp32 exports, int8 served unless <c>--variant</c> says:
+/// it rarely emits its end token, so answers are about <c>--tokens</c> long), and this process loads it over loopback
+/// with streamed completions:
 /// <list type="number">
 /// <item>tokens/s, TTFT and TPOT at each stream count, monitoring off (<c>Serving:SampleRate=0</c>);</item>
 /// <item>monitoring's cost: the largest stream count with <c>SampleRate=1</c> and <c>0</c> alternately, a fresh server each;</item>
@@ -56,10 +57,10 @@ public static class ServeBenchmark
             }
             else
             {
-                model = await RegisterRandomAsync(Arg("--preset") ?? "mini", Path.Join(work, "random"), data, ct);
+                model = await RegisterRandomAsync(Arg("--preset") ?? "mini", Path.Join(work, "random"), data, ct) + (Arg("--variant") is { } served ? $"#{served}" : "");
             }
 
-            var variant = await VariantFolderAsync(data, model, ct);
+            var variant = await VariantFolderAsync(data, model, null, ct);
             var tokenizer = TextTokenizer.Load(Path.Join(variant, "onnx"));
             var prompts = Enumerable.Range(0, 32).Select(Prompt).ToList();
             var lengths = prompts.Select(p => TextGenerator.PromptIds(tokenizer, p).Length).ToList();
@@ -73,7 +74,7 @@ public static class ServeBenchmark
             {
                 foreach (var n in streams)
                 {
-                    var result = await StreamedLoad.DriveAsync(server.Client, model, prompts, n, requests, tokens, ct);
+                    var result = await DriveAsync(server, model, prompts, n, requests, tokens, ct);
                     sweep.Add(result);
                     Console.WriteLine(Line(result));
                 }
@@ -88,7 +89,7 @@ public static class ServeBenchmark
                 foreach (var rate in round % 2 == 0 ? new[] { 1, 0 } : [0, 1])
                 {
                     await using var server = await StartAsync(data, model, rate, log, ct);
-                    var result = await StreamedLoad.DriveAsync(server.Client, model, prompts, most, requests, tokens, ct);
+                    var result = await DriveAsync(server, model, prompts, most, requests, tokens, ct);
                     monitored[rate].Add(result.TokensPerSecond);
                     if (rate == 1) sampled = result;
                     Console.WriteLine($"SampleRate={rate}: {Line(result)}");
@@ -101,8 +102,9 @@ public static class ServeBenchmark
                 $"redacting the {sampled!.Completions.Count} sampled prompts and answers of a SampleRate=1 run: {redaction * 1000:0.0} ms, {redaction / sampled.Seconds * 100:0.00}% of that run's {sampled.Seconds:0.0} s"));
 
             // 3. llama.cpp on the same version's Q8_0 GGUF: the same prompts per round as the streams sent, in process.
-            var gguf = Directory.GetFiles(Path.Join(variant, "gguf"), "*.gguf").Order().FirstOrDefault(f => f.Contains("q8_0", StringComparison.OrdinalIgnoreCase))
-                ?? throw new InvalidOperationException($"{variant} holds no Q8_0 GGUF (gguf/*q8_0*.gguf)");
+            var int8 = await VariantFolderAsync(data, model, QuantizationVariants.Int8, ct);
+            var gguf = Directory.GetFiles(Path.Join(int8, "gguf"), "*.gguf").Order().FirstOrDefault(f => f.Contains("q8_0", StringComparison.OrdinalIgnoreCase))
+                ?? throw new InvalidOperationException($"{int8} holds no Q8_0 GGUF (gguf/*q8_0*.gguf)");
             var llama = new Dictionary<int, LlamaCppBatchResult>();
             foreach (var n in new[] { 1, most }.Distinct())
             {
@@ -122,8 +124,11 @@ public static class ServeBenchmark
             var top = sweep.First(r => r.Streams == most);
             var on = monitored[1].Average();
             var off = monitored[0].Average();
+            // llama.cpp's best way to answer the same clients: batched, or one at a time when batching does not pay for it.
+            var llamaBest = llama.Values.Max(r => r.TokensPerSecond);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"serve: {most} streams {top.TokensPerSecond / one.TokensPerSecond:0.00}x {streams.Min()} stream(s); {top.TokensPerSecond / llama[most].TokensPerSecond:0.00}x llama.cpp Q8_0 at {most}; "
+                $"serve: {most} streams {top.TokensPerSecond / one.TokensPerSecond:0.00}x {streams.Min()} stream(s); {top.TokensPerSecond / llama[most].TokensPerSecond:0.00}x llama.cpp Q8_0 at {most} "
+                + $"({top.TokensPerSecond / llamaBest:0.00}x its best); "
                 + $"monitoring on {on / off * 100:0.0}% of off ({on:0} / {off:0} tokens/s over {rounds} runs each)"));
             return 0;
         }
@@ -131,6 +136,14 @@ public static class ServeBenchmark
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>The load, with the CPU time the server used meanwhile.</summary>
+    private static async Task<StreamedLoadResult> DriveAsync(ServeProcess server, string model, IReadOnlyList<string> prompts, int streams, int requests, int tokens, CancellationToken ct)
+    {
+        var cpu = server.CpuTime;
+        var result = await StreamedLoad.DriveAsync(server.Client, model, prompts, streams, requests, tokens, ct);
+        return result with { ServerCpuSeconds = (server.CpuTime - cpu).TotalSeconds };
     }
 
     private static Task<ServeProcess> StartAsync(string data, string model, int sampleRate, string log, CancellationToken ct) =>
@@ -168,7 +181,8 @@ public static class ServeBenchmark
 
     private static string Line(StreamedLoadResult r) => string.Create(CultureInfo.InvariantCulture,
         $"{r.Streams,2} streams: {r.TokensPerSecond,6:0} tokens/s ({r.Tokens} tokens, {r.Completions.Count} requests, {r.Tokens / (double)r.Completions.Count:0.0} tokens each in {r.Completions.Sum(c => c.TextChunks) / (double)r.Completions.Count:0.0} text chunks, {r.Seconds:0.0} s); "
-        + $"TTFT p50 {r.TimeToFirstToken(0.5) * 1000:0} ms p99 {r.TimeToFirstToken(0.99) * 1000:0} ms; TPOT p50 {r.TimePerOutputToken(0.5) * 1000:0.0} ms p99 {r.TimePerOutputToken(0.99) * 1000:0.0} ms");
+        + $"TTFT p50 {r.TimeToFirstToken(0.5) * 1000:0} ms p99 {r.TimeToFirstToken(0.99) * 1000:0} ms; TPOT p50 {r.TimePerOutputToken(0.5) * 1000:0.0} ms p99 {r.TimePerOutputToken(0.99) * 1000:0.0} ms; "
+        + $"cores busy: server {r.ServerCpuSeconds / r.Seconds:0.00}, this client {r.ClientCpuSeconds / r.Seconds:0.00}");
 
     /// <summary>The <paramref name="index"/>th prompt: the flagship's prompt around 4 to 58 words of a mail, lengths spread by a stride.</summary>
     private static string Prompt(int index)
@@ -178,11 +192,12 @@ public static class ServeBenchmark
         return $"Write a subject line for this email.\n\n{string.Join(' ', Enumerable.Range(index * 5, count).Select(i => words[i % words.Length]))}\n\nSubject:\n";
     }
 
-    /// <summary>A random-weights Llama of <paramref name="preset"/>'s size exported as model.quantize lays out a variant (<c>int8/onnx</c>, <c>int8/gguf</c>), registered as <c>bench@production</c>.</summary>
+    /// <summary>A random-weights Llama of <paramref name="preset"/>'s size exported as model.quantize lays out its variants (<c>int8/onnx</c>, <c>int8/gguf</c>, <c>fp32/onnx</c>), registered as <c>bench@production</c>.</summary>
     private static async Task<string> RegisterRandomAsync(string preset, string folder, string data, CancellationToken ct)
     {
         Pipelines.Activities.Torch.TorchNative.EnsureLoaded();
         var int8 = Path.Join(folder, QuantizationVariants.Int8);
+        var fp32 = Path.Join(folder, QuantizationVariants.Fp32);
         var (model, tokenizer) = ModelPresets.Create("llama", preset, seed: 1);
         using (model)
         {
@@ -190,6 +205,7 @@ public static class ServeBenchmark
             OnnxExport.Write(model, tokenizer, quantized, Path.Join(int8, "onnx"));
             Directory.CreateDirectory(Path.Join(int8, "gguf"));
             GgufExport.Write(model, tokenizer, GgufType.Q8_0, quantized, Path.Join(int8, "gguf", "model-q8_0.gguf"));
+            OnnxExport.Write(model, tokenizer, null, Path.Join(fp32, "onnx"));
         }
 
         Directory.CreateDirectory(data);
@@ -198,20 +214,19 @@ public static class ServeBenchmark
         {
             Source = int8,
             Variant = QuantizationVariants.Int8,
-            Variants = new Dictionary<string, string> { [QuantizationVariants.Int8] = int8 },
+            Variants = new Dictionary<string, string> { [QuantizationVariants.Int8] = int8, [QuantizationVariants.Fp32] = fp32 },
         }, ct);
         await registry.MoveAliasAsync("bench", "production", version.Version, "bench", "serve benchmark", ct);
         return "bench@production";
     }
 
-    /// <summary>The folder of the variant <c>serve</c> picks for <paramref name="model"/> (the one it names, else int8, else fp32).</summary>
-    private static async Task<string> VariantFolderAsync(string data, string model, CancellationToken ct)
+    /// <summary>The folder of <paramref name="variant"/> of the version <paramref name="model"/> names, or of the variant <c>serve</c> picks (the one named, else int8, else fp32).</summary>
+    private static async Task<string> VariantFolderAsync(string data, string model, string? variant, CancellationToken ct)
     {
         var database = await SqliteDatabase.OpenAsync(data, ct);
         var reference = RegistryReference.ParseShort(model);
         var version = await reference.ResolveAsync(new SqliteModelRegistry(database), ct);
-        var variant = reference.Variant ?? ServedModels.PreferredVariants.First(version.Variants.ContainsKey);
-        var source = (reference with { Variant = variant }).SourceIn(version);
+        var source = (reference with { Variant = variant ?? reference.Variant ?? ServedModels.PreferredVariants.First(version.Variants.ContainsKey) }).SourceIn(version);
         return ArtifactReference.TryParse(source, out var artifact) ? new ArtifactStore(database, data).PathOf(artifact) : source;
     }
 

@@ -19,6 +19,16 @@ public sealed class ServeProcess : IAsyncDisposable
     /// <summary>A client of the server (base address set; no timeout, since a long stream is not a hung one).</summary>
     public HttpClient Client { get; }
 
+    /// <summary>CPU time the server has used so far, every thread together.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<ServeProcess> StartAsync(string dataDirectory, string model, IReadOnlyDictionary<string, string> serving, string log, CancellationToken ct)
     {
         var url = $"http://127.0.0.1:{FreePort()}";

@@ -8,8 +8,11 @@ namespace Pipelines.Bench.Deploy;
 public sealed record StreamedCompletion(double TimeToFirstToken, double TimePerOutputToken, int CompletionTokens, int TextChunks, string Prompt, string Text);
 
 /// <summary>What <see cref="StreamedLoad.DriveAsync"/> measured at one concurrency: total tokens over wall time and each request's timings.</summary>
-public sealed record StreamedLoadResult(int Streams, IReadOnlyList<StreamedCompletion> Completions, double Seconds)
+public sealed record StreamedLoadResult(int Streams, IReadOnlyList<StreamedCompletion> Completions, double Seconds, double ClientCpuSeconds)
 {
+    /// <summary>CPU time the server process used over the run, when the caller measured it.</summary>
+    public double ServerCpuSeconds { get; init; }
+
     public int Tokens => Completions.Sum(c => c.CompletionTokens);
 
     public double TokensPerSecond => Tokens / Seconds;
@@ -36,6 +39,8 @@ public static class StreamedLoad
 {
     public static async Task<StreamedLoadResult> DriveAsync(HttpClient http, string model, IReadOnlyList<string> prompts, int streams, int requestsPerStream, int maxTokens, CancellationToken ct)
     {
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var perStream = await Task.WhenAll(Enumerable.Range(0, streams).Select(async stream =>
         {
@@ -44,7 +49,9 @@ public static class StreamedLoad
                 done.Add(await CompleteAsync(http, model, prompts[(stream * requestsPerStream + r) % prompts.Count], maxTokens, ct).ConfigureAwait(false));
             return done;
         })).ConfigureAwait(false);
-        return new StreamedLoadResult(streams, perStream.SelectMany(c => c).ToList(), clock.Elapsed.TotalSeconds);
+        var seconds = clock.Elapsed.TotalSeconds;
+        self.Refresh();
+        return new StreamedLoadResult(streams, perStream.SelectMany(c => c).ToList(), seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
     }
 
     private static async Task<StreamedCompletion> CompleteAsync(HttpClient http, string model, string prompt, int maxTokens, CancellationToken ct)
