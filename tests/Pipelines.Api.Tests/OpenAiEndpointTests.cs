@@ -142,6 +142,8 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         var id = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
 
         using var rated = await PostAsync("/v1/feedback", new JsonObject { ["id"] = id, ["rating"] = 1, ["comment"] = "useful" });
+        using var corrected = await PostAsync("/v1/feedback", new JsonObject { ["id"] = id, ["correction"] = "Numbers for bob@example.com" });
+        using var empty = await PostAsync("/v1/feedback", new JsonObject { ["id"] = id });
         using var unknown = await PostAsync("/v1/feedback", new JsonObject { ["id"] = "cmpl-none", ["rating"] = 0 });
         using var outOfRange = await PostAsync("/v1/feedback", new JsonObject { ["id"] = id, ["rating"] = 5 });
         using var viewer = new HttpClient { BaseAddress = _client.BaseAddress };
@@ -155,6 +157,11 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         var row = log["requests"]!.AsArray().Single(r => (string?)r!["id"] == id)!;
         Assert.Equal("Write to [EMAIL] or call [PHONE] about the numbers.", (string?)row["prompt"]);
         Assert.Equal((1.0, "useful", 1), ((double)row["rating"]!, (string?)row["comment"], (int)row["version"]!));
+        // A later correction keeps the rating, and is redacted as prompts are; feedback with neither says what to give.
+        Assert.Equal(HttpStatusCode.OK, corrected.StatusCode);
+        Assert.Equal("Numbers for [EMAIL]", (string?)row["correction"]);
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Contains("correction", (string?)JsonNode.Parse(await empty.Content.ReadAsStringAsync())!["error"]!["message"], StringComparison.Ordinal);
         Assert.True((int)row["promptTokens"]! > 0 && (double)row["latency"]! > 0);
     }
 

@@ -31,18 +31,21 @@ public sealed class LifecycleTests : IDisposable
 
     /// <summary>
     /// Logs production traffic of email-subjects@production as <c>serve</c> with sampling would: the curated training
-    /// records' prompts, answered with their subjects and rated 1, and a few rated 0.2 (which retrain.yaml leaves out).
+    /// records' prompts, answered badly; seven in eight corrected by their user with the mail's real subject (what
+    /// retrain.yaml learns from), the rest only rated (which it leaves out).
     /// </summary>
-    private async Task<(int Good, int Poor)> LogTrafficAsync(string train)
+    private async Task<(int Corrected, int Rated)> LogTrafficAsync(string train)
     {
         var log = new Pipelines.Persistence.SqliteRequestLog(await Pipelines.Persistence.SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None));
         var records = File.ReadLines(train).Select(l => JsonNode.Parse(l)!).Take(160).ToList();
         var at = DateTimeOffset.UtcNow.AddHours(-1);
         for (var i = 0; i < records.Count; i++)
         {
-            await log.AppendAsync(new Pipelines.Monitoring.LoggedRequest($"cmpl-{i}", "email-subjects@production", "email-subjects", "production", 1, "int8",
-                at.AddSeconds(i), (string)records[i]["prompt"]!, (string)records[i]["completion"]!, "stop", 40, 6, 0.05, 0.01,
-                Rating: i % 8 == 7 ? 0.2 : 1.0), CancellationToken.None);
+            var id = $"cmpl-{i}";
+            await log.AppendAsync(new Pipelines.Monitoring.LoggedRequest(id, "email-subjects@production", "email-subjects", "production", 1, "int8",
+                at.AddSeconds(i), (string)records[i]["prompt"]!, "Re: hello", "stop", 40, 4, 0.05, 0.01), CancellationToken.None);
+            await log.RateAsync(id, i % 8 == 7 ? new Pipelines.Monitoring.Feedback(0.2, null, null) : new Pipelines.Monitoring.Feedback(0, null, (string)records[i]["completion"]!),
+                CancellationToken.None);
         }
 
         return (records.Count - records.Count / 8, records.Count / 8);
@@ -118,15 +121,16 @@ public sealed class LifecycleTests : IDisposable
         var history = (await _workspace.RunAsync("registry", "history", "email-subjects", "--json")).Out;
         Assert.Equal(["staging", "production"], JsonNode.Parse(history)!.AsArray().Select(m => (string)m!["alias"]!).ToArray());
 
-        // The companion pipeline: production's logged, well-rated traffic becomes the next fine-tune, which production
-        // moves to when it beats the version serving on that traffic.
+        // The companion pipeline: production's logged traffic, as its users corrected it, becomes the next fine-tune,
+        // which production moves to when it beats the version serving on that traffic.
         var traffic = await LogTrafficAsync(await PathOf(Outputs(deployed, "curate")["train"]));
         var retrain = await _workspace.RunAsync("run", Path.Combine(Repository.Root, "pipelines", "retrain.yaml"), "--no-input",
             "-p", "lora_steps=6", "-p", "eval_samples=12", "-p", "min_rouge_gain=-1", "-p", "reason=drift in the test");
         Assert.True(retrain.ExitCode == 3, retrain.ToString());
         var retrainId = RunPipelines.RunId(retrain);
         var collected = Outputs(await RunPipelines.ShowJsonAsync(_workspace, retrainId), "collect");
-        Assert.Equal((traffic.Good, traffic.Good + traffic.Poor), ((int)collected["records"]!, (int)collected["requests"]!));
+        Assert.Equal((traffic.Corrected, traffic.Corrected, traffic.Corrected + traffic.Rated),
+            ((int)collected["records"]!, (int)collected["corrected"]!, (int)collected["requests"]!));
         var decided = await _workspace.RunAsync("review", "approve", RunPipelines.ReviewId(retrain.Out));
         Assert.True(decided.ExitCode == 0, decided.ToString());
         var retrained = await RunPipelines.ShowJsonAsync(_workspace, retrainId);

@@ -2,7 +2,7 @@ namespace Pipelines.Activities.Data;
 
 public sealed record DataCollectionOutputs
 {
-    [Port("The collected traffic: JSONL of {prompt, completion, rating, id, at, version} (prompt and answer as logged: redacted), oldest first; give it to data.curate as its `source` (format jsonl).")]
+    [Port("The collected traffic: JSONL of {prompt, completion, source, rating, id, at, version}: completion is the user's correction when there is one (source `correction`), else the model's answer (source `model`), all as logged: redacted, oldest first; give it to data.curate as its `source` (format jsonl).")]
     public required string Dataset { get; init; }
 
     [Port("Records written.")]
@@ -10,6 +10,9 @@ public sealed record DataCollectionOutputs
 
     [Port("Requests in the window (sampled or not).")]
     public required int Requests { get; init; }
+
+    [Port("Records whose completion is a user's correction.")]
+    public int Corrected { get; init; }
 
     [Port("Records that carry a user's rating.")]
     public required int Rated { get; init; }

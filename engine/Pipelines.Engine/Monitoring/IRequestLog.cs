@@ -21,7 +21,15 @@ public sealed record LoggedRequest(
     double LatencySeconds,
     double? TimeToFirstTokenSeconds,
     double? Rating = null,
-    string? Comment = null);
+    string? Comment = null,
+    string? Correction = null);
+
+/// <summary>
+/// What a user said about an answer (<c>POST /v1/feedback</c>): a <see cref="Rating"/> from 0 (bad) to 1 (good), a
+/// <see cref="Comment"/>, and a <see cref="Correction"/> — the answer they wanted (the subject line they sent instead),
+/// which data.collect prefers to the model's own answer. Null fields leave what an earlier feedback gave.
+/// </summary>
+public sealed record Feedback(double? Rating, string? Comment, string? Correction);
 
 /// <summary>
 /// The served requests' log, behind a contract the engine owns (as the registry's), so the PostgreSQL store of the
@@ -34,6 +42,10 @@ public interface IRequestLog
     /// <summary>The model's requests at or after <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<LoggedRequest>> ListAsync(string model, DateTimeOffset? since, int limit, CancellationToken ct);
 
-    /// <summary>Attaches a user's rating (and comment) to a logged request; false when no request has that id.</summary>
-    Task<bool> RateAsync(string id, double rating, string? comment, CancellationToken ct);
+    /// <summary>
+    /// Attaches a user's feedback to a logged request; false when no request has that id. Text (comment, correction)
+    /// comes redacted by the caller; a correction is kept only for a sampled request (one whose prompt is kept), as
+    /// without the prompt it could teach nothing.
+    /// </summary>
+    Task<bool> RateAsync(string id, Feedback feedback, CancellationToken ct);
 }

@@ -243,5 +243,8 @@ public static class SchemaMigrations
             ) STRICT;
             CREATE INDEX served_requests_by_model ON served_requests (model, at);
             """),
+        new(11, "feedback may carry a correction: the answer the user wanted", """
+            ALTER TABLE served_requests ADD COLUMN correction TEXT;
+            """),
     ];
 }

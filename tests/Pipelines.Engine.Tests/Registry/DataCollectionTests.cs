@@ -52,4 +52,31 @@ public sealed class DataCollectionTests
         var stats = RuntimeHarness.Outputs(await harness.StepAsync(id, "curate"))["stats"]!;
         Assert.True((int)stats["train"]! == 1, stats.ToJsonString());
     }
+
+    [Fact]
+    public async Task A_users_correction_replaces_the_models_answer_and_corrections_only_keeps_just_those()
+    {
+        await using var harness = await RuntimeHarness.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        var log = harness.Engine.RequestLog;
+        await log.AppendAsync(new("fixed", "m@production", "m", "production", 1, "int8", now.AddHours(-1), "Write a subject: budget", "the the", "stop", 5, 3, 0.01, 0.002),
+            CancellationToken.None);
+        await log.AppendAsync(new("liked", "m@production", "m", "production", 1, "int8", now.AddHours(-2), "Write a subject: lunch", "Lunch on Friday", "stop", 5, 3, 0.01, 0.002, 1),
+            CancellationToken.None);
+        await log.AppendAsync(new("unsampled", "m@production", "m", "production", 1, "int8", now.AddHours(-3), null, null, "stop", 5, 3, 0.01, 0.002), CancellationToken.None);
+        Assert.True(await log.RateAsync("fixed", new Feedback(0, null, "Budget for next year"), CancellationToken.None));
+        Assert.True(await log.RateAsync("unsampled", new Feedback(null, null, "kept nowhere"), CancellationToken.None));
+
+        var (all, _) = await harness.RunAsync(Pipeline);
+        var (corrections, _) = await harness.RunAsync(Pipeline.Replace("min_rating: 0.5", "corrections_only: true", StringComparison.Ordinal));
+
+        string[] Completions(JsonNode outputs) => [.. File.ReadAllLines(harness.Engine.Artifacts.PathOf(Pipelines.Artifacts.ArtifactReference.Parse((string)outputs["dataset"]!)))
+            .Select(l => $"{(string)JsonNode.Parse(l)!["source"]!}: {(string)JsonNode.Parse(l)!["completion"]!}")];
+        var both = RuntimeHarness.Outputs(await harness.StepAsync(all, "collect"));
+        var only = RuntimeHarness.Outputs(await harness.StepAsync(corrections, "collect"));
+        Assert.Equal(["model: Lunch on Friday", "correction: Budget for next year"], Completions(both)); // oldest first; rated 0, kept for its correction
+        Assert.Equal(["correction: Budget for next year"], Completions(only));
+        Assert.Equal((2, 1), ((int)both["records"]!, (int)both["corrected"]!));
+        Assert.Null((await log.ListAsync("m@production", null, 10, CancellationToken.None)).Single(r => r.Id == "unsampled").Correction);
+    }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Pipelines.Activities.Models.Generation;
 using Pipelines.Api;
+using Pipelines.Monitoring;
 
 namespace Pipelines.Activities.Serving.OpenAi;
 
@@ -124,20 +125,33 @@ internal static class OpenAiEndpoints
         }, context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary><c>POST /v1/feedback {id, rating, comment?}</c>: a user's rating (0 to 1: thumbs down 0, up 1) of an answer, by its response id.</summary>
+    /// <summary>
+    /// <c>POST /v1/feedback {id, rating?, correction?, comment?}</c>: what a user said about an answer, by its response
+    /// id — a rating (0 to 1: thumbs down 0, up 1) and/or a correction (the answer they wanted), comment and correction
+    /// redacted as sampled prompts are (a correction is kept only for a sampled request). The reply echoes the rating and the redacted correction.
+    /// </summary>
     public static async Task FeedbackAsync(HttpContext context, ServedModels served, ServingSettings settings)
     {
         try
         {
             var body = await ReadBodyAsync(context, settings.MaxRequestBytes).ConfigureAwait(false);
             var id = OpenAiRequest.Text(body, "id") ?? throw new OpenAiRequestException("id", "give the id of the response rated (its `id`, e.g. cmpl-...)");
-            var rating = body["rating"] is JsonValue value && value.GetValueKind() == JsonValueKind.Number ? value.GetValue<double>()
-                : throw new OpenAiRequestException("rating", "rating must be a number from 0 (bad) to 1 (good)");
+            double? rating = body["rating"] switch
+            {
+                null => null,
+                JsonValue value when value.GetValueKind() == JsonValueKind.Number => value.GetValue<double>(),
+                _ => throw new OpenAiRequestException("rating", "rating must be a number from 0 (bad) to 1 (good)"),
+            };
             if (rating is < 0 or > 1) throw new OpenAiRequestException("rating", $"rating must be from 0 (bad) to 1 (good), not {rating}");
+            var correction = OpenAiRequest.Text(body, "correction");
+            if (rating is null && correction is null)
+                throw new OpenAiRequestException("rating", "give a rating from 0 (bad) to 1 (good), a correction (the answer you wanted), or both");
             var comment = OpenAiRequest.Text(body, "comment");
-            if (!await served.RequestLog.RateAsync(id, rating, comment, context.RequestAborted).ConfigureAwait(false))
+            var feedback = new Feedback(rating, comment is null ? null : served.Recorder.Redact(comment), correction is null ? null : served.Recorder.Redact(correction));
+            if (!await served.RequestLog.RateAsync(id, feedback, context.RequestAborted).ConfigureAwait(false))
                 throw new OpenAiRequestException("id", $"no answered request has the id '{id}'", StatusCodes.Status404NotFound);
-            await context.Response.WriteAsJsonAsync(new JsonObject { ["id"] = id, ["rating"] = rating, ["object"] = "feedback" }, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(new JsonObject { ["id"] = id, ["object"] = "feedback", ["rating"] = rating, ["correction"] = feedback.Correction },
+                context.RequestAborted).ConfigureAwait(false);
         }
         catch (OpenAiRequestException e)
         {
@@ -158,7 +172,7 @@ internal static class OpenAiEndpoints
                 ["id"] = r.Id, ["at"] = r.At.ToString("O", CultureInfo.InvariantCulture), ["version"] = r.Version, ["variant"] = r.Variant,
                 ["prompt"] = r.Prompt, ["output"] = r.Output, ["finishReason"] = r.FinishReason, ["promptTokens"] = r.PromptTokens,
                 ["completionTokens"] = r.CompletionTokens, ["latency"] = r.LatencySeconds, ["timeToFirstToken"] = r.TimeToFirstTokenSeconds,
-                ["rating"] = r.Rating, ["comment"] = r.Comment,
+                ["rating"] = r.Rating, ["comment"] = r.Comment, ["correction"] = r.Correction,
             }).ToArray()),
         });
     }

@@ -19,6 +19,9 @@ internal sealed class RequestRecorder(IRequestLog log, double sampleRate)
     public static bool Sampled(string id, double rate) =>
         rate >= 1 || (rate > 0 && BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(id))) % 1_000_000 < rate * 1_000_000);
 
+    /// <summary>A user's text (a feedback's comment or correction) with personal data replaced, as sampled prompts are.</summary>
+    public string Redact(string text) => _redactor.Redact(text, new int[PiiKinds.All.Count]);
+
     public Task RecordAsync(ServedModel model, string id, string prompt, CompletionResult result)
     {
         var sampled = Sampled(id, sampleRate);
