@@ -28,6 +28,7 @@ public sealed class MonitorTriggerTests
               every: 1m
               cooldown: 1h
               min_requests: 50
+            concurrency: allow      # whether a run has finished by the next check is the worker's business, not these tests'
             params:
               reason: "${{ model.name }} v${{ model.version }}: drift ${{ drift.status }} over ${{ window.requests }} requests"
               psi: ${{ drift.prompt_length.psi }}
@@ -118,6 +119,23 @@ public sealed class MonitorTriggerTests
         var check = Assert.Single(await harness.Monitors.CheckAsync(CancellationToken.None));
 
         Assert.Equal(MonitorOutcome.Holds, check.Outcome);
+    }
+
+    [Fact]
+    public void The_shipped_retrain_pipelines_monitor_renders_its_reason_with_and_without_drift_measured()
+    {
+        var file = Path.Combine(Validation.TestPipelines.PipelinesFolder, "retrain.yaml");
+        var trigger = Assert.Single(Validation.TestPipelines.Load(File.ReadAllText(file)).Pipeline!.Triggers);
+        var measured = Facts(psi: 0.41234, requests: 250);
+        measured["drift"]!["token_distribution"]!["js"] = 0.06;
+        var unmeasured = MonitorFacts.Empty();
+        unmeasured["window"]!["requests"] = 250;
+
+        var withDrift = (string)MonitorTriggers.Params(trigger, measured)["reason"]!;
+        var without = (string)MonitorTriggers.Params(trigger, unmeasured)["reason"]!;
+
+        Assert.Contains("over 250 requests: drift drift (prompt length PSI 0.412, token JS 0.0600)", withDrift, StringComparison.Ordinal);
+        Assert.Contains("drift  (prompt length PSI , token JS )", without, StringComparison.Ordinal);
     }
 
     [Fact]
