@@ -88,7 +88,7 @@ internal static class GenAiConfig
     public static int ContextLength(string directory)
     {
         var path = Path.Combine(directory, FileName);
-        if (!File.Exists(path)) throw new ModelFormatException($"{directory} has no {FileName}", "export the model with OnnxExport.Write (pipelines model export --format onnx)");
+        if (!File.Exists(path)) throw new ModelFormatException($"{directory} has no {FileName}", "export the model with model.quantize (its variants hold onnx/ folders), or serve the registered version, which exports it once");
         try
         {
             return JsonNode.Parse(File.ReadAllText(path))?["model"]?["context_length"]?.GetValue<int>()

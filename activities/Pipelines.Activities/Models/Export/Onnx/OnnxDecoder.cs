@@ -44,7 +44,7 @@ public sealed class OnnxDecoder : IDisposable
     {
         options ??= new OnnxDecoderOptions();
         var path = Path.Combine(directory, OnnxExport.ModelFile);
-        if (!File.Exists(path)) throw new ModelFormatException($"{directory} has no {OnnxExport.ModelFile}", "export the model with OnnxExport.Write (pipelines model export --format onnx)");
+        if (!File.Exists(path)) throw new ModelFormatException($"{directory} has no {OnnxExport.ModelFile}", "export the model with model.quantize (its variants hold onnx/ folders), or serve the registered version, which exports it once");
         using var sessionOptions = new SessionOptions { IntraOpNumThreads = options.IntraOpThreads };
         var cuda = options.PreferCuda && TryAppendCuda(sessionOptions);
         InferenceSession session;
