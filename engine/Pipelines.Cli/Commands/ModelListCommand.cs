@@ -85,16 +85,15 @@ public static class ModelListCommand
         var fallback = ServedModels.DefaultVariant(version);
         var serveAs = variants.Any(v => v.Name == fallback && v.Onnx) ? name
             : variants.Where(v => v.Onnx).OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => $"{name}#{v.Name}").FirstOrDefault();
-        // A version without exported variants whose source is a model folder here: serve exports it once (ServedModels.ExportOnce).
-        var exported = serveAs is null && version.Variants.Count == 0 && Inspect("source", version.Source, artifacts).Bytes is not null
-                       && File.Exists(Path.Join(ArtifactReference.TryParse(version.Source, out var a) ? artifacts.PathOf(a) : version.Source, "config.json"));
+        // No export to serve, but a model folder: serve exports it once, as fp32 (ServedModels.ExportOnce).
+        var exported = serveAs is null && fallback is null && ServedModels.ExportableFolder(version, artifacts) is not null;
         return new Version(version, aliases, variants, exported ? name : serveAs, exported);
     }
 
     /// <summary>A variant's size and whether it is an ONNX export, when its files are here (a stored artifact or a local path).</summary>
     private static Variant Inspect(string name, string source, ArtifactStore artifacts)
     {
-        var path = ArtifactReference.TryParse(source, out var artifact) ? (artifacts.Exists(artifact) ? artifacts.PathOf(artifact) : null) : source;
+        var path = artifacts.LocalPathOf(source);
         if (path is null || !Path.Exists(path)) return new Variant(name, source, null, false);
         var bytes = File.Exists(path) ? new FileInfo(path).Length
             : new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);

@@ -152,6 +152,13 @@ public sealed partial class ArtifactStore
     }
 
     /// <summary>
+    /// Where <paramref name="value"/> is on this machine: the stored content of an artifact reference (null when it is
+    /// not in this store), or the value itself as a local path.
+    /// </summary>
+    public string? LocalPathOf(string value) =>
+        ArtifactReference.TryParse(value, out var reference) ? (Exists(reference) ? ContentPath(reference) : null) : value;
+
+    /// <summary>
     /// The full path of <paramref name="relative"/> inside <paramref name="dataDirectory"/>, for activities that write
     /// there. Refuses absolute paths, <c>..</c>, and paths that leave the directory through a symbolic link.
     /// </summary>

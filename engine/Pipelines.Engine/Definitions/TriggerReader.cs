@@ -79,8 +79,9 @@ internal sealed class TriggerReader(NodeReader reader, IReadOnlyDictionary<strin
         }
 
         var sites = new List<ExpressionSite>();
-        var (literals, expressions) = ReadParams(trigger["params"], monitorNode is not null ? new TemplateBuilder(Diagnostics, sites) : null);
-        var monitor = monitorNode is null ? null : ReadMonitor(monitorNode, expressions, sites);
+        var templates = monitorNode is null ? null : new TemplateBuilder(Diagnostics, sites);
+        var (literals, expressions) = ReadParams(trigger["params"], templates);
+        var monitor = templates is null ? null : ReadMonitor(monitorNode!, expressions, templates);
 
         var version = reader.Integer(trigger["version"], "trigger version");
         if (version is < 1 or > int.MaxValue)
@@ -131,7 +132,7 @@ internal sealed class TriggerReader(NodeReader reader, IReadOnlyDictionary<strin
         return (literals, expressions);
     }
 
-    private MonitorDefinition? ReadMonitor(Node node, List<KeyValuePair<string, TemplateValue>> paramExpressions, List<ExpressionSite> sites)
+    private MonitorDefinition? ReadMonitor(Node node, List<KeyValuePair<string, TemplateValue>> paramExpressions, TemplateBuilder templates)
     {
         if (reader.Mapping(node, "monitor", MonitorKeys) is not { } monitor) return null;
         reader.Require(monitor, "model", "the monitor", "add `model:` with the served registry alias it watches, e.g. `model: email-subjects@production`");
@@ -155,7 +156,7 @@ internal sealed class TriggerReader(NodeReader reader, IReadOnlyDictionary<strin
         switch (monitor["when"])
         {
             case ScalarNode whenNode when !YamlScalars.IsNull(whenNode):
-                var template = TemplateString.ContainsExpression(whenNode.Value) ? new TemplateBuilder(Diagnostics, sites).Scalar(whenNode, "", SiteKind.When) as TemplateValue : null;
+                var template = TemplateString.ContainsExpression(whenNode.Value) ? templates.Scalar(whenNode, "", SiteKind.When) as TemplateValue : null;
                 if (template is { Template.IsSingleExpression: true }) when = template;
                 else Diagnostics.Error(DiagnosticCodes.InvalidValue, whenNode.Start, "monitor when must be one expression, `${{ ... }}`, that is true or false",
                     "e.g. when: \"${{ drift.prompt_length.psi > 0.25 || quality.toxicity_rate > 0.01 }}\"");

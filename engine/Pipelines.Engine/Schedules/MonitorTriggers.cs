@@ -47,6 +47,7 @@ public sealed class MonitorTriggers(RunEngine engine, ScheduledRunStarter starte
     private readonly IModelMonitor? _monitor = monitors.FirstOrDefault();
     private readonly Dictionary<(string Pipeline, int Index), DateTimeOffset> _lastChecked = [];
     private readonly Dictionary<(string Pipeline, int Index), string> _told = [];
+    private readonly Dictionary<string, (int Version, IReadOnlyList<ScheduledTrigger> Monitors)> _parsed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _checking = new(1, 1);
     private ITimer? _timer;
 
@@ -75,14 +76,35 @@ public sealed class MonitorTriggers(RunEngine engine, ScheduledRunStarter starte
         try
         {
             var checks = new List<MonitorCheck>();
-            var triggers = await ScheduledTrigger.LoadAllAsync(engine.Definitions, engine.Catalog, ct);
-            foreach (var trigger in triggers.Where(t => t.Trigger.Monitor is not null)) checks.Add(await CheckAsync(trigger, ct));
+            foreach (var trigger in await MonitorsAsync(ct)) checks.Add(await CheckAsync(trigger, ct));
             return checks;
         }
         finally
         {
             _checking.Release();
         }
+    }
+
+    /// <summary>
+    /// The monitor triggers of every pipeline's latest version. A published version never changes, so each is parsed
+    /// once, not at every tick: only a publish or a retraction (a new latest version) reads a pipeline again.
+    /// </summary>
+    private async Task<List<ScheduledTrigger>> MonitorsAsync(CancellationToken ct)
+    {
+        var monitors = new List<ScheduledTrigger>();
+        foreach (var summary in await engine.Definitions.ListNamesAsync(ct))
+        {
+            if (summary.LatestVersion is not { } version) continue;
+            if (!_parsed.TryGetValue(summary.Name, out var parsed) || parsed.Version != version)
+            {
+                var triggers = await ScheduledTrigger.LoadAsync(engine.Definitions, engine.Catalog, summary.Name, ct);
+                _parsed[summary.Name] = parsed = (version, [.. triggers.Where(t => t.Trigger.Monitor is not null)]);
+            }
+
+            monitors.AddRange(parsed.Monitors);
+        }
+
+        return monitors;
     }
 
     private async Task<MonitorCheck> CheckAsync(ScheduledTrigger trigger, CancellationToken ct)

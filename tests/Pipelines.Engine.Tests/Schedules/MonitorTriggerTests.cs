@@ -108,6 +108,28 @@ public sealed class MonitorTriggerTests
     }
 
     [Fact]
+    public async Task A_new_version_is_read_again_and_a_retracted_one_stops_its_monitor()
+    {
+        var clock = new ManualClock();
+        await using var harness = await SchedulerHarness.StartAsync(time: clock, monitor: new ScriptedMonitor(Facts(psi: 0.4, requests: 120)));
+        await harness.PublishAsync(Pipeline.Replace("drift.prompt_length.psi > 0.25", "drift.prompt_length.psi > 0.5", StringComparison.Ordinal));
+
+        var strict = Assert.Single(await harness.Monitors.CheckAsync(CancellationToken.None));
+        var second = await harness.PublishAsync(Pipeline);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var loose = Assert.Single(await harness.Monitors.CheckAsync(CancellationToken.None));
+        await harness.RetractAsync("retrain", 2);
+        await harness.RetractAsync("retrain", 1);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var none = await harness.Monitors.CheckAsync(CancellationToken.None);
+
+        Assert.Equal(2, second.Version);
+        Assert.Equal(MonitorOutcome.Holds, strict.Outcome);
+        Assert.Equal((2, MonitorOutcome.Fired), (loose.Trigger.Version, loose.Outcome));
+        Assert.Empty(none);
+    }
+
+    [Fact]
     public async Task Unmeasured_drift_is_null_and_never_fires()
     {
         var clock = new ManualClock();

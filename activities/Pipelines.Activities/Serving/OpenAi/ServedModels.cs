@@ -203,7 +203,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     private Monitoring.ReferenceProfile? ProfileOf(ModelVersion version, TextTokenizer tokenizer)
     {
         if (version.Dataset is not { } dataset) return null;
-        var path = ArtifactReference.TryParse(dataset, out var artifact) ? (engine.Artifacts.Exists(artifact) ? engine.Artifacts.PathOf(artifact) : null) : dataset;
+        var path = engine.Artifacts.LocalPathOf(dataset);
         return path is not null && File.Exists(path) ? Monitoring.ReferenceProfile.FromDataset(path, tokenizer) : null;
     }
 
@@ -217,9 +217,8 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     /// </summary>
     private string ExportOnce(ModelVersion version, string id)
     {
-        var source = ArtifactReference.TryParse(version.Source, out var artifact) ? engine.Artifacts.PathOf(artifact) : version.Source;
-        if (!File.Exists(Path.Join(source, "config.json")))
-            throw new ModelFormatException($"{id}: version {version.Version} has no exported variant, and its source {version.Source} is not a model folder (config.json) to export",
+        var source = ExportableFolder(version, engine.Artifacts)
+            ?? throw new ModelFormatException($"{id}: version {version.Version} has no exported variant, and its source {version.Source} is not a model folder (config.json) to export",
                 "register it with model.quantize's variants (deploy.promote's `variants`), or name a variant: NAME@ALIAS#VARIANT");
         var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(version.Source)))[..16];
         var folder = Path.Join(engine.DataDirectory, "cache", "serving-onnx", $"{version.Model}-v{version.Version}-{key}");
@@ -243,6 +242,13 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
         }
 
         return folder;
+    }
+
+    /// <summary>The folder <see cref="ExportOnce"/> exports for <paramref name="version"/>: its source, when that is a model folder here (config.json); else null.</summary>
+    public static string? ExportableFolder(ModelVersion version, ArtifactStore artifacts)
+    {
+        var source = artifacts.LocalPathOf(version.Source);
+        return source is not null && File.Exists(Path.Join(source, "config.json")) ? source : null;
     }
 
     /// <summary>The ONNX folder of a variant: its <c>onnx/</c> subfolder (model.quantize's layout) or the folder itself.</summary>
