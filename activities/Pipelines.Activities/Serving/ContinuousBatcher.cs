@@ -5,11 +5,13 @@ namespace Pipelines.Activities.Serving;
 
 /// <summary>
 /// Serves one exported model to many requests at once with continuous batching, as vLLM does: a background loop owns
-/// the <see cref="OnnxDecoder"/> and, at every token boundary, lets waiting requests join (each prompt's prefill is a
-/// forward pass of its own), runs ONE decode step over every running sequence (their caches left-padded into one
-/// batch under the attention mask), hands each its next token, and lets finished, cancelled and expired ones leave.
-/// Each sequence keeps its own cache, so joining and leaving never disturbs the others: greedy tokens are those of
-/// <see cref="OnnxDecoder.Generate"/> alone. Every clock read goes through the given <see cref="TimeProvider"/>.
+/// the <see cref="OnnxDecoder"/> and, at every token boundary, lets waiting requests join (their prompts prefilled
+/// together in one pass), runs ONE decode step over every running sequence, hands each its next token, and lets
+/// finished, cancelled and expired ones leave. Sequence <c>i</c> of the batch keeps its keys and values in slot
+/// <c>i</c> of one <see cref="OnnxKvSlots"/> buffer, which attention reads and extends in place at each row's own
+/// length; a leaving sequence's slot takes the last one's, so the batch stays one run of slots. Rows never mix, so
+/// greedy tokens are those of <see cref="OnnxDecoder.Generate"/> alone. Every clock read goes through the given
+/// <see cref="TimeProvider"/>.
 /// </summary>
 public sealed class ContinuousBatcher : IDisposable
 {
@@ -26,7 +28,7 @@ public sealed class ContinuousBatcher : IDisposable
     private readonly List<ForwardPass> _passes = [];
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly DecodeBatch _batch;
+    private readonly OnnxKvSlots _slots;
     private Task? _loop;
     private Exception? _fault;
     private TimeSpan? _meanRequestTime;
@@ -36,7 +38,7 @@ public sealed class ContinuousBatcher : IDisposable
     {
         options.Validate();
         (_decoder, _tokenizer, _options, _clock) = (decoder, tokenizer, options, clock ?? TimeProvider.System);
-        _batch = new DecodeBatch(decoder);
+        _slots = decoder.NewSlots(options.MaxBatchSize, options.ContextWindow);
     }
 
     /// <summary>Requests waiting for a place in the batch.</summary>
@@ -92,7 +94,6 @@ public sealed class ContinuousBatcher : IDisposable
         _loop?.Wait();
         var now = _clock.GetUtcNow();
         foreach (var sequence in _running.Concat(_waiting).Where(s => !s.Finished)) sequence.Finish(FinishReason.Cancelled, now);
-        _batch.Dispose();
         _decoder.Dispose();
         _stopping.Dispose();
         _arrived.Dispose();
@@ -111,8 +112,13 @@ public sealed class ContinuousBatcher : IDisposable
                     continue;
                 }
 
-                if (joined.Count > 0) Prefill(joined);
-                Decode();
+                if (joined.Count > 0)
+                {
+                    Prefill(joined);
+                    Leave();
+                }
+
+                if (_running.Count > 0) Decode();
                 Leave();
             }
         }
@@ -176,48 +182,32 @@ public sealed class ContinuousBatcher : IDisposable
     }
 
     /// <summary>
-    /// The newcomers' prompts in one pass, left-padded to the longest under the attention mask; each row's last logits
-    /// give its first token and its real positions become its own cache.
+    /// Each newcomer's prompt in a pass of its own into the slot after the running ones (prompts batched together would
+    /// be padded to the longest: measured, 16 joining at once then spent about 40% of their prefill on padding); its
+    /// last logits give its first token.
     /// </summary>
     private void Prefill(IReadOnlyList<ServedSequence> joined)
     {
-        var longest = joined.Max(s => s.Request.Prompt.Count);
-        var ids = new long[joined.Count * longest];
-        var mask = new long[ids.Length];
-        for (var row = 0; row < joined.Count; row++)
-        {
-            var prompt = joined[row].Request.Prompt;
-            var start = row * longest + longest - prompt.Count;
-            for (var i = 0; i < prompt.Count; i++) ids[start + i] = prompt[i];
-            Array.Fill(mask, 1, start, prompt.Count);
-        }
-
-        using var cache = _decoder.NewCache(joined.Count);
-        var logits = _decoder.Forward(ids, cache, mask);
-        Record(new ForwardPass(Prefill: true, joined.Count));
-        var now = _clock.GetUtcNow();
+        var first = _running.Count - joined.Count;
         var vocab = _decoder.VocabSize;
         for (var row = 0; row < joined.Count; row++)
         {
             var sequence = joined[row];
+            var logits = _decoder.Prefill(_slots, first + row, [sequence.Request.Prompt]);
+            Record(new ForwardPass(Prefill: true, 1));
             sequence.Held = sequence.Request.Prompt.Count;
-            sequence.Cache = SequenceCache.Split(cache, row, sequence.Held, _decoder);
-            sequence.Accept(sequence.Picker.Next(logits.AsSpan(((row + 1) * longest - 1) * vocab, vocab)), now);
+            sequence.Accept(sequence.Picker.Next(logits.AsSpan(0, vocab)), _clock.GetUtcNow());
         }
     }
 
-    /// <summary>One step for every running sequence: each feeds its last token over its own cache, all in one batch.</summary>
+    /// <summary>One step for every running sequence (slots 0 to n − 1): each feeds its last token after what its slot holds.</summary>
     private void Decode()
     {
-        var batch = _running.Where(s => !s.Finished).ToList();
-        if (batch.Count == 0)
-        {
-            _batch.Dissolve();
-            return;
-        }
-
-        var cache = _batch.For(batch);
-        var logits = _decoder.Forward(batch.Select(s => (long)s.LastToken).ToArray(), cache);
+        var batch = _running;
+        var tokens = new int[batch.Count];
+        var held = new int[batch.Count];
+        for (var row = 0; row < batch.Count; row++) (tokens[row], held[row]) = (batch[row].LastToken, batch[row].Held);
+        var logits = _decoder.Decode(_slots, tokens, held);
         Record(new ForwardPass(Prefill: false, batch.Count));
         var now = _clock.GetUtcNow();
         var vocab = _decoder.VocabSize;
@@ -229,18 +219,29 @@ public sealed class ContinuousBatcher : IDisposable
         }
     }
 
-    /// <summary>Lets finished sequences go (their caches with them), learning how long requests take for Retry-After.</summary>
+    /// <summary>
+    /// Lets finished sequences go, learning how long requests take for Retry-After; the last running sequence moves
+    /// into each freed slot, so the running ones keep slots 0 to n − 1.
+    /// </summary>
     private void Leave()
     {
         lock (_gate)
         {
-            foreach (var sequence in _running.Where(s => s.Finished))
+            for (var i = _running.Count - 1; i >= 0; i--)
             {
+                var sequence = _running[i];
+                if (!sequence.Finished) continue;
                 var took = sequence.Response.Completion.Result.Timings.EndToEnd;
                 _meanRequestTime = _meanRequestTime is { } mean ? mean * 0.9 + took * 0.1 : took;
-            }
+                var last = _running.Count - 1;
+                if (i != last)
+                {
+                    _slots.Move(last, i, _running[last].Held);
+                    _running[i] = _running[last];
+                }
 
-            _running.RemoveAll(s => s.Finished);
+                _running.RemoveAt(last);
+            }
         }
     }
 

@@ -4,7 +4,7 @@ using Pipelines.Activities.Models;
 namespace Pipelines.Activities.Serving;
 
 /// <summary>
-/// One request inside a <see cref="ContinuousBatcher"/>: its cache, its picker, its text, its stream and its timings.
+/// One request inside a <see cref="ContinuousBatcher"/>: its slot's length, its picker, its text, its stream and its timings.
 /// Only the batcher's loop touches it once submitted.
 /// </summary>
 internal sealed class ServedSequence : IDisposable
@@ -40,19 +40,8 @@ internal sealed class ServedSequence : IDisposable
 
     public TokenPicker Picker { get; }
 
-    /// <summary>Keys and values of every token fed so far while the sequence is outside a <see cref="DecodeBatch"/>; null until the prefill.</summary>
-    public SequenceCache? Cache { get; set; }
-
-    /// <summary>Positions fed so far (the prompt, then one per decode step), wherever its cache lives.</summary>
+    /// <summary>Positions its slot holds: the prompt, then one per decode step.</summary>
     public int Held { get; set; }
-
-    /// <summary>Hands the cache over to a batch.</summary>
-    public SequenceCache TakeCache()
-    {
-        var cache = Cache ?? throw new InvalidOperationException("the sequence's cache is already in a batch");
-        Cache = null;
-        return cache;
-    }
 
     /// <summary>The token the next decode step feeds.</summary>
     public int LastToken { get; private set; }
@@ -102,9 +91,5 @@ internal sealed class ServedSequence : IDisposable
         Dispose();
     }
 
-    public void Dispose()
-    {
-        Cache = null;
-        Picker.Dispose();
-    }
+    public void Dispose() => Picker.Dispose();
 }

@@ -10,7 +10,7 @@ namespace Pipelines.Activities.Tests.Deploy;
 
 /// <summary>
 /// Exported ONNX decoders compute in ONNX Runtime what the TorchSharp models compute: logits for a prompt and for
-/// cached decode steps (left-padded batches too), the same greedy tokens, and, quantized, the logits of the TorchSharp
+/// cached decode steps (slots of different lengths too), the same greedy tokens, and, quantized, the logits of the TorchSharp
 /// model holding the dequantized weights.
 /// </summary>
 public sealed class OnnxExportTests
@@ -64,25 +64,57 @@ public sealed class OnnxExportTests
         AssertSameLogits(model, folder.Path, Tolerance);
     }
 
-    [Fact]
-    public void Left_padded_batch_gives_torchsharps_logits_row_for_row()
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Slots_of_different_lengths_give_each_sequence_torchsharps_logits_alone(string architecture)
     {
-        var (model, tokenizer) = ModelPresets.Create("llama", "tiny");
+        var (model, tokenizer) = ModelPresets.Create(architecture, "tiny");
         using var folder = new TinyModels.TempFolder();
         OnnxExport.Write(model, tokenizer, null, folder.Path);
         using var decoder = OnnxDecoder.Open(folder.Path);
-        long[] ids = [0, 0, 0, 5, 17, 3, 42, 8, 99, 1];
-        long[] padding = [0, 0, 0, 1, 1, 1, 1, 1, 1, 1];
-        long[] both = [.. ids, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
-        long[] bothMask = [.. padding, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+        using var noGrad = no_grad();
+        var prompts = new[] { Prompts[0], Prompts[1], Prompts[2] }.Select(p => p.Select(t => (int)t).ToArray()).ToArray();
+        // Each alone in TorchSharp: the prompt, then two tokens, one at a time.
+        var caches = prompts.Select(_ => new KvCache(model.LayerCount)).ToArray();
+        var expected = prompts.Select((p, i) => LastRow(model.Forward(tensor(p.Select(t => (long)t).ToArray(), [1, p.Length]), cache: caches[i]))).ToArray();
 
-        using var cache = new KvCache(model.LayerCount);
-        using var onnxCache = decoder.NewCache(batch: 2);
-        var expected = model.Forward(tensor(both, [2, 10]), tensor(bothMask, [2, 10]), cache);
-        Assert.InRange(MaxDifference(expected, decoder.Forward(both, onnxCache, bothMask)), 0, Tolerance);
+        // Slot 0 first, then slots 1 and 2 join together (right-padded to the longest).
+        var slots = decoder.NewSlots(slots: 4, maxLength: 64);
+        var first = decoder.Prefill(slots, 0, [prompts[0]]);
+        var joined = decoder.Prefill(slots, 1, [prompts[1], prompts[2]]);
+        AssertRow(expected[0], first, 0);
+        AssertRow(expected[1], joined, 0);
+        AssertRow(expected[2], joined, 1);
 
-        var step = model.Forward(tensor(new long[] { 30, 31 }, [2, 1]), tensor([.. bothMask[..10], 1, .. bothMask[10..], 1], [2, 11]), cache);
-        Assert.InRange(MaxDifference(step, decoder.Forward([30, 31], onnxCache)), 0, Tolerance);
+        int[] tokens = [3, 4, 5];
+        var held = prompts.Select(p => p.Length).ToArray();
+        var step = decoder.Decode(slots, tokens, held);
+        for (var i = 0; i < 3; i++)
+        {
+            AssertRow(LastRow(model.Forward(tensor(new long[] { tokens[i] }, [1, 1]), cache: caches[i])), step, i);
+            held[i]++;
+        }
+
+        // Sequence 0 leaves: the last moves into its slot and decodes on from there.
+        slots.Move(from: 2, to: 0, held[2]);
+        step = decoder.Decode(slots, [6, 7], [held[2], held[1]]);
+        AssertRow(LastRow(model.Forward(tensor(new long[] { 6 }, [1, 1]), cache: caches[2])), step, 0);
+        AssertRow(LastRow(model.Forward(tensor(new long[] { 7 }, [1, 1]), cache: caches[1])), step, 1);
+        foreach (var cache in caches) cache.Dispose();
+    }
+
+    private static float[] LastRow(Tensor logits)
+    {
+        using (logits)
+        {
+            return logits[0, -1].data<float>().ToArray();
+        }
+    }
+
+    private static void AssertRow(float[] expected, float[] rows, int row)
+    {
+        var actual = rows.AsSpan(row * expected.Length, expected.Length).ToArray();
+        Assert.InRange(expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max(), 0, Tolerance);
     }
 
     [Theory]

@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace Pipelines.Activities.Models.Export.Onnx;
 
 /// <summary>
-/// What Llama's and GPT-2's ONNX graphs share: ONNX Runtime GenAI's inputs and outputs, positions and the attention
-/// mask computed from <c>attention_mask</c> as <see cref="AttentionMask"/> computes them, linear maps (float32
-/// <c>MatMul</c>, or <c>MatMulNBits</c> for quantized weights), token embeddings (<c>Gather</c> or
-/// <c>GatherBlockQuantized</c>), attention over the key/value cache, and the LM head.
+/// What Llama's and GPT-2's ONNX graphs share: ONNX Runtime GenAI's inputs and outputs, each row's length and positions
+/// from <c>attention_mask</c> (right padding: a row's real tokens first, as GroupQueryAttention reads them), linear maps
+/// (float32 <c>MatMul</c>, or <c>MatMulNBits</c> for quantized weights), token embeddings (<c>Gather</c> or
+/// <c>GatherBlockQuantized</c>), attention over the key/value cache (<c>GroupQueryAttention</c>), and the LM head.
 /// </summary>
 internal sealed class DecoderGraph
 {
@@ -19,7 +19,12 @@ internal sealed class DecoderGraph
     private readonly int _headSize;
     private readonly Dictionary<string, NBitsWeights> _embeddings = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
-    private string? _bias;
+    private readonly int _cacheHeadSize;
+    private readonly string _newTokens;
+    private readonly string _total;
+    private readonly string _held;
+    private readonly string _seqLens;
+    private readonly string _totalLength;
     private readonly OnnxExportOptions _options;
 
     private readonly record struct NBitsShape(int Rows, int Columns, int Bits, int Blocks, int BlobBytes);
@@ -30,12 +35,15 @@ internal sealed class DecoderGraph
     public DecoderGraph(OnnxGraph graph, IReadOnlyDictionary<string, QuantizedMatrix>? quantized, int heads, int kvHeads, int headSize, OnnxExportOptions options)
     {
         (_g, _heads, _kvHeads, _headSize, _options) = (graph, heads, kvHeads, headSize, options);
+        _cacheHeadSize = CacheHeadSize(headSize);
         _quantized = quantized ?? new Dictionary<string, QuantizedMatrix>();
         InputIds = _g.Input("input_ids", OnnxType.Int64, "batch_size", "sequence_length");
         AttentionMaskInput = _g.Input("attention_mask", OnnxType.Int64, "batch_size", "total_sequence_length");
-        var newTokens = _g.Node("Shape", [InputIds], attributes: [("start", 1L), ("end", 2L)]);
-        Total = _g.Node("Shape", [AttentionMaskInput], attributes: [("start", 1L), ("end", 2L)]);
-        Past = _g.Node("Sub", [Total, newTokens]);
+        _newTokens = _g.Node("Shape", [InputIds], attributes: [("start", 1L), ("end", 2L)]);
+        _total = _g.Node("Shape", [AttentionMaskInput], attributes: [("start", 1L), ("end", 2L)]);
+        _held = _g.Node("ReduceSum", [AttentionMaskInput, _g.Constant(1)], attributes: [("keepdims", 1L)]);
+        _seqLens = _g.Node("Cast", [_g.Node("Squeeze", [_g.Node("Sub", [_held, _g.Constant(1)]), _g.Constant(1)])], attributes: [("to", (long)OnnxType.Int32)]);
+        _totalLength = _g.Node("Cast", [_total], attributes: [("to", (long)OnnxType.Int32)]);
     }
 
     public OnnxGraph Graph => _g;
@@ -44,36 +52,24 @@ internal sealed class DecoderGraph
 
     public string AttentionMaskInput { get; }
 
-    /// <summary><c>[1]</c>: tokens held before this step (past_sequence_length).</summary>
-    public string Past { get; }
-
-    /// <summary><c>[1]</c>: held plus new tokens (total_sequence_length).</summary>
-    public string Total { get; }
-
-    /// <summary>Position ids <c>[batch, seq]</c>: <c>cumsum(mask) − 1</c> over real tokens, pads at 1, the new tokens' columns.</summary>
-    public string Positions()
-    {
-        var counted = _g.Node("Sub", [_g.Node("CumSum", [AttentionMaskInput, _g.Scalar(1L)]), _g.Constant(1)]);
-        var padded = _g.Node("Equal", [AttentionMaskInput, _g.Constant(0)]);
-        var all = _g.Node("Where", [padded, _g.Constant(1), counted]);
-        return _g.Node("Slice", [all, Past, Total, _g.Constant(1)]);
-    }
+    /// <summary>
+    /// The head size of the key/value cache: the model's, rounded up to a multiple of 8 as GroupQueryAttention requires
+    /// (the extra columns are zeros, which change no score and no output).
+    /// </summary>
+    public static int CacheHeadSize(int headSize) => (headSize + 7) / 8 * 8;
 
     /// <summary>
-    /// The additive mask <c>[batch, 1, seq, total]</c>: 0 where a query may see a key (causal, and a real token, or
-    /// itself), −∞ elsewhere; built once and shared by every layer.
+    /// Position ids <c>[batch, seq]</c> of the new tokens. Each row's real tokens come first (right padding): a first
+    /// prompt (as many new tokens as the mask is wide) counts from 0; otherwise a row's new tokens follow the
+    /// <c>sum(mask) − seq</c> it held.
     /// </summary>
-    private string MaskBias()
+    public string Positions()
     {
-        if (_bias is not null) return _bias;
-        var total = _g.Node("Squeeze", [Total, _g.Constant(0)]);
-        var keys = _g.Node("Unsqueeze", [_g.Node("Range", [_g.Scalar(0L), total, _g.Scalar(1L)]), _g.Constant(0)]);
-        var queries = _g.Node("Unsqueeze", [_g.Node("Range", [_g.Node("Squeeze", [Past, _g.Constant(0)]), total, _g.Scalar(1L)]), _g.Constant(1)]);
-        var causal = _g.Node("LessOrEqual", [keys, queries]);
-        var self = _g.Node("Equal", [keys, queries]);
-        var real = _g.Node("Unsqueeze", [_g.Node("Cast", [AttentionMaskInput], attributes: [("to", (long)OnnxType.Bool)]), _g.Constant(1, 2)]);
-        var allowed = _g.Node("Or", [_g.Node("And", [causal, real]), self]);
-        return _bias = _g.Node("Where", [allowed, _g.Scalar(0f), _g.Scalar(float.NegativeInfinity)]);
+        var firstPrompt = _g.Node("Equal", [_total, _newTokens]);
+        var past = _g.Node("Where", [firstPrompt, _g.Constant(0), _g.Node("Sub", [_held, _newTokens])]);
+        var count = _g.Node("Squeeze", [_newTokens, _g.Constant(0)]);
+        var offsets = _g.Node("Unsqueeze", [_g.Node("Range", [_g.Scalar(0L), count, _g.Scalar(1L)]), _g.Constant(0)]);
+        return _g.Node("Add", [past, offsets]);
     }
 
     /// <summary>A float32 weight (a norm's, a bias, a position table) under its checkpoint key, in its own shape.</summary>
@@ -133,42 +129,45 @@ internal sealed class DecoderGraph
         return _g.Node("MatMul", [h, _g.Node("Transpose", [weight!], attributes: [("perm", new long[] { 1, 0 })])], "logits");
     }
 
-    /// <summary><c>[batch, seq, n·head_size]</c> → <c>[batch, n, seq, head_size]</c>.</summary>
-    public string SplitHeads(string x, int n) =>
-        _g.Node("Transpose", [_g.Node("Reshape", [x, _g.Constant(0, 0, n, _headSize)])], attributes: [("perm", new long[] { 0, 2, 1, 3 })]);
-
     /// <summary>
-    /// Attention of layer <paramref name="layer"/> over past and new keys (BNSH): appends <paramref name="k"/> and
-    /// <paramref name="v"/> to <c>past_key_values.N.*</c> as <c>present.N.*</c>, repeats key/value heads for grouped
-    /// queries, and returns <c>[batch, seq, heads·head_size]</c>.
+    /// Attention of layer <paramref name="layer"/> (ONNX Runtime's <c>GroupQueryAttention</c>) for queries, keys and
+    /// values <c>[batch, seq, heads·head_size]</c>, positions already applied: writes the new keys and values after
+    /// each row's past in <c>present.N.*</c> and returns <c>[batch, seq, heads·head_size]</c>. Bound to the same
+    /// buffer as <c>past_key_values.N.*</c> (<see cref="OnnxKvSlots"/>), present is written in place; otherwise it is
+    /// the past plus the new tokens.
     /// </summary>
     public string Attend(string q, string k, string v, int layer)
     {
-        var pastKey = _g.Input($"past_key_values.{layer}.key", OnnxType.Float, "batch_size", _kvHeads, "past_sequence_length", _headSize);
-        var pastValue = _g.Input($"past_key_values.{layer}.value", OnnxType.Float, "batch_size", _kvHeads, "past_sequence_length", _headSize);
-        var keys = _g.Node("Concat", [pastKey, k], $"present.{layer}.key", attributes: [("axis", 2L)]);
-        var values = _g.Node("Concat", [pastValue, v], $"present.{layer}.value", attributes: [("axis", 2L)]);
-        _g.Output(keys, OnnxType.Float, "batch_size", _kvHeads, "total_sequence_length", _headSize);
-        _g.Output(values, OnnxType.Float, "batch_size", _kvHeads, "total_sequence_length", _headSize);
-        (keys, values) = (RepeatHeads(keys), RepeatHeads(values));
+        var pastKey = _g.Input($"past_key_values.{layer}.key", OnnxType.Float, "batch_size", _kvHeads, "past_sequence_length", _cacheHeadSize);
+        var pastValue = _g.Input($"past_key_values.{layer}.value", OnnxType.Float, "batch_size", _kvHeads, "past_sequence_length", _cacheHeadSize);
+        var outputs = _g.Node("GroupQueryAttention", [PadHeads(q, _heads), PadHeads(k, _kvHeads), PadHeads(v, _kvHeads), pastKey, pastValue, _seqLens, _totalLength],
+            [$"attention.{layer}", $"present.{layer}.key", $"present.{layer}.value"], OnnxGraph.Microsoft,
+            ("num_heads", (long)_heads), ("kv_num_heads", (long)_kvHeads), ("scale", (float)(1 / Math.Sqrt(_headSize))));
+        _g.Output(outputs[1], OnnxType.Float, "batch_size", _kvHeads, "present_sequence_length", _cacheHeadSize);
+        _g.Output(outputs[2], OnnxType.Float, "batch_size", _kvHeads, "present_sequence_length", _cacheHeadSize);
+        return UnpadHeads(outputs[0], _heads);
+    }
 
-        var scores = _g.Node("MatMul", [q, _g.Node("Transpose", [keys], attributes: [("perm", new long[] { 0, 1, 3, 2 })])]);
-        scores = _g.Node("Add", [_g.Node("Mul", [scores, _g.Scalar((float)(1 / Math.Sqrt(_headSize)))]), MaskBias()]);
-        var y = _g.Node("MatMul", [_g.Node("Softmax", [scores], attributes: [("axis", -1L)]), values]);
-        return _g.Node("Reshape", [_g.Node("Transpose", [y], attributes: [("perm", new long[] { 0, 2, 1, 3 })]), _g.Constant(0, 0, _heads * _headSize)]);
+    /// <summary><c>[batch, seq, n·head_size]</c> with each head padded by zeros to <see cref="CacheHeadSize"/>.</summary>
+    private string PadHeads(string x, int n)
+    {
+        if (_cacheHeadSize == _headSize) return x;
+        var heads = _g.Node("Reshape", [x, _g.Constant(0, 0, n, _headSize)]);
+        var padded = _g.Node("Pad", [heads, _g.Constant(0, 0, 0, 0, 0, 0, 0, _cacheHeadSize - _headSize)]);
+        return _g.Node("Reshape", [padded, _g.Constant(0, 0, n * _cacheHeadSize)]);
+    }
+
+    /// <summary>The inverse of <see cref="PadHeads"/>: each head's first head_size columns.</summary>
+    private string UnpadHeads(string x, int n)
+    {
+        if (_cacheHeadSize == _headSize) return x;
+        var heads = _g.Node("Reshape", [x, _g.Constant(0, 0, n, _cacheHeadSize)]);
+        var cut = _g.Node("Slice", [heads, _g.Constant(0), _g.Constant(_headSize), _g.Constant(-1)]);
+        return _g.Node("Reshape", [cut, _g.Constant(0, 0, n * _headSize)]);
     }
 
     /// <summary>Declares the logits output <c>[batch, seq, vocab]</c>.</summary>
     public void Logits(long vocab) => _g.Output("logits", OnnxType.Float, "batch_size", "sequence_length", vocab);
-
-    /// <summary>Each key/value head repeated for its group of query heads (<c>repeat_interleave</c> on the head axis).</summary>
-    private string RepeatHeads(string x)
-    {
-        if (_kvHeads == _heads) return x;
-        var expanded = _g.Node("Unsqueeze", [x, _g.Constant(2)]);
-        var copies = _g.Node("Concat", Enumerable.Repeat(expanded, _heads / _kvHeads).ToArray(), attributes: [("axis", 2L)]);
-        return _g.Node("Reshape", [copies, _g.Constant(0, _heads, -1, _headSize)]);
-    }
 
     /// <summary>Quantized matrices no weight of the graph read: keys that name nothing in this model.</summary>
     public IEnumerable<string> UnusedQuantized => _quantized.Keys.Where(k => !_used.Contains(k));

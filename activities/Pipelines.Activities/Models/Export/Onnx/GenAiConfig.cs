@@ -6,8 +6,9 @@ namespace Pipelines.Activities.Models.Export.Onnx;
 
 /// <summary>
 /// <c>genai_config.json</c>, which ONNX Runtime GenAI reads to drive the decoder: the model type, the graph's input and
-/// output names (<c>%d</c> is the layer), the attention sizes, special token ids and greedy search defaults. The
-/// present key/value outputs are the past plus the new tokens (no shared buffer), as the graph concatenates them.
+/// output names (<c>%d</c> is the layer), the attention sizes (the cache's head size, padded as the graph pads it),
+/// special token ids and greedy search defaults. GenAI is told to keep past and present apart (present is the past
+/// plus the new tokens), which GroupQueryAttention supports as well as one shared buffer.
 /// GenAI's model type says how it drives the graph, not what is inside: its <c>gpt2</c> type expects one combined
 /// <c>past_%d</c> tensor per layer, while our GPT-2 graph has the separate key and value caches of its decoder-only
 /// (<c>llama</c>) type, so every export declares that one. config.json still says which architecture it is.
@@ -43,7 +44,7 @@ internal static class GenAiConfig
                 {
                     ["filename"] = OnnxExport.ModelFile,
                     ["session_options"] = new JsonObject { ["log_id"] = "onnxruntime-genai", ["provider_options"] = new JsonArray() },
-                    ["head_size"] = headSize,
+                    ["head_size"] = DecoderGraph.CacheHeadSize(headSize),
                     ["hidden_size"] = hidden,
                     ["num_attention_heads"] = heads,
                     ["num_key_value_heads"] = kvHeads,

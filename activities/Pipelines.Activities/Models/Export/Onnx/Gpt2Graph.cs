@@ -23,7 +23,7 @@ internal static class Gpt2Graph
             var h = LayerNorm(d, x, $"{prefix}.ln_1", block.ln_1, c.LayerNormEpsilon);
             var qkv = d.Linear(h, $"{prefix}.attn.c_attn.weight", block.attn.c_attn);
             var parts = g.Node("Split", [qkv, g.Constant(c.NEmbd, c.NEmbd, c.NEmbd)], [$"{qkv}.q", $"{qkv}.k", $"{qkv}.v"], "", ("axis", -1L));
-            var y = d.Attend(d.SplitHeads(parts[0], c.NHead), d.SplitHeads(parts[1], c.NHead), d.SplitHeads(parts[2], c.NHead), i);
+            var y = d.Attend(parts[0], parts[1], parts[2], i);
             x = g.Node("Add", [x, d.Linear(y, $"{prefix}.attn.c_proj.weight", block.attn.c_proj)]);
 
             h = LayerNorm(d, x, $"{prefix}.ln_2", block.ln_2, c.LayerNormEpsilon);

@@ -20,9 +20,9 @@ internal static class LlamaGraph
             var prefix = $"model.layers.{i}";
             var attention = layer.self_attn;
             var h = RmsNorm(d, x, $"{prefix}.input_layernorm.weight", layer.input_layernorm, c.RmsNormEps);
-            var q = Rotate(g, d.SplitHeads(d.Linear(h, $"{prefix}.self_attn.q_proj.weight", attention.q_proj), c.NumAttentionHeads), cos, sin, c.HeadDimension);
-            var k = Rotate(g, d.SplitHeads(d.Linear(h, $"{prefix}.self_attn.k_proj.weight", attention.k_proj), c.KeyValueHeads), cos, sin, c.HeadDimension);
-            var v = d.SplitHeads(d.Linear(h, $"{prefix}.self_attn.v_proj.weight", attention.v_proj), c.KeyValueHeads);
+            var q = Rotate(g, d.Linear(h, $"{prefix}.self_attn.q_proj.weight", attention.q_proj), c.NumAttentionHeads, cos, sin, c.HeadDimension);
+            var k = Rotate(g, d.Linear(h, $"{prefix}.self_attn.k_proj.weight", attention.k_proj), c.KeyValueHeads, cos, sin, c.HeadDimension);
+            var v = d.Linear(h, $"{prefix}.self_attn.v_proj.weight", attention.v_proj);
             x = g.Node("Add", [x, d.Linear(d.Attend(q, k, v, i), $"{prefix}.self_attn.o_proj.weight", attention.o_proj)]);
 
             h = RmsNorm(d, x, $"{prefix}.post_attention_layernorm.weight", layer.post_attention_layernorm, c.RmsNormEps);
@@ -47,23 +47,28 @@ internal static class LlamaGraph
         return g.Node("Mul", [d.Weight(key, norm.weight), g.Node("Mul", [x, inverse])]);
     }
 
-    /// <summary>cos and sin <c>[batch, 1, seq, head_dim]</c> of the new tokens' positions, as <c>Rope.Angles</c> computes them.</summary>
+    /// <summary>cos and sin <c>[batch, seq, 1, head_dim]</c> of the new tokens' positions, as <c>Rope.Angles</c> computes them.</summary>
     private static (string Cos, string Sin) Angles(DecoderGraph d, LlamaConfig c)
     {
         var g = d.Graph;
         var inverse = c.InverseFrequencies().Select(f => (float)f).ToArray();
         var positions = g.Node("Unsqueeze", [g.Node("Cast", [d.Positions()], attributes: [("to", (long)OnnxType.Float)]), g.Constant(-1)]);
         var freqs = g.Node("Mul", [positions, g.Constant(inverse, [inverse.Length], "inverse_frequencies")]);
-        var angles = g.Node("Unsqueeze", [g.Node("Concat", [freqs, freqs], attributes: [("axis", -1L)]), g.Constant(1)]);
+        var angles = g.Node("Unsqueeze", [g.Node("Concat", [freqs, freqs], attributes: [("axis", -1L)]), g.Constant(2)]);
         return (g.Node("Cos", [angles]), g.Node("Sin", [angles]));
     }
 
-    /// <summary><c>x·cos + rotate_half(x)·sin</c>, where <c>rotate_half([a, b]) = [−b, a]</c> over the two halves of the head.</summary>
-    private static string Rotate(OnnxGraph g, string x, string cos, string sin, int headDim)
+    /// <summary>
+    /// <c>x·cos + rotate_half(x)·sin</c> for each of the <paramref name="heads"/> heads of <paramref name="x"/>
+    /// <c>[batch, seq, heads·head_dim]</c>, where <c>rotate_half([a, b]) = [−b, a]</c> over the two halves of a head.
+    /// </summary>
+    private static string Rotate(OnnxGraph g, string x, int heads, string cos, string sin, int headDim)
     {
         var half = headDim / 2;
-        var halves = g.Node("Split", [x, g.Constant(half, half)], [$"{x}.first", $"{x}.second"], "", ("axis", -1L));
+        var split = g.Node("Reshape", [x, g.Constant(0, 0, heads, headDim)]);
+        var halves = g.Node("Split", [split, g.Constant(half, half)], [$"{split}.first", $"{split}.second"], "", ("axis", -1L));
         var rotated = g.Node("Concat", [g.Node("Neg", [halves[1]]), halves[0]], attributes: [("axis", -1L)]);
-        return g.Node("Add", [g.Node("Mul", [x, cos]), g.Node("Mul", [rotated, sin])]);
+        var y = g.Node("Add", [g.Node("Mul", [split, cos]), g.Node("Mul", [rotated, sin])]);
+        return g.Node("Reshape", [y, g.Constant(0, 0, heads * headDim)]);
     }
 }

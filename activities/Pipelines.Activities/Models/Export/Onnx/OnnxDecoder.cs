@@ -68,25 +68,27 @@ public sealed class OnnxDecoder : IDisposable
         }
     }
 
-    /// <summary>An empty cache for <paramref name="batch"/> sequences.</summary>
+    /// <summary>An empty cache for <paramref name="batch"/> sequences fed together.</summary>
     public OnnxKvCache NewCache(int batch = 1) => new(batch, LayerCount, KeyValueHeads, HeadSize);
+
+    /// <summary><paramref name="slots"/> slots of up to <paramref name="maxLength"/> positions for <see cref="Prefill"/> and <see cref="Decode"/>.</summary>
+    public OnnxKvSlots NewSlots(int slots, int maxLength) => new(slots, LayerCount, KeyValueHeads, HeadSize, maxLength);
 
     /// <summary>
     /// Logits <c>[batch, seq, vocab]</c>, row-major, for <paramref name="inputIds"/> <c>[batch, seq]</c> after what
-    /// <paramref name="cache"/> holds; the cache then holds these tokens too. <paramref name="newMask"/> <c>[batch, seq]</c>
-    /// marks padding with 0 (left padding for batched prompts); null: every token is real.
+    /// <paramref name="cache"/> holds; the cache then holds these tokens too.
     /// </summary>
-    public float[] Forward(long[] inputIds, OnnxKvCache cache, long[]? newMask = null)
+    public float[] Forward(long[] inputIds, OnnxKvCache cache)
     {
         if (inputIds.Length == 0 || inputIds.Length % cache.Batch != 0) throw new ArgumentException($"{inputIds.Length} input ids do not make {cache.Batch} equal rows", nameof(inputIds));
         var seq = inputIds.Length / cache.Batch;
-        if (newMask is not null && newMask.Length != inputIds.Length) throw new ArgumentException($"the mask has {newMask.Length} entries for {inputIds.Length} input ids", nameof(newMask));
-        var mask = cache.MaskWith(newMask, seq);
+        var mask = new long[cache.Batch * (cache.Length + seq)];
+        Array.Fill(mask, 1L);
         var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
         try
         {
             inputs["input_ids"] = OrtValue.CreateTensorValueFromMemory(inputIds, [cache.Batch, seq]);
-            inputs["attention_mask"] = OrtValue.CreateTensorValueFromMemory(mask, [cache.Batch, mask.Length / cache.Batch]);
+            inputs["attention_mask"] = OrtValue.CreateTensorValueFromMemory(mask, [cache.Batch, cache.Length + seq]);
             for (var layer = 0; layer < LayerCount; layer++)
             {
                 inputs[PastName(layer, "key")] = cache.Key(layer);
@@ -97,13 +99,95 @@ public sealed class OnnxDecoder : IDisposable
             var results = _session.Run(runOptions, inputs, _outputs);
             var logits = results[0].GetTensorDataAsSpan<float>().ToArray();
             results[0].Dispose();
-            cache.Advance(mask, Enumerable.Range(0, LayerCount).Select(i => results[1 + 2 * i]).ToList(), Enumerable.Range(0, LayerCount).Select(i => results[2 + 2 * i]).ToList());
+            cache.Advance(seq, Enumerable.Range(0, LayerCount).Select(i => results[1 + 2 * i]).ToList(), Enumerable.Range(0, LayerCount).Select(i => results[2 + 2 * i]).ToList());
             return logits;
         }
         finally
         {
             inputs.GetValueOrDefault("input_ids")?.Dispose();
             inputs.GetValueOrDefault("attention_mask")?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The prompts of sequences taking slots <c>[first, first + count)</c>, in one pass (right-padded to the longest);
+    /// each slot then holds its prompt. Returns the logits of each prompt's last token, <c>[count, vocab]</c>.
+    /// </summary>
+    public float[] Prefill(OnnxKvSlots slots, int first, IReadOnlyList<IReadOnlyList<int>> prompts)
+    {
+        var (count, width) = (prompts.Count, prompts.Max(p => p.Count));
+        if (prompts.Any(p => p.Count == 0)) throw new ArgumentException("every prompt needs at least one token", nameof(prompts));
+        if (first < 0 || first + count > slots.Slots) throw new ArgumentOutOfRangeException(nameof(first), first, $"{count} prompts from slot {first} do not fit {slots.Slots} slots");
+        slots.EnsureCapacity(width, first);
+        var ids = new long[count * width];
+        var mask = new long[count * width];
+        for (var row = 0; row < count; row++)
+        {
+            for (var i = 0; i < prompts[row].Count; i++) (ids[row * width + i], mask[row * width + i]) = (prompts[row][i], 1);
+        }
+
+        var logits = Run(slots, first, count, ids, mask, width, width);
+        var last = new float[count * VocabSize];
+        for (var row = 0; row < count; row++) logits.AsSpan(((row * width) + prompts[row].Count - 1) * VocabSize, VocabSize).CopyTo(last.AsSpan(row * VocabSize));
+        return last;
+    }
+
+    /// <summary>
+    /// One token for each of slots <c>[0, tokens.Length)</c>, slot <c>b</c> holding <c>held[b]</c> positions before it
+    /// (and one more after). Returns logits <c>[tokens.Length, vocab]</c>.
+    /// </summary>
+    public float[] Decode(OnnxKvSlots slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> held)
+    {
+        var count = tokens.Length;
+        if (held.Length != count) throw new ArgumentException($"{held.Length} lengths for {count} tokens", nameof(held));
+        if (count == 0 || count > slots.Slots) throw new ArgumentOutOfRangeException(nameof(tokens), count, $"1 to {slots.Slots} tokens");
+        var total = 0;
+        foreach (var length in held) total = Math.Max(total, length + 1);
+        slots.EnsureCapacity(total, count);
+        var ids = new long[count];
+        var mask = new long[count * total];
+        for (var row = 0; row < count; row++)
+        {
+            ids[row] = tokens[row];
+            Array.Fill(mask, 1L, row * total, held[row] + 1);
+        }
+
+        return Run(slots, 0, count, ids, mask, 1, total);
+    }
+
+    /// <summary>One pass over slots <c>[first, first + count)</c> with past and present bound to the slots' buffers.</summary>
+    private float[] Run(OnnxKvSlots slots, int first, int count, long[] ids, long[] mask, int seq, int total)
+    {
+        var logits = new float[count * seq * VocabSize];
+        var values = new List<OrtValue>(4 + 2 * LayerCount);
+        try
+        {
+            using var binding = _session.CreateIoBinding();
+            OrtValue Add(OrtValue value)
+            {
+                values.Add(value);
+                return value;
+            }
+
+            binding.BindInput("input_ids", Add(OrtValue.CreateTensorValueFromMemory(ids, [count, seq])));
+            binding.BindInput("attention_mask", Add(OrtValue.CreateTensorValueFromMemory(mask, [count, total])));
+            for (var layer = 0; layer < LayerCount; layer++)
+            {
+                var (keys, vals) = (Add(slots.Keys(layer, first, count)), Add(slots.Values(layer, first, count)));
+                binding.BindInput(PastName(layer, "key"), keys);
+                binding.BindInput(PastName(layer, "value"), vals);
+                binding.BindOutput(PresentName(layer, "key"), keys);
+                binding.BindOutput(PresentName(layer, "value"), vals);
+            }
+
+            binding.BindOutput("logits", Add(OrtValue.CreateTensorValueFromMemory(logits, [count, seq, VocabSize])));
+            using var runOptions = new RunOptions();
+            _session.RunWithBinding(runOptions, binding);
+            return logits;
+        }
+        finally
+        {
+            foreach (var value in values) value.Dispose();
         }
     }
 

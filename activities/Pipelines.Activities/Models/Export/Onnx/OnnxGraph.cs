@@ -8,6 +8,7 @@ internal enum OnnxType
     Float = 1,
     UInt8 = 2,
     Int8 = 3,
+    Int32 = 6,
     Int64 = 7,
     Bool = 9,
 }
