@@ -27,7 +27,7 @@ internal sealed class DecoderGraph
     private readonly string _totalLength;
     private readonly OnnxExportOptions _options;
 
-    private readonly record struct NBitsShape(int Rows, int Columns, int Bits, int Blocks, int BlobBytes);
+    private readonly record struct NBitsShape(int Rows, int Columns, int Bits, int BlockSize, int Blocks, int BlobBytes);
 
     /// <summary>Where a quantized matrix's codes and scales lie in the external data file, and its shape.</summary>
     private readonly record struct NBitsWeights(OnnxWeightFile.Range Codes, OnnxWeightFile.Range Scales, NBitsShape Shape);
@@ -112,9 +112,9 @@ internal sealed class DecoderGraph
         var data = _g.Weight($"{key}.gather_codes", OnnxType.UInt8, [s.Rows, (long)s.Blocks * s.BlobBytes], written.Codes);
         var scales = _g.Weight($"{key}.gather_scales", OnnxType.Float, [s.Rows, s.Blocks], written.Scales);
         var gathered = _g.Node("GatherBlockQuantized", [data, ids, scales], domain: OnnxGraph.Microsoft,
-            attributes: [("gather_axis", 0L), ("quantize_axis", 1L), ("block_size", (long)NBitsMatrix.BlockSize), ("bits", (long)s.Bits)]);
+            attributes: [("gather_axis", 0L), ("quantize_axis", 1L), ("block_size", (long)s.BlockSize), ("bits", (long)s.Bits)]);
         // Codes are padded to whole blocks; the padding columns are cut off.
-        var full = s.Blocks * NBitsMatrix.BlockSize == width ? gathered : _g.Node("Slice", [gathered, _g.Constant(0), _g.Constant(width), _g.Constant(-1)]);
+        var full = s.Blocks * s.BlockSize == width ? gathered : _g.Node("Slice", [gathered, _g.Constant(0), _g.Constant(width), _g.Constant(-1)]);
         return (full, null);
     }
 
@@ -185,7 +185,7 @@ internal sealed class DecoderGraph
         var m = new NBitsMatrix(q);
         var codes = _g.Weights.Append(m.Codes);
         var scales = _g.Weights.Append(MemoryMarshal.AsBytes(m.Scales.AsSpan()));
-        return new NBitsWeights(codes, scales, new NBitsShape(m.Rows, m.Columns, m.Bits, m.Blocks, m.BlobBytes));
+        return new NBitsWeights(codes, scales, new NBitsShape(m.Rows, m.Columns, m.Bits, m.BlockSize, m.Blocks, m.BlobBytes));
     }
 
     /// <remarks>
@@ -200,7 +200,7 @@ internal sealed class DecoderGraph
         var codes = _g.Weight($"{key}.codes", OnnxType.UInt8, [s.Rows, s.Blocks, s.BlobBytes], w.Codes);
         var scales = _g.Weight($"{key}.scales", OnnxType.Float, [s.Rows, s.Blocks], w.Scales);
         return _g.Node("MatMulNBits", [x, codes, scales], output, OnnxGraph.Microsoft,
-            ("K", (long)s.Columns), ("N", (long)s.Rows), ("bits", (long)s.Bits), ("block_size", (long)NBitsMatrix.BlockSize),
+            ("K", (long)s.Columns), ("N", (long)s.Rows), ("bits", (long)s.Bits), ("block_size", (long)s.BlockSize),
             ("accuracy_level", _options.Int8Activations ? 4L : 0L));
     }
 }
