@@ -53,6 +53,25 @@ public sealed class UnexportedModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_variant_exported_before_shared_caches_is_served_from_a_new_fp32_export()
+    {
+        // Version 2: the same model with an int8 variant whose ONNX export lacks the cache-layout mark, as an earlier release wrote it.
+        using (var loaded = ModelFolder.Load(_folder))
+        {
+            var variant = Path.Combine(_data, "models", "old-int8");
+            Pipelines.Activities.Models.Export.Onnx.OnnxExport.Write(loaded.Model, loaded.Tokenizer, null, Path.Combine(variant, "onnx"));
+            Pipelines.Activities.Tests.Deploy.OnnxExports.ForgetCacheLayout(Path.Combine(variant, "onnx"));
+            var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_data, CancellationToken.None));
+            await registry.RegisterAsync("m", new ModelVersionDraft { Source = _folder, Variants = new Dictionary<string, string> { ["int8"] = variant } }, CancellationToken.None);
+            await registry.MoveAliasAsync("m", "production", 2, "ann", null, CancellationToken.None);
+        }
+
+        using var model = ModelFolder.Load(_folder);
+        var expected = TextGenerator.Generate(model.Model, model.Tokenizer, [Prompt], new GenerationOptions { MaxNewTokens = 12, Greedy = true })[0];
+        Assert.Equal(expected, (await AskAsync()).Text);
+    }
+
+    [Fact]
     public async Task It_is_exported_once_and_answers_as_the_model_it_came_from()
     {
         using var loaded = ModelFolder.Load(_folder);

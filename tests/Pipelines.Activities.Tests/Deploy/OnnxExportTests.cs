@@ -103,6 +103,23 @@ public sealed class OnnxExportTests
         foreach (var cache in caches) cache.Dispose();
     }
 
+    [Fact]
+    public void An_export_from_before_shared_caches_still_generates_but_cannot_take_slots()
+    {
+        var (model, tokenizer) = ModelPresets.Create("llama", "tiny");
+        using var folder = new TinyModels.TempFolder();
+        OnnxExport.Write(model, tokenizer, null, folder.Path);
+        using (var current = OnnxDecoder.Open(folder.Path)) Assert.True(current.HasSlots);
+
+        OnnxExports.ForgetCacheLayout(folder.Path);
+        using var earlier = OnnxDecoder.Open(folder.Path);
+        Assert.False(earlier.HasSlots);
+        Assert.Equal(8, earlier.Generate([5, 6, 7], 8).Length);
+        var error = Assert.Throws<ModelFormatException>(() => earlier.NewSlots(2, 64));
+        Assert.Contains(folder.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("export the model again", error.Hint, StringComparison.Ordinal);
+    }
+
     private static float[] LastRow(Tensor logits)
     {
         using (logits)

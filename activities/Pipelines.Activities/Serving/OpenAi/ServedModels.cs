@@ -172,12 +172,35 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
         {
             var variant = reference.Variant ?? DefaultVariant(version);
             var folder = variant is null ? ExportOnce(version, id) : OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
-            variant ??= version.Variant ?? "fp32";
-            var tokenizer = TextTokenizer.Load(folder);
-            var template = ChatTemplate.Of(tokenizer); // parsed now, so a template we cannot render stops the load, not the first chat
             var decoder = OnnxDecoder.Open(folder);
-            var options = ContinuousBatcherOptions.ForExport(folder) with { MaxBatchSize = settings.MaxBatchSize, MaxWaiting = settings.MaxWaiting };
-            var batcher = new ContinuousBatcher(decoder, tokenizer, options, time);
+            if (!decoder.HasSlots && ExportableFolder(version, engine.Artifacts) is not null)
+            {
+                // Exported by an earlier release, whose caches cannot be shared: serve a float32 export made now.
+                decoder.Dispose();
+                logger.LogWarning("{Id}: the {Variant} export of version {Version} predates the shared key/value caches serving needs; serving an fp32 export of its model folder instead (run model.quantize again to serve {Variant})",
+                    id, variant, version.Version, variant);
+                (folder, variant) = (ExportOnce(version, id), null);
+                decoder = OnnxDecoder.Open(folder);
+            }
+
+            variant ??= version.Variant ?? "fp32";
+            TextTokenizer tokenizer;
+            ChatTemplate? template;
+            ContinuousBatcher batcher;
+            ContinuousBatcherOptions options;
+            try
+            {
+                options = ContinuousBatcherOptions.ForExport(folder) with { MaxBatchSize = settings.MaxBatchSize, MaxWaiting = settings.MaxWaiting };
+                tokenizer = TextTokenizer.Load(folder);
+                template = ChatTemplate.Of(tokenizer); // parsed now, so a template we cannot render stops the load, not the first chat
+                batcher = new ContinuousBatcher(decoder, tokenizer, options, time); // owns the decoder from here
+            }
+            catch
+            {
+                decoder.Dispose();
+                throw;
+            }
+
             batcher.Start();
             return new ServedModel(id, version, variant, folder, tokenizer, batcher, options.ContextWindow, time.GetUtcNow()) { Profile = ProfileOf(version, tokenizer), Alias = reference.Alias, ChatTemplate = template };
         }
@@ -221,7 +244,8 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
             ?? throw new ModelFormatException($"{id}: version {version.Version} has no exported variant, and its source {version.Source} is not a model folder (config.json) to export",
                 "register it with model.quantize's variants (deploy.promote's `variants`), or name a variant: NAME@ALIAS#VARIANT");
         var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(version.Source)))[..16];
-        var folder = Path.Join(engine.DataDirectory, "cache", "serving-onnx", $"{version.Model}-v{version.Version}-{key}");
+        // Named by the cache layout too, so an export an earlier release made here is made again, not reused.
+        var folder = Path.Join(engine.DataDirectory, "cache", "serving-onnx", $"{version.Model}-v{version.Version}-{key}-{OnnxExport.SlotsLayout}");
         if (File.Exists(Path.Join(folder, OnnxExport.ModelFile))) return folder;
 
         logger.LogInformation("{Id}: version {Version} has no exported variant; exporting {Source} to ONNX (fp32) once, into {Folder}", id, version.Version, version.Source, folder);

@@ -12,10 +12,12 @@ public sealed class OnnxDecoder : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly string[] _outputs;
+    private readonly string _path;
 
-    private OnnxDecoder(InferenceSession session, bool usesCuda)
+    private OnnxDecoder(InferenceSession session, bool usesCuda, string path)
     {
-        _session = session;
+        (_session, _path) = (session, path);
+        HasSlots = session.ModelMetadata.CustomMetadataMap.TryGetValue(OnnxExport.CacheLayoutKey, out var layout) && layout == OnnxExport.SlotsLayout;
         UsesCuda = usesCuda;
         var inputs = session.InputMetadata;
         LayerCount = inputs.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".key", StringComparison.Ordinal));
@@ -32,6 +34,12 @@ public sealed class OnnxDecoder : IDisposable
     public int HeadSize { get; }
 
     public int VocabSize { get; }
+
+    /// <summary>
+    /// Whether the graph can keep sequences of different lengths in <see cref="OnnxKvSlots"/> (exports made before
+    /// <see cref="OnnxExport.SlotsLayout"/> cannot; they run with <see cref="OnnxKvCache"/> only).
+    /// </summary>
+    public bool HasSlots { get; }
 
     /// <summary>Whether the session runs on the CUDA execution provider.</summary>
     public bool UsesCuda { get; }
@@ -59,7 +67,7 @@ public sealed class OnnxDecoder : IDisposable
 
         try
         {
-            return new OnnxDecoder(session, cuda);
+            return new OnnxDecoder(session, cuda, path);
         }
         catch (KeyNotFoundException)
         {
@@ -72,7 +80,10 @@ public sealed class OnnxDecoder : IDisposable
     public OnnxKvCache NewCache(int batch = 1) => new(batch, LayerCount, KeyValueHeads, HeadSize);
 
     /// <summary><paramref name="slots"/> slots of up to <paramref name="maxLength"/> positions for <see cref="Prefill"/> and <see cref="Decode"/>.</summary>
-    public OnnxKvSlots NewSlots(int slots, int maxLength) => new(slots, LayerCount, KeyValueHeads, HeadSize, maxLength);
+    public OnnxKvSlots NewSlots(int slots, int maxLength) => HasSlots
+        ? new(slots, LayerCount, KeyValueHeads, HeadSize, maxLength)
+        : throw new ModelFormatException($"{_path} was exported before key/value caches could be shared by sequences of different lengths (its attention concatenates caches)",
+            "export the model again (model.quantize, or OnnxExport.Write): serving needs the current export");
 
     /// <summary>
     /// Logits <c>[batch, seq, vocab]</c>, row-major, for <paramref name="inputIds"/> <c>[batch, seq]</c> after what

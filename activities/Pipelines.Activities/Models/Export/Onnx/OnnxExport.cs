@@ -18,6 +18,13 @@ public static class OnnxExport
     public const string DataFile = "model.onnx.data";
 
     /// <summary>
+    /// The model metadata key that names the key/value cache's layout, and its value for exports whose attention reads
+    /// each row's length and may write present into past's buffer (<c>GroupQueryAttention</c>), which serving's slots
+    /// need. Exports made before it concatenated past and new keys and carry no such key.
+    /// </summary>
+    public const string CacheLayoutKey = "pipelines.kv_cache", SlotsLayout = "slots";
+
+    /// <summary>
     /// Where a model's files hold an export: their <c>onnx/</c> subfolder (model.quantize's layout) or the folder
     /// itself; null when neither has <see cref="ModelFile"/>.
     /// </summary>
@@ -55,7 +62,7 @@ public static class OnnxExport
                 throw new ArgumentException($"quantized matrices {string.Join(", ", unused)} name no weight of this {model.Architecture} model; pass the keys QuantizedWeights.Matrices gives for it");
             }
 
-            graph = onnx.ToModel("pipelines");
+            graph = onnx.ToModel("pipelines", new Dictionary<string, string> { [CacheLayoutKey] = SlotsLayout });
         }
 
         File.WriteAllBytes(Path.Combine(directory, ModelFile), graph);

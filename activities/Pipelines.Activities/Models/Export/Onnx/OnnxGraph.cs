@@ -30,7 +30,7 @@ internal readonly record struct OnnxAttribute(string Name, object Value)
 internal sealed class OnnxGraph(OnnxWeightFile weights)
 {
     // ModelProto
-    private const int IrVersionField = 1, ProducerNameField = 2, ProducerVersionField = 3, GraphField = 7, OpsetImportField = 8;
+    private const int IrVersionField = 1, ProducerNameField = 2, ProducerVersionField = 3, GraphField = 7, OpsetImportField = 8, MetadataPropsField = 14;
     // GraphProto
     private const int NodeField = 1, GraphNameField = 2, InitializerField = 5, InputField = 11, OutputField = 12;
     // NodeProto
@@ -126,8 +126,8 @@ internal sealed class OnnxGraph(OnnxWeightFile weights)
         return name;
     }
 
-    /// <summary>The <c>ModelProto</c> bytes: this graph with the standard opset and the com.microsoft contrib opset.</summary>
-    public byte[] ToModel(string producer)
+    /// <summary>The <c>ModelProto</c> bytes: this graph with the standard opset and the com.microsoft contrib opset, and <paramref name="metadata"/> as its metadata_props.</summary>
+    public byte[] ToModel(string producer, IReadOnlyDictionary<string, string> metadata)
     {
         var model = new ProtoWriter();
         model.Int(IrVersionField, IrVersion);
@@ -141,6 +141,7 @@ internal sealed class OnnxGraph(OnnxWeightFile weights)
             o.String(OpsetDomainField, Microsoft);
             o.Int(OpsetVersionField, 1);
         });
+        foreach (var (key, value) in metadata) model.Message(MetadataPropsField, e => Entry(e, key, value));
         return model.ToArray();
     }
 
