@@ -5,8 +5,8 @@ namespace Pipelines.Activities.Serving;
 
 /// <summary>
 /// Serves one exported model to many requests at once with continuous batching, as vLLM does: a background loop owns
-/// the <see cref="OnnxDecoder"/> and, at every token boundary, lets waiting requests join (their prompts prefilled
-/// together in one pass), runs ONE decode step over every running sequence, hands each its next token, and lets
+/// the <see cref="OnnxDecoder"/> and, at every token boundary, lets waiting requests join (each prompt prefilled in
+/// a pass of its own), runs ONE decode step over every running sequence, hands each its next token, and lets
 /// finished, cancelled and expired ones leave. Sequence <c>i</c> of the batch keeps its keys and values in slot
 /// <c>i</c> of one <see cref="OnnxKvSlots"/> buffer, which attention reads and extends in place at each row's own
 /// length; a leaving sequence's slot takes the last one's, so the batch stays one run of slots. Rows never mix, so
