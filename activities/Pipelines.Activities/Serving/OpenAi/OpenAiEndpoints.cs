@@ -66,7 +66,7 @@ internal static class OpenAiEndpoints
         OpenAiRequest request;
         try
         {
-            request = OpenAiRequest.Parse(body, chat, model.Tokenizer, model.ChatTemplate, served.Now);
+            request = OpenAiRequest.Parse(body, chat, model.Tokenizer, model.ChatTemplate, served.Time.GetUtcNow());
             var longest = Math.Min(settings.MaxPromptTokens ?? int.MaxValue, model.ContextWindow - 1);
             if (request.Serving.Prompt.Count > longest)
                 throw new OpenAiRequestException(chat ? "messages" : "prompt", $"the prompt is {request.Serving.Prompt.Count} tokens long; {model.Id} takes at most {longest} (Serving:MaxPromptTokens, and the context window of {model.ContextWindow} less one for the answer)");

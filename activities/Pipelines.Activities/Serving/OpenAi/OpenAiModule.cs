@@ -29,8 +29,7 @@ public sealed class OpenAiModule(IEnumerable<string> models, TimeProvider? time 
         services.AddSingleton(settings);
         services.AddSingleton(provider => new ServedModels(provider.GetRequiredService<RunEngine>(), settings, time ?? TimeProvider.System, provider.GetRequiredService<ILogger<ServedModels>>()));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ServedModels>());
-        services.AddSingleton(provider => new ServedModelMonitor(provider.GetRequiredService<ServedModels>(), settings, time ?? TimeProvider.System,
-            provider.GetRequiredService<ILogger<ServedModelMonitor>>()));
+        services.AddSingleton(provider => new ServedModelMonitor(provider.GetRequiredService<ServedModels>(), settings, provider.GetRequiredService<ILogger<ServedModelMonitor>>()));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ServedModelMonitor>());
         services.AddSingleton<global::Pipelines.Monitoring.IModelMonitor>(provider => provider.GetRequiredService<ServedModelMonitor>());
         if (settings.RequestsPerMinute is { } perMinute)

@@ -12,7 +12,7 @@ namespace Pipelines.Activities.Serving.OpenAi;
 /// <c>pipelines_monitor_*</c> gauges of <c>/metrics</c> (<see cref="Latest"/>). A trigger's model matches a served id
 /// exactly, or by name and alias (or version) whatever variant is served.
 /// </summary>
-public sealed class ServedModelMonitor(ServedModels served, ServingSettings settings, TimeProvider time, ILogger<ServedModelMonitor> logger)
+public sealed class ServedModelMonitor(ServedModels served, ServingSettings settings, ILogger<ServedModelMonitor> logger)
     : IModelMonitor, IHostedService, IDisposable
 {
     /// <summary>The most requests a window reads from the log.</summary>
@@ -28,7 +28,7 @@ public sealed class ServedModelMonitor(ServedModels served, ServingSettings sett
     {
         if (Find(model) is not { } live)
             return MonitorObservation.None($"it is not served here (served: {(served.All.Count == 0 ? "none" : string.Join(", ", served.All.Select(m => m.Id)))})");
-        var end = time.GetUtcNow();
+        var end = served.Time.GetUtcNow();
         var measured = await MeasureAsync(live.Current, end - window, ct).ConfigureAwait(false);
         return MonitorObservation.Of(measured.Facts(end - window, end));
     }
@@ -59,7 +59,7 @@ public sealed class ServedModelMonitor(ServedModels served, ServingSettings sett
     public Task StartAsync(CancellationToken cancellationToken)
     {
         ServingMetrics.Track(this, watching: true);
-        _timer = time.CreateTimer(_ => _ = RefreshInBackgroundAsync(), null, TimeSpan.Zero, settings.MonitorEvery);
+        _timer = served.Time.CreateTimer(_ => _ = RefreshInBackgroundAsync(), null, TimeSpan.Zero, settings.MonitorEvery);
         return Task.CompletedTask;
     }
 
@@ -79,7 +79,7 @@ public sealed class ServedModelMonitor(ServedModels served, ServingSettings sett
     /// <summary>Measures every served id over the last <see cref="ServingSettings.MonitorWindow"/> for the gauges.</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
-        var since = time.GetUtcNow() - settings.MonitorWindow;
+        var since = served.Time.GetUtcNow() - settings.MonitorWindow;
         foreach (var model in served.All) _latest[model.Id] = await MeasureAsync(model, since, ct).ConfigureAwait(false);
     }
 

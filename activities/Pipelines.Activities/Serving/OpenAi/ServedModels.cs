@@ -59,9 +59,6 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     /// <summary>The store's log of answered requests.</summary>
     public global::Pipelines.Monitoring.IRequestLog RequestLog => engine.RequestLog;
 
-    /// <summary>The host's time now: what a chat template's <c>strftime_now</c> formats.</summary>
-    internal DateTimeOffset Now => time.GetUtcNow();
-
     /// <summary>Writes answered requests to the store's request log.</summary>
     internal RequestRecorder Recorder { get; } = new(engine.RequestLog, settings.SampleRate);
 
@@ -171,7 +168,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
         try
         {
             var variant = reference.Variant ?? DefaultVariant(version);
-            var folder = variant is null ? ExportOnce(version, id) : OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
+            var folder = variant is null ? ExportOnce(version, id, "it has no exported variant") : OnnxFolder(new RegistryReference(reference.Model, reference.Alias, reference.Version, variant).SourceIn(version), id);
             var decoder = OnnxDecoder.Open(folder);
             if (!decoder.HasSlots && ExportableFolder(version, engine.Artifacts) is not null)
             {
@@ -179,7 +176,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
                 decoder.Dispose();
                 logger.LogWarning("{Id}: the {Variant} export of version {Version} predates the shared key/value caches serving needs; serving an fp32 export of its model folder instead (run model.quantize again to serve {Variant})",
                     id, variant, version.Version, variant);
-                (folder, variant) = (ExportOnce(version, id), null);
+                (folder, variant) = (ExportOnce(version, id, $"its {variant} export predates the shared key/value caches"), null);
                 decoder = OnnxDecoder.Open(folder);
             }
 
@@ -236,9 +233,9 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     /// there — ONNX Runtime decodes several times faster than TorchSharp (bench/RESULTS.md, Deploy), and one engine
     /// behind the batcher keeps batching, cancellation and metrics the same for every served model. The folder is
     /// named by the version's source, so a later start reuses it; it is written aside and renamed into place, so a
-    /// crash leaves no half export.
+    /// crash leaves no half export. <paramref name="why"/> says in the log why it is exported.
     /// </summary>
-    private string ExportOnce(ModelVersion version, string id)
+    private string ExportOnce(ModelVersion version, string id, string why)
     {
         var source = ExportableFolder(version, engine.Artifacts)
             ?? throw new ModelFormatException($"{id}: version {version.Version} has no exported variant, and its source {version.Source} is not a model folder (config.json) to export",
@@ -248,7 +245,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
         var folder = Path.Join(engine.DataDirectory, "cache", "serving-onnx", $"{version.Model}-v{version.Version}-{key}-{OnnxExport.SlotsLayout}");
         if (File.Exists(Path.Join(folder, OnnxExport.ModelFile))) return folder;
 
-        logger.LogInformation("{Id}: version {Version} has no exported variant; exporting {Source} to ONNX (fp32) once, into {Folder}", id, version.Version, version.Source, folder);
+        logger.LogInformation("{Id}: version {Version}: {Why}; exporting {Source} to ONNX (fp32) once, into {Folder}", id, version.Version, why, version.Source, folder);
         var aside = $"{folder}.partial-{Guid.NewGuid():N}";
         try
         {
