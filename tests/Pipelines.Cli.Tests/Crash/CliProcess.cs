@@ -15,6 +15,8 @@ public sealed partial class CliProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<string?> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stdoutRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stderrRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private CliProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -39,11 +41,15 @@ public sealed partial class CliProcess : IDisposable
         {
             lock (_output) _output.AppendLine(line);
             _firstLine.TrySetResult(line);
-        }, () => _firstLine.TrySetResult(null));
+        }, () =>
+        {
+            _firstLine.TrySetResult(null);
+            _stdoutRead.TrySetResult();
+        });
         StartReader(_process.StandardError, line =>
         {
             lock (_output) _output.AppendLine("stderr: " + line);
-        }, () => { });
+        }, () => _stderrRead.TrySetResult());
     }
 
     private static void StartReader(StreamReader reader, Action<string> onLine, Action onEnd) =>
@@ -88,7 +94,7 @@ public sealed partial class CliProcess : IDisposable
         try
         {
             await _process.WaitForExitAsync(wait.Token);
-            await _process.WaitForExitAsync();
+            await ExitedAsync();
             return false;
         }
         catch (OperationCanceledException)
@@ -105,7 +111,7 @@ public sealed partial class CliProcess : IDisposable
         }
 
         // Reaped before anyone looks: a zombie would still look alive to the next owner's liveness check.
-        await _process.WaitForExitAsync();
+        await ExitedAsync();
         return true;
     }
 
@@ -119,12 +125,23 @@ public sealed partial class CliProcess : IDisposable
         catch (OperationCanceledException)
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await ExitedAsync();
             Assert.Fail($"`pipelines` did not finish within {bound}:\n{Output}");
         }
 
-        await _process.WaitForExitAsync();
+        await ExitedAsync();
         return _process.ExitCode;
+    }
+
+    /// <summary>
+    /// Waits for the process to end and for its output to be read to the end: the reader threads are ours, so
+    /// Process does not wait for them, and an error printed just before exit could otherwise be missing from
+    /// <see cref="Output"/> on a busy machine.
+    /// </summary>
+    private async Task ExitedAsync()
+    {
+        await _process.WaitForExitAsync();
+        await Task.WhenAll(_stdoutRead.Task, _stderrRead.Task);
     }
 
     public void Dispose()
