@@ -13,10 +13,10 @@ using Pipelines.Registry;
 namespace Pipelines.Bench.Deploy;
 
 /// <summary>
-/// <c>-- serve [--data DIR --model NAME@ALIAS | --preset mini [--variant fp32]] [--streams 1,4,16] [--tokens 128] [--requests 8] [--rounds 2] [--llama-threads 1,N]</c>:
+/// <c>-- serve [--data DIR --model NAME@ALIAS | --preset mini|small|base [--variant fp32]] [--streams 1,4,16] [--tokens 128] [--requests 8] [--rounds 2] [--llama-threads 1,N]</c>:
 /// issue 15's serving figures through the real server. <c>bin/pipelines serve</c> runs as a child process over a copy
 /// of the data directory (or, without <c>--data</c>, over a new one where a random-weights Llama of <c>--preset</c>'s
-/// size is registered as <c>bench@production</c> with int8 and fp32 exports, int8 served unless <c>--variant</c> says:
+/// size (<see cref="BenchModels"/>) is registered as <c>bench@production</c> with int8 and fp32 exports, int8 served unless <c>--variant</c> says:
 /// it rarely emits its end token, so answers are about <c>--tokens</c> long), and this process loads it over loopback
 /// with streamed completions:
 /// <list type="number">
@@ -198,7 +198,7 @@ public static class ServeBenchmark
         Pipelines.Activities.Torch.TorchNative.EnsureLoaded();
         var int8 = Path.Join(folder, QuantizationVariants.Int8);
         var fp32 = Path.Join(folder, QuantizationVariants.Fp32);
-        var (model, tokenizer) = ModelPresets.Create("llama", preset, seed: 1);
+        var (model, tokenizer) = BenchModels.Create(preset);
         using (model)
         {
             var quantized = QuantizationVariants.RoundToNearest(model, QuantizationVariants.Int8);
