@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addNeed, addStep, deleteStep, newPipelineText, removeNeed, renameStep, setInput, setParamField, setStepField } from '../src/model/pipelineEdits';
+import { addNeed, addStep, deleteStep, deleteSteps, newPipelineText, removeNeed, renameStep, setInput, setParamField, setStepField } from '../src/model/pipelineEdits';
 import { parsePipeline, type ParsedPipeline } from '../src/model/pipelineGraph';
-import { applyChanges, type TextChange } from '../src/model/textEdits';
+import { applyChanges, changeBetween, type TextChange } from '../src/model/textEdits';
 
 const folder = join(__dirname, '../../pipelines');
 const files = readdirSync(folder).filter((f) => f.endsWith('.yaml')).sort();
@@ -14,13 +14,10 @@ function edit(parsed: ParsedPipeline, changes: TextChange[]): ParsedPipeline {
   return next;
 }
 
-/** The part of `after` that differs from `before`: [first differing offset, end of the difference in before, in after]. */
+/** The part of `before` that `after` changed: [from, beforeTo). */
 function changedRegion(before: string, after: string): { from: number; beforeTo: number } {
-  let from = 0;
-  while (from < before.length && before[from] === after[from]) from++;
-  let tail = 0;
-  while (tail < before.length - from && tail < after.length - from && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
-  return { from, beforeTo: before.length - tail };
+  const { from, to } = changeBetween(before, after);
+  return { from, beforeTo: to };
 }
 
 /** The text of lines first..last (1-based) of a file. */
@@ -171,6 +168,15 @@ describe('every construct of the format', () => {
     const p = parsePipeline('apiVersion: pipelines/v1\nsteps:\n  a:\n    uses: core.noop@1\n    needs: [ghost]\n  b: [unclosed\n');
     expect(p.graph.problems.map((x) => `${x.line}:${x.code}:${x.step ?? '-'}`)).toEqual(expect.arrayContaining(['3:DESIGNER:a']));
     expect(p.graph.problems.some((x) => x.code === 'YAML')).toBe(true);
+  });
+
+  it('deletes a selection of steps as one change', () => {
+    const [change, ...rest] = deleteSteps(tour, ['nap', 'report']);
+    expect(rest).toEqual([]);
+    const after = parsePipeline(applyChanges(tour.text, [change]));
+    expect(after.graph.steps.map((s) => s.id)).toEqual(['start', 'sweep', 'notify', 'finish']);
+    expect(after.graph.steps.find((s) => s.id === 'finish')?.needs).toEqual(['notify']);
+    expect(deleteSteps(tour, [])).toEqual([]);
   });
 
   it('refuses a rename to an id the format does not allow or one taken', () => {

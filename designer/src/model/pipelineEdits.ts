@@ -3,8 +3,8 @@
 // (applyChanges, or a CodeMirror transaction) and parses the result again.
 import { isMap, isScalar, isSeq, visit, type Node } from 'yaml';
 import { renameStepReferences } from './expressions';
-import type { ParsedPipeline } from './pipelineGraph';
-import { deletePair, renameKey, replaceScalar, setPair, type TextChange } from './textEdits';
+import { parsePipeline, type ParsedPipeline } from './pipelineGraph';
+import { applyChanges, changeBetween, deletePair, renameKey, replaceScalar, setPair, type TextChange } from './textEdits';
 
 export const stepIdPattern = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -32,6 +32,13 @@ export function deleteStep(parsed: ParsedPipeline, id: string): TextChange[] {
     if (step.id !== id && step.needs.includes(id)) changes.push(...writeNeeds(parsed, step.id, step.needs.filter((n) => n !== id)));
   }
   return changes;
+}
+
+/** Deletes several steps (a selection on the canvas) as one change, each deletion made on the text the last one left. */
+export function deleteSteps(parsed: ParsedPipeline, ids: readonly string[]): TextChange[] {
+  let current = parsed;
+  for (const id of ids) current = parsePipeline(applyChanges(current.text, deleteStep(current, id)));
+  return current.text === parsed.text ? [] : [changeBetween(parsed.text, current.text)];
 }
 
 /** `target` needs `source`: an explicit edge. Nothing changes when it is already there or would point at itself. */

@@ -21,6 +21,15 @@ export function applyChanges(text: string, changes: readonly TextChange[]): stri
   return result;
 }
 
+/** One change that turns `before` into `after`: the differing middle, between their common start and common end. */
+export function changeBetween(before: string, after: string): TextChange {
+  let from = 0;
+  while (from < before.length && from < after.length && before[from] === after[from]) from++;
+  let tail = 0;
+  while (tail < before.length - from && tail < after.length - from && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  return { from, to: before.length - tail, insert: after.slice(from, after.length - tail) };
+}
+
 /**
  * A value as YAML on one line, in the style of the files in pipelines/: `[a, b]` and `{ max: 0 }`. Scalars are
  * quoted only when YAML needs it, as inside a flow collection (`"a, b"`).

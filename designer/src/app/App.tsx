@@ -1,0 +1,181 @@
+// The designer: palette | canvas | YAML view, with the property and problems panels. The YAML text is the one source
+// of truth: the canvas and forms turn into text changes, which go through the editor (so they join its undo history),
+// and every text is parsed again into the graph the canvas draws.
+import { ReactFlowProvider } from '@xyflow/react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api, ApiError, token, type DefinitionSummary } from '../api/client';
+import type { ActivityDescriptor } from '../model/catalog';
+import { addNeed, addStep, deleteSteps, newPipelineText, removeNeed } from '../model/pipelineEdits';
+import { parsePipeline, stepAtLine, type Problem } from '../model/pipelineGraph';
+import { applyChanges, type TextChange } from '../model/textEdits';
+import { Canvas } from './Canvas';
+import type { EditorHandle } from './editorHandle';
+import { HelpDialog, SignInDialog } from './Dialogs';
+import { Palette } from './Palette';
+import { ProblemsPanel } from './ProblemsPanel';
+import { PropertyPanel } from './PropertyPanel';
+import { useShortcuts } from './shortcuts';
+
+const YamlView = lazy(() => import('./YamlView'));
+const draftKey = 'pipelines.designer.text';
+const themeKey = 'pipelines.designer.theme';
+
+export function App() {
+  const [text, setText] = useState(() => sessionStorage.getItem(draftKey) ?? newPipelineText());
+  const parsed = useMemo(() => parsePipeline(text), [text]);
+  const editor = useRef<EditorHandle | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [catalog, setCatalog] = useState<ActivityDescriptor[]>([]);
+  const [schema, setSchema] = useState<Record<string, unknown> | null>(null);
+  const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
+  const [serverProblems, setServerProblems] = useState<Problem[]>([]);
+  const [validation, setValidation] = useState('');
+  const [message, setMessage] = useState('');
+  const [signIn, setSignIn] = useState(false);
+  const [help, setHelp] = useState(false);
+  const [dark, setDark] = useState(() => (localStorage.getItem(themeKey) ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === 'dark');
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+    localStorage.setItem(themeKey, dark ? 'dark' : 'light');
+  }, [dark]);
+
+  useEffect(() => sessionStorage.setItem(draftKey, text), [text]);
+
+  const failed = useCallback((e: unknown) => {
+    if (e instanceof ApiError && e.status === 401) setSignIn(true);
+    else setMessage(e instanceof ApiError ? `${e.message}${e.hint ? `; ${e.hint}` : ''}` : `the server cannot be reached: ${(e as Error).message}`);
+  }, []);
+
+  const load = useCallback(() => {
+    Promise.all([api.activities(), api.schema(), api.definitions()]).then(([a, s, d]) => {
+      setCatalog(a);
+      setSchema(s);
+      setDefinitions(d);
+    }, failed);
+  }, [failed]);
+  useEffect(load, [load]);
+
+  // Validation as you type: the server's verdict on the text, a moment after the last keystroke.
+  useEffect(() => {
+    const abort = new AbortController();
+    setValidation('checking…');
+    const timer = setTimeout(() => {
+      api.validate(text, abort.signal).then((problems) => {
+        setServerProblems(problems);
+        setValidation(problems.length === 0 ? 'valid' : '');
+      }, (e) => {
+        if (abort.signal.aborted) return;
+        setValidation('not checked');
+        failed(e);
+      });
+    }, 400);
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+  }, [text, failed]);
+
+  const problems = useMemo(() => {
+    const fromServer = serverProblems.map((p) => ({ ...p, step: stepAtLine(parsed.graph.steps, p.line) }));
+    const seen = new Set(fromServer.map((p) => `${p.line}:${p.message}`));
+    return [...parsed.graph.problems.filter((p) => !seen.has(`${p.line}:${p.message}`)), ...fromServer].sort((a, b) => a.line - b.line || a.column - b.column);
+  }, [parsed, serverProblems]);
+
+  const edit = useCallback((changes: TextChange[]) => {
+    if (changes.length === 0) return;
+    if (editor.current) editor.current.apply(changes);
+    else setText((t) => applyChanges(t, changes));
+  }, []);
+
+  const replace = (next: string) => {
+    edit([{ from: 0, to: text.length, insert: next }]);
+    setSelected(null);
+  };
+
+  const add = (uses: string) => {
+    const { id, changes } = addStep(parsed, uses);
+    edit(changes);
+    setSelected(id);
+  };
+
+  const open = async (name: string) => {
+    const summary = definitions.find((d) => d.name === name);
+    if (!summary) return;
+    try {
+      replace((await api.version(name, summary.latestVersion)).yaml);
+      setMessage(`opened ${name}@${summary.latestVersion}`);
+    } catch (e) {
+      failed(e);
+    }
+  };
+
+  const publish = async () => {
+    try {
+      const result = await api.publish(text);
+      setMessage(result.created ? `published ${result.name}@${result.version}` : `unchanged: ${result.name}@${result.version} has this content`);
+      setDefinitions(await api.definitions());
+    } catch (e) {
+      failed(e);
+    }
+  };
+
+  useShortcuts({
+    undo: () => editor.current?.undo(),
+    redo: () => editor.current?.redo(),
+    help: () => setHelp(true),
+    search: () => document.getElementById('palette-search')?.focus(),
+  });
+
+  return (
+    <div className="app">
+      <header className="toolbar" role="toolbar" aria-label="Designer">
+        <h1>Pipelines designer</h1>
+        <button type="button" onClick={() => replace(newPipelineText())}>New</button>
+        <label className="open">
+          <span>Open</span>
+          <select aria-label="Open a published pipeline" value="" onChange={(e) => void open(e.target.value)}>
+            <option value="">{definitions.length ? 'published pipeline…' : 'none published'}</option>
+            {definitions.map((d) => <option key={d.name} value={d.name}>{d.name}@{d.latestVersion}</option>)}
+          </select>
+        </label>
+        <button type="button" onClick={() => editor.current?.undo()} aria-keyshortcuts="Control+Z">Undo</button>
+        <button type="button" onClick={() => editor.current?.redo()} aria-keyshortcuts="Control+Shift+Z">Redo</button>
+        <button type="button" onClick={() => void publish()} disabled={problems.some((p) => p.severity === 'error')}>Publish</button>
+        <span className="status" role="status" aria-live="polite">{message}</span>
+        <button type="button" onClick={() => setDark(!dark)} aria-pressed={dark}>{dark ? 'Light' : 'Dark'} theme</button>
+        <button type="button" onClick={() => setSignIn(true)}>{token.get() ? 'Token ✓' : 'Sign in'}</button>
+        <button type="button" onClick={() => setHelp(true)} aria-keyshortcuts="Shift+?">Help</button>
+      </header>
+      <Palette catalog={catalog} onAdd={add} />
+      <main className="center">
+        <ReactFlowProvider>
+          <Canvas graph={parsed.graph} problems={problems} selected={selected} dark={dark} onSelect={setSelected}
+            onConnect={(source, target) => edit(addNeed(parsed, target, source))}
+            onDeleteSteps={(ids) => {
+              edit(deleteSteps(parsed, ids));
+              setSelected(null);
+            }}
+            onDeleteNeed={(source, target) => edit(removeNeed(parsed, target, source))}
+            onDropActivity={add} />
+        </ReactFlowProvider>
+        <ProblemsPanel problems={problems} status={validation} onShow={(p) => {
+          if (p.step) setSelected(p.step);
+          editor.current?.showLine(p.line);
+        }} />
+      </main>
+      <aside className="side">
+        <PropertyPanel parsed={parsed} schema={schema} catalog={catalog} selected={selected} onEdit={edit} onRenamed={setSelected} />
+        <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+          <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} />
+        </Suspense>
+      </aside>
+      <HelpDialog open={help} onClose={() => setHelp(false)} />
+      <SignInDialog open={signIn} onClose={() => setSignIn(false)} onSignedIn={() => {
+        setSignIn(false);
+        setMessage('');
+        load();
+      }} />
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+// The canvas: one node per step (id, activity, problem badge), solid edges for `needs`, dashed ones for reads implied
+// by expressions. Drawing an edge adds a need; deleting a node or a solid edge edits the YAML. Layout: ELK in a worker.
+import {
+  Background, Controls, Handle, MiniMap, Position, ReactFlow, useReactFlow,
+  type Connection, type Edge as FlowEdge, type EdgeChange, type Node as FlowNode, type NodeChange, type NodeProps,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import ELK from 'elkjs/lib/elk-api';
+import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
+import { memo, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { layoutGraph, layoutKey, type Positions } from '../model/layout';
+import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
+
+export const activityMime = 'application/x-pipelines-activity';
+
+const elk = new ELK({ workerUrl: elkWorker });
+
+type StepData = { step: StepNode; problems: Problem[] };
+
+const StepView = memo(function StepView({ data, selected }: NodeProps<FlowNode<StepData>>) {
+  const { step, problems } = data;
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  return (
+    <div className={`step-node${selected ? ' selected' : ''}${errors ? ' invalid' : ''}`} title={problems.map((p) => p.message).join('\n')}>
+      <Handle type="target" position={Position.Top} aria-label={`needs of ${step.id}`} />
+      <div className="step-id">{step.name ?? step.id}</div>
+      <div className="step-uses">{step.name ? `${step.id} · ` : ''}{step.uses ?? 'no activity'}</div>
+      {problems.length > 0 && (
+        <span className="badge" role="status" aria-label={`${problems.length} problem${problems.length === 1 ? '' : 's'}`}>{problems.length}</span>
+      )}
+      <Handle type="source" position={Position.Bottom} aria-label={`steps after ${step.id}`} />
+    </div>
+  );
+});
+
+const nodeTypes = { step: StepView };
+
+export interface CanvasProps {
+  graph: PipelineGraph;
+  problems: Problem[];
+  selected: string | null;
+  dark: boolean;
+  onSelect(id: string | null): void;
+  onConnect(source: string, target: string): void;
+  onDeleteSteps(ids: string[]): void;
+  onDeleteNeed(source: string, target: string): void;
+  onDropActivity(uses: string): void;
+}
+
+export function Canvas({ graph, problems, selected, dark, onSelect, onConnect, onDeleteSteps, onDeleteNeed, onDropActivity }: CanvasProps) {
+  const flow = useReactFlow();
+  const [positions, setPositions] = useState<Positions>({});
+  const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
+  const key = layoutKey(graph);
+
+  useEffect(() => {
+    let current = true;
+    layoutGraph(elk, graph).then((laid) => {
+      if (!current) return;
+      setPositions(laid);
+      requestAnimationFrame(() => flow.fitView({ padding: 0.2, duration: 200 }));
+    });
+    return () => {
+      current = false;
+    };
+    // Only a change of structure lays the graph out again; edits of a step's inputs keep the picture still.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+
+  const nodes = useMemo<FlowNode<StepData>[]>(() => graph.steps.map((step) => ({
+    id: step.id,
+    type: 'step',
+    position: positions[step.id] ?? { x: 0, y: 0 },
+    data: { step, problems: problems.filter((p) => p.step === step.id) },
+    selected: step.id === selected,
+    ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
+  })), [graph, positions, problems, selected]);
+
+  const edges = useMemo<FlowEdge[]>(() => graph.edges.map((e) => {
+    const id = `${e.kind}:${e.source}>${e.target}`;
+    return {
+      id,
+      source: e.source,
+      target: e.target,
+      deletable: e.kind === 'needs',
+      selected: id === selectedEdge,
+      className: e.kind === 'expression' ? 'edge-implied' : 'edge-needs',
+      ariaLabel: `${e.target} ${e.kind === 'needs' ? 'needs' : 'reads'} ${e.source}`,
+    };
+  }), [graph, selectedEdge]);
+
+  const onNodesChange = (changes: NodeChange<FlowNode<StepData>>[]) => {
+    for (const c of changes) {
+      if (c.type === 'position' && c.position) setPositions((p) => ({ ...p, [c.id]: c.position! }));
+      if (c.type === 'select' && c.selected) onSelect(c.id);
+    }
+  };
+
+  const onEdgesChange = (changes: EdgeChange[]) => {
+    for (const c of changes) if (c.type === 'select') setSelectedEdge(c.selected ? c.id : null);
+  };
+
+  const onDrop = (event: DragEvent) => {
+    const uses = event.dataTransfer.getData(activityMime);
+    if (!uses) return;
+    event.preventDefault();
+    onDropActivity(uses);
+  };
+
+  return (
+    <div className="canvas" onDragOver={(e) => e.dataTransfer.types.includes(activityMime) && e.preventDefault()} onDrop={onDrop}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        colorMode={dark ? 'dark' : 'light'}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={(c: Connection) => c.source && c.target && onConnect(c.source, c.target)}
+        onNodesDelete={(deleted) => onDeleteSteps(deleted.map((n) => n.id))}
+        onEdgesDelete={(deleted) => deleted.forEach((e) => e.deletable !== false && onDeleteNeed(e.source, e.target))}
+        onPaneClick={() => onSelect(null)}
+        deleteKeyCode={['Delete', 'Backspace']}
+        fitView
+        minZoom={0.2}
+      >
+        <Background />
+        <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline" />
+        <Controls fitViewOptions={{ padding: 0.2 }} />
+      </ReactFlow>
+    </div>
+  );
+}

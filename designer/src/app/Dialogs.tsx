@@ -1,0 +1,56 @@
+// The help dialog (the shortcuts) and the sign-in dialog (a bearer token, kept in sessionStorage only).
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { token } from '../api/client';
+import { shortcuts } from './shortcuts';
+
+function Modal({ open, onClose, label, children }: { open: boolean; onClose(): void; label: string; children: ReactNode }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return <dialog ref={dialog} aria-label={label} onClose={onClose}>{children}</dialog>;
+}
+
+export function HelpDialog({ open, onClose }: { open: boolean; onClose(): void }) {
+  return (
+    <Modal open={open} onClose={onClose} label="Keyboard shortcuts">
+      <h2>Keyboard shortcuts</h2>
+      <table>
+        <tbody>{shortcuts.map(([keys, what]) => <tr key={keys}><th scope="row"><kbd>{keys}</kbd></th><td>{what}</td></tr>)}</tbody>
+      </table>
+      <p>Dashed edges are needs implied by <code>{'${{ steps.X.outputs... }}'}</code> reads; solid ones are written in <code>needs</code>.
+        Drag from a step's lower handle to another step to add a need.</p>
+      <form method="dialog"><button type="submit" autoFocus>Close</button></form>
+    </Modal>
+  );
+}
+
+export function SignInDialog({ open, onClose, onSignedIn }: { open: boolean; onClose(): void; onSignedIn(): void }) {
+  const [secret, setSecret] = useState('');
+  return (
+    <Modal open={open} onClose={onClose} label="Sign in">
+      <h2>Sign in</h2>
+      <p>This server needs a bearer token (one of its Auth:Tokens). It is kept in this tab's session storage only.</p>
+      <form onSubmit={(e) => {
+        e.preventDefault();
+        token.set(secret.trim() || null);
+        setSecret('');
+        onSignedIn();
+      }}>
+        <label htmlFor="token">Bearer token</label>
+        <input id="token" type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} autoFocus />
+        <div className="buttons">
+          <button type="submit">Sign in</button>
+          <button type="button" onClick={() => {
+            token.set(null);
+            onSignedIn();
+          }}>Sign out</button>
+          <button type="button" onClick={onClose}>Cancel</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
