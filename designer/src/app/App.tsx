@@ -52,6 +52,9 @@ export function App() {
       setCatalog(a);
       setSchema(s);
       setDefinitions(d);
+      // A link may name the pipeline to open: /designer/?open=NAME (its latest version).
+      const named = d.find((x) => x.name === new URLSearchParams(location.search).get('open'));
+      if (named) void api.version(named.name, named.latestVersion).then((v) => setText(v.yaml), failed);
     }, failed);
   }, [failed]);
   useEffect(load, [load]);

@@ -8,7 +8,7 @@ import '@xyflow/react/dist/style.css';
 import ELK from 'elkjs/lib/elk-api';
 import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
 import { memo, useEffect, useMemo, useState, type DragEvent } from 'react';
-import { layoutGraph, layoutKey, type Positions } from '../model/layout';
+import { layoutGraph, layoutKey, nodeSize, type Positions } from '../model/layout';
 import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
 
 export const activityMime = 'application/x-pipelines-activity';
@@ -58,7 +58,8 @@ export function Canvas({ graph, problems, selected, dark, onSelect, onConnect, o
     layoutGraph(elk, graph).then((laid) => {
       if (!current) return;
       setPositions(laid);
-      requestAnimationFrame(() => flow.fitView({ padding: 0.2, duration: 200 }));
+      // Two frames: one for React Flow to take the new positions, one for it to measure the nodes.
+      requestAnimationFrame(() => requestAnimationFrame(() => void flow.fitView({ padding: 0.2, duration: 200 })));
     });
     return () => {
       current = false;
@@ -71,6 +72,10 @@ export function Canvas({ graph, problems, selected, dark, onSelect, onConnect, o
     id: step.id,
     type: 'step',
     position: positions[step.id] ?? { x: 0, y: 0 },
+    hidden: !positions[step.id], // until the layout places it
+    // The minimap draws nodes whose size it knows; these nodes are controlled, so React Flow's measures stay its own.
+    initialWidth: nodeSize.width,
+    initialHeight: nodeSize.height,
     data: { step, problems: problems.filter((p) => p.step === step.id) },
     selected: step.id === selected,
     ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
@@ -125,7 +130,8 @@ export function Canvas({ graph, problems, selected, dark, onSelect, onConnect, o
         minZoom={0.2}
       >
         <Background />
-        <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline" />
+        <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline"
+          nodeColor={(n) => ((n.data as StepData).problems.length > 0 ? '#e5484d' : dark ? '#5b6474' : '#9aa5b5')} />
         <Controls fitViewOptions={{ padding: 0.2 }} />
       </ReactFlow>
     </div>

@@ -23,9 +23,9 @@ export interface ShortcutActions {
 export function useShortcuts(actions: ShortcutActions) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const target = e.target as HTMLElement | null;
+      const target = e.target instanceof Element ? e.target : null;
       if (target?.closest('.cm-editor')) return; // the editor's own keys
-      const typing = !!target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT');
+      const typing = !!target?.closest('input, textarea, select');
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
       if (mod && key === 'k') actions.search();
