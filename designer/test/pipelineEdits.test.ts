@@ -37,7 +37,8 @@ describe.each(files)('%s', (file) => {
   const text = readFileSync(join(folder, file), 'utf8');
   const parsed = parsePipeline(text);
 
-  it('reads every step without a problem', () => {
+  it('reads the name and every step without a problem', () => {
+    expect(parsed.graph.name).toMatch(/^[a-z0-9-]+$/);
     expect(parsed.graph.problems).toEqual([]);
     expect(parsed.graph.steps.length).toBeGreaterThan(0);
     for (const step of parsed.graph.steps) expect(step.uses).toMatch(/^[a-z]+\.[a-z_]+@\d+$/);

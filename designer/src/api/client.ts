@@ -32,9 +32,17 @@ const yamlBody = (yaml: string): RequestInit => ({ method: 'POST', headers: { 'C
 
 export interface DefinitionSummary {
   name: string;
-  latestVersion: number;
+  /** Null when every version is retracted. */
+  latestVersion: number | null;
   versionCount: number;
 }
+
+export interface DraftSummary {
+  name: string;
+  savedAt: string;
+}
+
+const draftPath = (name: string) => `/api/drafts/${encodeURIComponent(name)}`;
 
 export const api = {
   activities: () => call<ActivityDescriptor[]>('/api/activities'),
@@ -42,6 +50,10 @@ export const api = {
   definitions: () => call<{ definitions: DefinitionSummary[] }>('/api/definitions').then((b) => b.definitions),
   version: (name: string, version: number) =>
     call<{ name: string; version: number; yaml: string }>(`/api/definitions/${encodeURIComponent(name)}/versions/${version}`),
+  drafts: () => call<{ drafts: DraftSummary[] }>('/api/drafts').then((b) => b.drafts),
+  draft: (name: string) => call<{ name: string; yaml: string; savedAt: string }>(draftPath(name)),
+  saveDraft: (name: string, yaml: string) => call<DraftSummary>(draftPath(name), { ...yamlBody(yaml), method: 'PUT' }),
+  deleteDraft: (name: string) => call<Record<string, unknown>>(draftPath(name), { method: 'DELETE' }),
   publish: (yaml: string) => call<{ name: string; version: number; created: boolean }>('/api/definitions', yamlBody(yaml)),
 
   /** The server's diagnostics of the text: [] when valid. Throws ApiError for anything but a verdict (401, 413, 5xx). */

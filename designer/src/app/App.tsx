@@ -3,7 +3,7 @@
 // and every text is parsed again into the graph the canvas draws.
 import { ReactFlowProvider } from '@xyflow/react';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, token, type DefinitionSummary } from '../api/client';
+import { api, ApiError, token, type DefinitionSummary, type DraftSummary } from '../api/client';
 import type { ActivityDescriptor } from '../model/catalog';
 import { addNeed, addStep, deleteSteps, newPipelineText, removeNeed } from '../model/pipelineEdits';
 import { parsePipeline, stepAtLine, type Problem } from '../model/pipelineGraph';
@@ -28,6 +28,7 @@ export function App() {
   const [catalog, setCatalog] = useState<ActivityDescriptor[]>([]);
   const [schema, setSchema] = useState<Record<string, unknown> | null>(null);
   const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
+  const [drafts, setDrafts] = useState<DraftSummary[]>([]);
   const [serverProblems, setServerProblems] = useState<Problem[]>([]);
   const [validation, setValidation] = useState('');
   const [message, setMessage] = useState('');
@@ -48,13 +49,14 @@ export function App() {
   }, []);
 
   const load = useCallback(() => {
-    Promise.all([api.activities(), api.schema(), api.definitions()]).then(([a, s, d]) => {
+    Promise.all([api.activities(), api.schema(), api.definitions(), api.drafts()]).then(([a, s, d, drafted]) => {
       setCatalog(a);
       setSchema(s);
       setDefinitions(d);
+      setDrafts(drafted);
       // A link may name the pipeline to open: /designer/?open=NAME (its latest version).
       const named = d.find((x) => x.name === new URLSearchParams(location.search).get('open'));
-      if (named) void api.version(named.name, named.latestVersion).then((v) => setText(v.yaml), failed);
+      if (named?.latestVersion) void api.version(named.name, named.latestVersion).then((v) => setText(v.yaml), failed);
     }, failed);
   }, [failed]);
   useEffect(load, [load]);
@@ -102,12 +104,38 @@ export function App() {
     setSelected(id);
   };
 
-  const open = async (name: string) => {
-    const summary = definitions.find((d) => d.name === name);
-    if (!summary) return;
+  /** Opens `version:NAME` (the latest published version) or `draft:NAME`. */
+  const open = async (choice: string) => {
+    if (!choice.includes(':')) return;
+    const [kind, name] = [choice.slice(0, choice.indexOf(':')), choice.slice(choice.indexOf(':') + 1)];
     try {
+      if (kind === 'draft') {
+        replace((await api.draft(name)).yaml);
+        setMessage(`opened the draft of ${name}`);
+        return;
+      }
+      const summary = definitions.find((d) => d.name === name);
+      if (!summary?.latestVersion) {
+        setMessage(`every version of ${name} is retracted`);
+        return;
+      }
       replace((await api.version(name, summary.latestVersion)).yaml);
       setMessage(`opened ${name}@${summary.latestVersion}`);
+    } catch (e) {
+      failed(e);
+    }
+  };
+
+  const saveDraft = async () => {
+    const name = parsed.graph.name;
+    if (!name) {
+      setMessage('a draft is saved under metadata.name: give the pipeline a name first');
+      return;
+    }
+    try {
+      await api.saveDraft(name, text);
+      setMessage(`saved the draft of ${name} (schedules never run drafts; Publish makes a version)`);
+      setDrafts(await api.drafts());
     } catch (e) {
       failed(e);
     }
@@ -117,7 +145,10 @@ export function App() {
     try {
       const result = await api.publish(text);
       setMessage(result.created ? `published ${result.name}@${result.version}` : `unchanged: ${result.name}@${result.version} has this content`);
+      // The draft has become a version: it is no longer a draft.
+      if (drafts.some((d) => d.name === result.name)) await api.deleteDraft(result.name);
       setDefinitions(await api.definitions());
+      setDrafts(await api.drafts());
     } catch (e) {
       failed(e);
     }
@@ -127,6 +158,7 @@ export function App() {
     undo: () => editor.current?.undo(),
     redo: () => editor.current?.redo(),
     help: () => setHelp(true),
+    save: () => void saveDraft(),
     search: () => document.getElementById('palette-search')?.focus(),
   });
 
@@ -137,13 +169,23 @@ export function App() {
         <button type="button" onClick={() => replace(newPipelineText())}>New</button>
         <label className="open">
           <span>Open</span>
-          <select aria-label="Open a published pipeline" value="" onChange={(e) => void open(e.target.value)}>
-            <option value="">{definitions.length ? 'published pipeline…' : 'none published'}</option>
-            {definitions.map((d) => <option key={d.name} value={d.name}>{d.name}@{d.latestVersion}</option>)}
+          <select aria-label="Open a published pipeline or a draft" value="" onChange={(e) => void open(e.target.value)}>
+            <option value="">{definitions.length + drafts.length ? 'pipeline or draft…' : 'none published'}</option>
+            {drafts.length > 0 && (
+              <optgroup label="Drafts">
+                {drafts.map((d) => <option key={d.name} value={`draft:${d.name}`}>{d.name} (draft)</option>)}
+              </optgroup>
+            )}
+            {definitions.length > 0 && (
+              <optgroup label="Published">
+                {definitions.filter((d) => d.latestVersion).map((d) => <option key={d.name} value={`version:${d.name}`}>{d.name}@{d.latestVersion}</option>)}
+              </optgroup>
+            )}
           </select>
         </label>
         <button type="button" onClick={() => editor.current?.undo()} aria-keyshortcuts="Control+Z">Undo</button>
         <button type="button" onClick={() => editor.current?.redo()} aria-keyshortcuts="Control+Shift+Z">Redo</button>
+        <button type="button" onClick={() => void saveDraft()} aria-keyshortcuts="Control+S">Save draft</button>
         <button type="button" onClick={() => void publish()} disabled={problems.some((p) => p.severity === 'error')}>Publish</button>
         <span className="status" role="status" aria-live="polite">{message}</span>
         <button type="button" onClick={() => setDark(!dark)} aria-pressed={dark}>{dark ? 'Light' : 'Dark'} theme</button>

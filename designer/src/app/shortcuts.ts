@@ -5,6 +5,7 @@ import { useEffect } from 'react';
 export const shortcuts: [keys: string, what: string][] = [
   ['Ctrl+Z', 'Undo the last change of the document (canvas, form or text)'],
   ['Ctrl+Shift+Z or Ctrl+Y', 'Redo'],
+  ['Ctrl+S', 'Save a draft on the server (under metadata.name; never run by schedules)'],
   ['Ctrl+K', 'Search the activities'],
   ['Enter on an activity', 'Add it as a step'],
   ['Delete or Backspace', 'Delete the selected step or needs edge'],
@@ -18,17 +19,19 @@ export interface ShortcutActions {
   redo(): void;
   help(): void;
   search(): void;
+  save(): void;
 }
 
 export function useShortcuts(actions: ShortcutActions) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target instanceof Element ? e.target : null;
-      if (target?.closest('.cm-editor')) return; // the editor's own keys
+      if (target?.closest('.cm-editor') && !((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's')) return; // the editor's own keys
       const typing = !!target?.closest('input, textarea, select');
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
       if (mod && key === 'k') actions.search();
+      else if (mod && key === 's') actions.save();
       else if (typing) return;
       else if (mod && key === 'z' && !e.shiftKey) actions.undo();
       else if (mod && (key === 'y' || (key === 'z' && e.shiftKey))) actions.redo();

@@ -84,7 +84,7 @@ export function parsePipeline(text: string): ParsedPipeline {
   }
 
   const graph: PipelineGraph = {
-    name: scalarText(doc.getIn(['metadata', 'name'])),
+    name: scalarText(doc.getIn(['metadata', 'name'], true)),
     steps,
     edges: edges.filter((e) => ids.has(e.source)),
     params: readParams(doc),

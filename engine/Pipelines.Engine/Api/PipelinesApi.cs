@@ -15,6 +15,7 @@ public static class PipelinesApi
 
         var api = endpoints.MapGroup("/api");
         DefinitionEndpoints.Map(api);
+        DraftEndpoints.Map(api);
         RunEndpoints.Map(api);
         CatalogEndpoints.Map(api);
         ReviewEndpoints.Map(api);
