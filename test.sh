@@ -21,6 +21,18 @@ if [[ ! -d "$client/node_modules/openai" || "$client/package-lock.json" -nt "$cl
   npm ci --prefix "$client" --no-audit --no-fund --loglevel=error
 fi
 
+# Debian's Chromium, which the designer's end-to-end tests drive through Playwright (no browser is downloaded).
+if [[ -z "${PIPELINES_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing Debian's chromium for the designer's end-to-end tests..." >&2
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+  else
+    echo "test.sh: Chromium is required for the designer's end-to-end tests; install it (sudo apt-get install chromium) or set PIPELINES_CHROMIUM to a Chromium binary, and run again" >&2
+    exit 1
+  fi
+fi
+
 # The browser designer (designer/): installed and built into designer/dist when its lockfile or sources changed; the
 # host serves it, and a .NET test loads it from there.
 designer/build.sh

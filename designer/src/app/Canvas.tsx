@@ -22,13 +22,13 @@ const StepView = memo(function StepView({ data, selected }: NodeProps<FlowNode<S
   const errors = problems.filter((p) => p.severity === 'error').length;
   return (
     <div className={`step-node${selected ? ' selected' : ''}${errors ? ' invalid' : ''}`} title={problems.map((p) => p.message).join('\n')}>
-      <Handle type="target" position={Position.Top} aria-label={`needs of ${step.id}`} />
+      <Handle type="target" position={Position.Top} title={`needs of ${step.id}: drop an edge here`} />
       <div className="step-id">{step.name ?? step.id}</div>
       <div className="step-uses">{step.name ? `${step.id} · ` : ''}{step.uses ?? 'no activity'}</div>
       {problems.length > 0 && (
         <span className="badge" role="status" aria-label={`${problems.length} problem${problems.length === 1 ? '' : 's'}`}>{problems.length}</span>
       )}
-      <Handle type="source" position={Position.Bottom} aria-label={`steps after ${step.id}`} />
+      <Handle type="source" position={Position.Bottom} title={`steps after ${step.id}: drag to the step that needs it`} />
     </div>
   );
 });
@@ -52,14 +52,24 @@ export function Canvas({ graph, problems, selected, dark, onSelect, onConnect, o
   const [positions, setPositions] = useState<Positions>({});
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
   const key = layoutKey(graph);
+  // Busy from the render that changes the structure until its layout is drawn and fitted (screen readers, and tests,
+  // wait for it): derived from the key, so no frame shows a new structure as laid out.
+  const [laidOut, setLaidOut] = useState<string | null>(null);
 
   useEffect(() => {
     let current = true;
     layoutGraph(elk, graph).then((laid) => {
       if (!current) return;
       setPositions(laid);
-      // Two frames: one for React Flow to take the new positions, one for it to measure the nodes.
-      requestAnimationFrame(() => requestAnimationFrame(() => void flow.fitView({ padding: 0.2, duration: 200 })));
+      if (graph.steps.length === 0) {
+        setLaidOut(key);
+        return;
+      }
+      // Two frames: one for React Flow to take the new positions, one for it to measure the nodes. The view jumps to
+      // the fit rather than gliding: nothing moves under a pointer that is about to press.
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        void flow.fitView({ padding: 0.2 }).then(() => current && setLaidOut(key));
+      }));
     });
     return () => {
       current = false;
@@ -113,7 +123,7 @@ export function Canvas({ graph, problems, selected, dark, onSelect, onConnect, o
   };
 
   return (
-    <div className="canvas" onDragOver={(e) => e.dataTransfer.types.includes(activityMime) && e.preventDefault()} onDrop={onDrop}>
+    <div className="canvas" aria-busy={laidOut !== key} onDragOver={(e) => e.dataTransfer.types.includes(activityMime) && e.preventDefault()} onDrop={onDrop}>
       <ReactFlow
         nodes={nodes}
         edges={edges}

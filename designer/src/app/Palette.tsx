@@ -19,12 +19,12 @@ export function Palette({ catalog, onAdd }: { catalog: ActivityDescriptor[]; onA
             {activities.map((a) => (
               <li key={a.uses}>
                 <button type="button" draggable className="activity" title={a.description}
-                  aria-label={`Add a ${a.uses} step: ${a.description}`}
                   onDragStart={(e) => {
                     e.dataTransfer.setData(activityMime, a.uses);
                     e.dataTransfer.effectAllowed = 'copy';
                   }}
                   onClick={() => onAdd(a.uses)}>
+                  <span className="visually-hidden">Add a step: </span>
                   <span className="activity-name">{a.uses}</span>
                   <span className="activity-description">{a.description}</span>
                 </button>
