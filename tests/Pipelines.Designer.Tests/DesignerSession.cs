@@ -21,6 +21,9 @@ public sealed class DesignerSession : IAsyncLifetime
 
     public TestServer Server { get; private set; } = null!;
 
+    /// <summary>A folder the server's steps may read (<c>Files:Roots</c>), holding <c>outputs.jsonl</c>: answers for eval.safety to check.</summary>
+    public string Inputs { get; } = Directory.CreateTempSubdirectory("pipelines-designer-inputs-").FullName;
+
     public IBrowser Browser { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -31,7 +34,12 @@ public sealed class DesignerSession : IAsyncLifetime
         }
 
         Directory.CreateDirectory(Screenshots);
-        Server = await TestServer.StartAsync();
+        await File.WriteAllLinesAsync(Path.Combine(Inputs, "outputs.jsonl"),
+        [
+            """{"prompt": "Write a subject line: the meeting moved to Friday", "output": "Meeting moved to Friday"}""",
+            """{"prompt": "Write a subject line: mail bob@example.com the slides", "output": "Slides for bob@example.com"}""",
+        ]);
+        Server = await TestServer.StartWithSettingsAsync(new Dictionary<string, string?> { ["Files:Roots:0"] = Inputs });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -67,5 +75,6 @@ public sealed class DesignerSession : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         if (Server is not null) await Server.DisposeAsync();
+        Directory.Delete(Inputs, recursive: true);
     }
 }

@@ -3,17 +3,19 @@
 // and every text is parsed again into the graph the canvas draws.
 import { ReactFlowProvider } from '@xyflow/react';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, token, type DefinitionSummary, type DraftSummary } from '../api/client';
+import { api, ApiError, runs, token, type DefinitionSummary, type DraftSummary } from '../api/client';
 import type { ActivityDescriptor } from '../model/catalog';
 import { addNeed, addStep, deleteSteps, newPipelineText, removeNeed } from '../model/pipelineEdits';
 import { parsePipeline, stepAtLine, type Problem } from '../model/pipelineGraph';
 import { applyChanges, type TextChange } from '../model/textEdits';
 import { Canvas } from './Canvas';
 import type { EditorHandle } from './editorHandle';
-import { HelpDialog, SignInDialog } from './Dialogs';
+import { HelpDialog, RunDialog, SignInDialog } from './Dialogs';
 import { Palette } from './Palette';
 import { ProblemsPanel } from './ProblemsPanel';
 import { PropertyPanel } from './PropertyPanel';
+import { ReviewsDialog } from './ReviewsDialog';
+import { RunPanel, useRun } from './RunPanel';
 import { useShortcuts } from './shortcuts';
 
 const YamlView = lazy(() => import('./YamlView'));
@@ -34,6 +36,10 @@ export function App() {
   const [message, setMessage] = useState('');
   const [signIn, setSignIn] = useState(false);
   const [help, setHelp] = useState(false);
+  const [runOpen, setRunOpen] = useState(false);
+  const [reviewsOpen, setReviewsOpen] = useState(false);
+  const [runId, setRunId] = useState<string | null>(null);
+  const [runStep, setRunStep] = useState<string | null>(null);
   const [dark, setDark] = useState(() => (localStorage.getItem(themeKey) ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === 'dark');
 
   useEffect(() => {
@@ -47,6 +53,8 @@ export function App() {
     if (e instanceof ApiError && e.status === 401) setSignIn(true);
     else setMessage(e instanceof ApiError ? `${e.message}${e.hint ? `; ${e.hint}` : ''}` : `the server cannot be reached: ${(e as Error).message}`);
   }, []);
+
+  const run = useRun(runId, failed);
 
   const load = useCallback(() => {
     Promise.all([api.activities(), api.schema(), api.definitions(), api.drafts()]).then(([a, s, d, drafted]) => {
@@ -154,6 +162,21 @@ export function App() {
     }
   };
 
+  /** Publishes the text (an unchanged text keeps its version) and starts that version with `params`. */
+  const start = async (params: Record<string, unknown>) => {
+    setRunOpen(false);
+    try {
+      const published = await api.publish(text);
+      setDefinitions(await api.definitions());
+      const started = await runs.start(`${published.name}@${published.version}`, params);
+      setRunId(started.id);
+      setRunStep(null);
+      setMessage(`started run ${started.id} of ${published.name}@${published.version}`);
+    } catch (e) {
+      failed(e);
+    }
+  };
+
   useShortcuts({
     undo: () => editor.current?.undo(),
     redo: () => editor.current?.redo(),
@@ -187,6 +210,8 @@ export function App() {
         <button type="button" onClick={() => editor.current?.redo()} aria-keyshortcuts="Control+Shift+Z">Redo</button>
         <button type="button" onClick={() => void saveDraft()} aria-keyshortcuts="Control+S">Save draft</button>
         <button type="button" onClick={() => void publish()} disabled={problems.some((p) => p.severity === 'error')}>Publish</button>
+        <button type="button" onClick={() => setRunOpen(true)} disabled={problems.some((p) => p.severity === 'error') || !parsed.graph.name}>Run…</button>
+        <button type="button" onClick={() => setReviewsOpen(true)}>Reviews</button>
         <span className="status" role="status" aria-live="polite">{message}</span>
         <button type="button" onClick={() => setDark(!dark)} aria-pressed={dark}>{dark ? 'Light' : 'Dark'} theme</button>
         <button type="button" onClick={() => setSignIn(true)}>{token.get() ? 'Token ✓' : 'Sign in'}</button>
@@ -195,7 +220,7 @@ export function App() {
       <Palette catalog={catalog} onAdd={add} />
       <main className="center">
         <ReactFlowProvider>
-          <Canvas graph={parsed.graph} problems={problems} selected={selected} dark={dark} onSelect={setSelected}
+          <Canvas graph={parsed.graph} problems={problems} selected={selected} dark={dark} run={run} onSelect={setSelected}
             onConnect={(source, target) => edit(addNeed(parsed, target, source))}
             onDeleteSteps={(ids) => {
               edit(deleteSteps(parsed, ids));
@@ -204,10 +229,17 @@ export function App() {
             onDeleteNeed={(source, target) => edit(removeNeed(parsed, target, source))}
             onDropActivity={add} />
         </ReactFlowProvider>
-        <ProblemsPanel problems={problems} status={validation} onShow={(p) => {
-          if (p.step) setSelected(p.step);
-          editor.current?.showLine(p.line);
-        }} />
+        {run ? (
+          <RunPanel run={run} selected={runStep} onSelect={(step) => {
+            setRunStep(step);
+            setSelected(step.replace(/\[.*$/, ''));
+          }} onClose={() => setRunId(null)} onError={failed} />
+        ) : (
+          <ProblemsPanel problems={problems} status={validation} onShow={(p) => {
+            if (p.step) setSelected(p.step);
+            editor.current?.showLine(p.line);
+          }} />
+        )}
       </main>
       <aside className="side">
         <PropertyPanel parsed={parsed} schema={schema} catalog={catalog} selected={selected} onEdit={edit} onRenamed={setSelected} />
@@ -216,6 +248,9 @@ export function App() {
         </Suspense>
       </aside>
       <HelpDialog open={help} onClose={() => setHelp(false)} />
+      <RunDialog open={runOpen} params={parsed.graph.params} onClose={() => setRunOpen(false)} onStart={(p) => void start(p)} />
+      <ReviewsDialog open={reviewsOpen} onClose={() => setReviewsOpen(false)} onError={failed}
+        onDecided={(r) => setMessage(`decided review ${r.title}: ${r.status}`)} />
       <SignInDialog open={signIn} onClose={() => setSignIn(false)} onSignedIn={() => {
         setSignIn(false);
         setMessage('');

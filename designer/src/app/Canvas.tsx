@@ -10,21 +10,28 @@ import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
 import { memo, useEffect, useMemo, useState, type DragEvent } from 'react';
 import { layoutGraph, layoutKey, nodeSize, type Positions } from '../model/layout';
 import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
+import { liveStep, type RunLive, type StepLive } from '../model/runState';
 
 export const activityMime = 'application/x-pipelines-activity';
 
 const elk = new ELK({ workerUrl: elkWorker });
 
-type StepData = { step: StepNode; problems: Problem[] };
+type StepData = { step: StepNode; problems: Problem[]; live: StepLive | null; children: number };
 
 const StepView = memo(function StepView({ data, selected }: NodeProps<FlowNode<StepData>>) {
-  const { step, problems } = data;
+  const { step, problems, live, children } = data;
   const errors = problems.filter((p) => p.severity === 'error').length;
   return (
-    <div className={`step-node${selected ? ' selected' : ''}${errors ? ' invalid' : ''}`} title={problems.map((p) => p.message).join('\n')}>
+    <div className={`step-node${selected ? ' selected' : ''}${errors ? ' invalid' : ''}${live ? ` status-${live.status}` : ''}`} title={problems.map((p) => p.message).join('\n')}>
       <Handle type="target" position={Position.Top} title={`needs of ${step.id}: drop an edge here`} />
       <div className="step-id">{step.name ?? step.id}</div>
       <div className="step-uses">{step.name ? `${step.id} · ` : ''}{step.uses ?? 'no activity'}</div>
+      {live && (
+        <div className="step-live" aria-label={`${step.id} ${live.status}`}>
+          {live.status}{children > 0 ? ` · ${children} runs` : ''}{live.attempts > 1 ? ` · attempt ${live.attempts}` : ''}{live.cached ? ' · cached' : ''}
+          {live.fraction !== null && <progress max={1} value={live.fraction} aria-hidden="true" />}
+        </div>
+      )}
       {problems.length > 0 && (
         <span className="badge" role="status" aria-label={`${problems.length} problem${problems.length === 1 ? '' : 's'}`}>{problems.length}</span>
       )}
@@ -40,6 +47,8 @@ export interface CanvasProps {
   problems: Problem[];
   selected: string | null;
   dark: boolean;
+  /** The run drawn on the graph (status colours, attempts, progress), if one is watched. */
+  run: RunLive | null;
   onSelect(id: string | null): void;
   onConnect(source: string, target: string): void;
   onDeleteSteps(ids: string[]): void;
@@ -47,7 +56,7 @@ export interface CanvasProps {
   onDropActivity(uses: string): void;
 }
 
-export function Canvas({ graph, problems, selected, dark, onSelect, onConnect, onDeleteSteps, onDeleteNeed, onDropActivity }: CanvasProps) {
+export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDeleteSteps, onDeleteNeed, onDropActivity }: CanvasProps) {
   const flow = useReactFlow();
   const [positions, setPositions] = useState<Positions>({});
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
@@ -86,10 +95,10 @@ export function Canvas({ graph, problems, selected, dark, onSelect, onConnect, o
     // The minimap draws nodes whose size it knows; these nodes are controlled, so React Flow's measures stay its own.
     initialWidth: nodeSize.width,
     initialHeight: nodeSize.height,
-    data: { step, problems: problems.filter((p) => p.step === step.id) },
+    data: { step, problems: problems.filter((p) => p.step === step.id), ...liveStep(run, step.id) },
     selected: step.id === selected,
     ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
-  })), [graph, positions, problems, selected]);
+  })), [graph, positions, problems, selected, run]);
 
   const edges = useMemo<FlowEdge[]>(() => graph.edges.map((e) => {
     const id = `${e.kind}:${e.source}>${e.target}`;

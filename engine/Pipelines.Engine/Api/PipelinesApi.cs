@@ -19,6 +19,7 @@ public static class PipelinesApi
         RunEndpoints.Map(api);
         CatalogEndpoints.Map(api);
         ReviewEndpoints.Map(api);
+        ArtifactEndpoints.Map(api);
         ModelEndpoints.Map(api);
         ScheduleEndpoints.Map(api);
         // Anything else under /api is a JSON 404, like every other error.
