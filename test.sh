@@ -45,11 +45,12 @@ vitest_json="$(mktemp)"
 trap 'rm -f "$log" "$vitest_json"' EXIT
 status=0
 
-# The designer's unit tests (Vitest), after the build: they read the real schema and catalog from the CLI.
+# The designer's unit tests (Vitest), after the build: they read the real schema and catalog from the CLI. A run that
+# crashed before reporting counts as one failure.
 npm test --prefix designer --silent -- --reporter=default --reporter=json --outputFile.json="$vitest_json" || status=$?
 read -r vitest_passed vitest_failed < <(node -e '
   const fs = require("fs"); let r = {}; try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
-  console.log((r.numPassedTests ?? 0) + " " + ((r.numFailedTests ?? 0) + (r.success === false && !r.numFailedTests ? 1 : 0)));' "$vitest_json")
+  console.log((r.numPassedTests ?? 0) + " " + ((r.numFailedTests ?? 0) + (r.success !== true && !r.numFailedTests ? 1 : 0)));' "$vitest_json")
 
 dotnet test Pipelines.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
 

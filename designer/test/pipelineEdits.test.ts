@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addNeed, addStep, deleteStep, deleteSteps, newPipelineText, removeNeed, renameStep, setInput, setParamField, setStepField } from '../src/model/pipelineEdits';
+import { addNeed, addStep, deleteSelection, deleteStep, newPipelineText, removeNeed, renameStep, setInput, setParamField, setStepField } from '../src/model/pipelineEdits';
 import { parsePipeline, type ParsedPipeline } from '../src/model/pipelineGraph';
 import { applyChanges, changeBetween, type TextChange } from '../src/model/textEdits';
 
@@ -171,13 +171,14 @@ describe('every construct of the format', () => {
     expect(p.graph.problems.some((x) => x.code === 'YAML')).toBe(true);
   });
 
-  it('deletes a selection of steps as one change', () => {
-    const [change, ...rest] = deleteSteps(tour, ['nap', 'report']);
+  it('deletes a selection of steps and needs edges as one change', () => {
+    const [change, ...rest] = deleteSelection(tour, ['nap', 'report'], [['notify', 'finish'], ['nap', 'report']]);
     expect(rest).toEqual([]);
     const after = parsePipeline(applyChanges(tour.text, [change]));
     expect(after.graph.steps.map((s) => s.id)).toEqual(['start', 'sweep', 'notify', 'finish']);
-    expect(after.graph.steps.find((s) => s.id === 'finish')?.needs).toEqual(['notify']);
-    expect(deleteSteps(tour, [])).toEqual([]);
+    expect(after.graph.steps.find((s) => s.id === 'finish')?.needs).toEqual([]);
+    expect(after.doc.getIn(['steps', 'finish'])).toBeTruthy();
+    expect(deleteSelection(tour, [])).toEqual([]);
   });
 
   it('refuses a rename to an id the format does not allow or one taken', () => {

@@ -5,8 +5,9 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, runs, token, type DefinitionSummary, type DraftSummary } from '../api/client';
 import type { ActivityDescriptor } from '../model/catalog';
-import { addNeed, addStep, deleteSteps, newPipelineText, removeNeed } from '../model/pipelineEdits';
-import { parsePipeline, stepAtLine, type Problem } from '../model/pipelineGraph';
+import { addNeed, addStep, deleteSelection, newPipelineText } from '../model/pipelineEdits';
+import { parsePipeline } from '../model/pipelineGraph';
+import { currentProblems, type Verdict } from '../model/problems';
 import { applyChanges, type TextChange } from '../model/textEdits';
 import { Canvas } from './Canvas';
 import type { EditorHandle } from './editorHandle';
@@ -31,7 +32,7 @@ export function App() {
   const [schema, setSchema] = useState<Record<string, unknown> | null>(null);
   const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
   const [drafts, setDrafts] = useState<DraftSummary[]>([]);
-  const [serverProblems, setServerProblems] = useState<Problem[]>([]);
+  const [verdict, setVerdict] = useState<Verdict | null>(null);
   const [validation, setValidation] = useState('');
   const [message, setMessage] = useState('');
   const [signIn, setSignIn] = useState(false);
@@ -75,7 +76,7 @@ export function App() {
     setValidation('checking…');
     const timer = setTimeout(() => {
       api.validate(text, abort.signal).then((problems) => {
-        setServerProblems(problems);
+        setVerdict({ text, problems });
         setValidation(problems.length === 0 ? 'valid' : '');
       }, (e) => {
         if (abort.signal.aborted) return;
@@ -89,11 +90,7 @@ export function App() {
     };
   }, [text, failed]);
 
-  const problems = useMemo(() => {
-    const fromServer = serverProblems.map((p) => ({ ...p, step: stepAtLine(parsed.graph.steps, p.line) }));
-    const seen = new Set(fromServer.map((p) => `${p.line}:${p.message}`));
-    return [...parsed.graph.problems.filter((p) => !seen.has(`${p.line}:${p.message}`)), ...fromServer].sort((a, b) => a.line - b.line || a.column - b.column);
-  }, [parsed, serverProblems]);
+  const problems = useMemo(() => currentProblems(parsed, verdict), [parsed, verdict]);
 
   const edit = useCallback((changes: TextChange[]) => {
     if (changes.length === 0) return;
@@ -222,11 +219,10 @@ export function App() {
         <ReactFlowProvider>
           <Canvas graph={parsed.graph} problems={problems} selected={selected} dark={dark} run={run} onSelect={setSelected}
             onConnect={(source, target) => edit(addNeed(parsed, target, source))}
-            onDeleteSteps={(ids) => {
-              edit(deleteSteps(parsed, ids));
-              setSelected(null);
+            onDelete={(steps, needs) => {
+              edit(deleteSelection(parsed, steps, needs));
+              if (selected && steps.includes(selected)) setSelected(null);
             }}
-            onDeleteNeed={(source, target) => edit(removeNeed(parsed, target, source))}
             onDropActivity={add} />
         </ReactFlowProvider>
         {run ? (

@@ -51,12 +51,12 @@ export interface CanvasProps {
   run: RunLive | null;
   onSelect(id: string | null): void;
   onConnect(source: string, target: string): void;
-  onDeleteSteps(ids: string[]): void;
-  onDeleteNeed(source: string, target: string): void;
+  /** A deletion on the canvas: steps, and needs edges as [source, target] (those of deleted steps left out). */
+  onDelete(steps: string[], needs: [string, string][]): void;
   onDropActivity(uses: string): void;
 }
 
-export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDeleteSteps, onDeleteNeed, onDropActivity }: CanvasProps) {
+export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDelete, onDropActivity }: CanvasProps) {
   const flow = useReactFlow();
   const [positions, setPositions] = useState<Positions>({});
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
@@ -141,8 +141,11 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={(c: Connection) => c.source && c.target && onConnect(c.source, c.target)}
-        onNodesDelete={(deleted) => onDeleteSteps(deleted.map((n) => n.id))}
-        onEdgesDelete={(deleted) => deleted.forEach((e) => e.deletable !== false && onDeleteNeed(e.source, e.target))}
+        onDelete={({ nodes: steps, edges: removed }) => {
+          const gone = new Set(steps.map((n) => n.id));
+          const needs = removed.filter((e) => e.deletable !== false && !gone.has(e.source) && !gone.has(e.target));
+          onDelete([...gone], needs.map((e) => [e.source, e.target]));
+        }}
         onPaneClick={() => onSelect(null)}
         deleteKeyCode={['Delete', 'Backspace']}
         fitView

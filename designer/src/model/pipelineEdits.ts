@@ -34,10 +34,14 @@ export function deleteStep(parsed: ParsedPipeline, id: string): TextChange[] {
   return changes;
 }
 
-/** Deletes several steps (a selection on the canvas) as one change, each deletion made on the text the last one left. */
-export function deleteSteps(parsed: ParsedPipeline, ids: readonly string[]): TextChange[] {
+/**
+ * Deletes a selection on the canvas, steps and `needs` edges (source → target), as one change: each deletion is made on
+ * the text the one before left, so none works from stale offsets.
+ */
+export function deleteSelection(parsed: ParsedPipeline, steps: readonly string[], needs: readonly (readonly [string, string])[] = []): TextChange[] {
   let current = parsed;
-  for (const id of ids) current = parsePipeline(applyChanges(current.text, deleteStep(current, id)));
+  for (const id of steps) current = parsePipeline(applyChanges(current.text, deleteStep(current, id)));
+  for (const [source, target] of needs) current = parsePipeline(applyChanges(current.text, removeNeed(current, target, source)));
   return current.text === parsed.text ? [] : [changeBetween(parsed.text, current.text)];
 }
 
