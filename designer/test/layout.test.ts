@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { expect, it } from 'vitest';
-import { layoutGraph, layoutKey, nodeSize } from '../src/model/layout';
+import { layoutGraph, layoutKey, modelOrderUpTo, nodeSize } from '../src/model/layout';
 import { parsePipeline } from '../src/model/pipelineGraph';
 
 it('lays every step out below the steps it needs, without overlaps', async () => {
@@ -15,6 +15,22 @@ it('lays every step out below the steps it needs, without overlaps', async () =>
     for (let j = i + 1; j < boxes.length; j++) {
       const apart = Math.abs(boxes[i].x - boxes[j].x) >= nodeSize.width || Math.abs(boxes[i].y - boxes[j].y) >= nodeSize.height;
       expect(apart).toBe(true);
+    }
+  }
+});
+
+it('lays a pipeline too large to keep its file order out as well: below its needs, without overlaps', async () => {
+  const count = modelOrderUpTo + 50;
+  let text = 'steps:\n';
+  for (let i = 0; i < count; i++) text += `  s${i}: { uses: core.noop@1${i > 0 ? `, needs: s${Math.floor((i - 1) / 2)}` : ''} }\n`;
+  const graph = parsePipeline(text).graph;
+  const positions = await layoutGraph(new ELK(), graph);
+  expect(Object.keys(positions)).toHaveLength(count);
+  for (const e of graph.edges) expect(positions[e.target].y, `${e.source} > ${e.target}`).toBeGreaterThan(positions[e.source].y);
+  const boxes = Object.values(positions);
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      expect(Math.abs(boxes[i].x - boxes[j].x) >= nodeSize.width || Math.abs(boxes[i].y - boxes[j].y) >= nodeSize.height).toBe(true);
     }
   }
 });

@@ -7,7 +7,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import ELK from 'elkjs/lib/elk-api';
 import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
-import { memo, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { layoutGraph, layoutKey, nodeSize, type Positions } from '../model/layout';
 import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
 import { liveStep, type RunLive, type StepLive } from '../model/runState';
@@ -87,18 +87,37 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
 
-  const nodes = useMemo<FlowNode<StepData>[]>(() => graph.steps.map((step) => ({
-    id: step.id,
-    type: 'step',
-    position: positions[step.id] ?? { x: 0, y: 0 },
-    hidden: !positions[step.id], // until the layout places it
-    // The minimap draws nodes whose size it knows; these nodes are controlled, so React Flow's measures stay its own.
-    initialWidth: nodeSize.width,
-    initialHeight: nodeSize.height,
-    data: { step, problems: problems.filter((p) => p.step === step.id), ...liveStep(run, step.id) },
-    selected: step.id === selected,
-    ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
-  })), [graph, positions, problems, selected, run]);
+  // A keystroke re-reads the whole text; a node whose drawing did not change keeps its object, so React Flow and the
+  // memoised StepView skip it (on 500 steps, every node re-rendered on every key otherwise).
+  const drawn = useRef(new Map<string, { looks: string; node: FlowNode<StepData> }>());
+  const nodes = useMemo<FlowNode<StepData>[]>(() => {
+    const byStep = new Map<string, Problem[]>();
+    for (const p of problems) if (p.step) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p]);
+    const next = new Map<string, { looks: string; node: FlowNode<StepData> }>();
+    const list = graph.steps.map((step) => {
+      const stepProblems = byStep.get(step.id) ?? [];
+      const live = liveStep(run, step.id);
+      const position = positions[step.id];
+      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, step.id === selected]);
+      const kept = drawn.current.get(step.id);
+      const node: FlowNode<StepData> = kept?.looks === looks ? kept.node : {
+        id: step.id,
+        type: 'step',
+        position: position ?? { x: 0, y: 0 },
+        hidden: !position, // until the layout places it
+        // The minimap draws nodes whose size it knows; these nodes are controlled, so React Flow's measures stay its own.
+        initialWidth: nodeSize.width,
+        initialHeight: nodeSize.height,
+        data: { step, problems: stepProblems, ...live },
+        selected: step.id === selected,
+        ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
+      };
+      next.set(step.id, { looks, node });
+      return node;
+    });
+    drawn.current = next;
+    return list;
+  }, [graph, positions, problems, selected, run]);
 
   const edges = useMemo<FlowEdge[]>(() => graph.edges.map((e) => {
     const id = `${e.kind}:${e.source}>${e.target}`;
