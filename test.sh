@@ -21,17 +21,42 @@ if [[ ! -d "$client/node_modules/openai" || "$client/package-lock.json" -nt "$cl
   npm ci --prefix "$client" --no-audit --no-fund --loglevel=error
 fi
 
+# Debian's Chromium, which the designer's end-to-end tests drive through Playwright (no browser is downloaded).
+if [[ -z "${PIPELINES_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing Debian's chromium for the designer's end-to-end tests..." >&2
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+  else
+    echo "test.sh: Chromium is required for the designer's end-to-end tests; install it (sudo apt-get install chromium) or set PIPELINES_CHROMIUM to a Chromium binary, and run again" >&2
+    exit 1
+  fi
+fi
+
+# The browser designer (designer/): installed and built into designer/dist when its lockfile or sources changed; the
+# host serves it, and a .NET test loads it from there.
+designer/build.sh
+
 dotnet restore Pipelines.sln --nologo -v q
 dotnet build Pipelines.sln -c Release --no-restore --nologo -v q -clp:NoSummary
 
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+vitest_json="$(mktemp)"
+trap 'rm -f "$log" "$vitest_json"' EXIT
 status=0
+
+# The designer's unit tests (Vitest), after the build: they read the real schema and catalog from the CLI. A run that
+# crashed before reporting counts as one failure.
+npm test --prefix designer --silent -- --reporter=default --reporter=json --outputFile.json="$vitest_json" || status=$?
+read -r vitest_passed vitest_failed < <(node -e '
+  const fs = require("fs"); let r = {}; try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
+  console.log((r.numPassedTests ?? 0) + " " + ((r.numFailedTests ?? 0) + (r.success !== true && !r.numFailedTests ? 1 : 0)));' "$vitest_json")
+
 dotnet test Pipelines.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
 
-# One closing line for CI: "N passed, N failed" summed over the test projects.
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# One closing line for CI: "N passed, N failed" summed over the test projects and the designer's tests.
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk -v v="$vitest_passed" '{s+=$2} END {print s+v}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk -v v="$vitest_failed" '{s+=$2} END {print s+v}')
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 echo "$passed passed, $failed failed, $skipped skipped"
 if [[ $status -eq 0 && $passed -eq 0 ]]; then

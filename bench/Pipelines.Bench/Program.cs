@@ -20,9 +20,11 @@ switch (which)
         return Pipelines.Bench.Deploy.DeployBenchmark.Run(args.Skip(1).ToArray());
     case "serving":
         return Pipelines.Bench.Deploy.ServingBenchmark.Run(args.Skip(1).ToArray());
+    case "designer":
+        return DesignerBenchmark.Run(args.Skip(1).ToArray());
     case "serve":
         return Pipelines.Bench.Deploy.ServeBenchmark.Run(args.Skip(1).ToArray());
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train, deploy, serving, serve");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train, deploy, serving, serve, designer");
         return 2;
 }

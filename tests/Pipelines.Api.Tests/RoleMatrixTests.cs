@@ -68,6 +68,10 @@ public sealed class RoleMatrixTests
             new("POST", $"/api/reviews/{reviewId}/decision", """{"decision": "bogus"}""", "reviewer"),
             new("POST", "/api/definitions", Gated, "author"),
             new("POST", "/api/definitions/matrix/versions/99/retract", null, "author"),
+            new("GET", "/api/drafts", null, "viewer"),
+            new("GET", "/api/drafts/matrix", null, "viewer"),
+            new("PUT", "/api/drafts/matrix", Gated, "author"),
+            new("DELETE", "/api/drafts/nothing", null, "author"),
             new("PUT", "/api/models/matrix/aliases/production", """{"version": 1}""", "operator"),
             new("POST", "/api/models/matrix/aliases/production/rollback", null, "operator"),
         ];

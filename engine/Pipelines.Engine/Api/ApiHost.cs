@@ -15,7 +15,8 @@ namespace Pipelines.Api;
 /// <summary>
 /// Builds the <c>pipelines serve</c> host: configuration (appsettings.json, environment, <see cref="ApiHostOptions.Settings"/>),
 /// the start-up checks (tokens valid; without tokens, loopback addresses only), the runtime as a singleton, the
-/// <see cref="RunWorker"/>, bearer-token auth and the routes of <see cref="PipelinesApi"/>.
+/// <see cref="RunWorker"/>, bearer-token auth, the routes of <see cref="PipelinesApi"/> and the designer's files
+/// (<see cref="DesignerFiles"/>).
 /// </summary>
 public static class ApiHost
 {
@@ -73,6 +74,7 @@ public static class ApiHost
 
         var app = builder.Build();
         app.Use(JsonErrorsAsync);
+        DesignerFiles.Map(app, options.DesignerRoot ?? DesignerFiles.Locate(builder.Configuration));
         app.UseRouting();
         app.UseMiddleware<BearerAuthMiddleware>();
         app.UseRateLimiter(); // after authentication: limits are per token

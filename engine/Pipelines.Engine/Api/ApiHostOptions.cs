@@ -20,6 +20,9 @@ public sealed record ApiHostOptions
     /// <summary>Start-up and shutdown lines on the console; off in tests.</summary>
     public bool ConsoleLogging { get; init; } = true;
 
+    /// <summary>The built designer (<c>designer/dist</c>) to serve at <c>/designer/</c>; null: <see cref="DesignerFiles.Locate"/> finds it.</summary>
+    public string? DesignerRoot { get; init; }
+
     /// <summary>Parts the composition root adds (the OpenAI-compatible endpoint): their services, then their routes.</summary>
     public IReadOnlyList<IApiModule> Modules { get; init; } = [];
 }

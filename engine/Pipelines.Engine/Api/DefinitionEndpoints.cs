@@ -12,7 +12,7 @@ using Pipelines.Yaml;
 
 namespace Pipelines.Api;
 
-/// <summary><c>/api/definitions</c>: publish, validate, list, show and retract pipeline versions.</summary>
+/// <summary><c>/api/definitions</c>: publish, validate, list, show and retract pipeline versions (drafts: <see cref="DraftEndpoints"/>).</summary>
 public static class DefinitionEndpoints
 {
     /// <summary>The file name diagnostics of a posted pipeline carry.</summary>
@@ -111,7 +111,7 @@ public static class DefinitionEndpoints
     }
 
     /// <summary>The pipeline's bytes, at most 1 MiB (the loader's limit), from a YAML or a JSON body.</summary>
-    private static async Task<(byte[]? Content, IResult? Error)> ReadYamlAsync(HttpRequest request, string? mediaType, CancellationToken ct)
+    internal static async Task<(byte[]? Content, IResult? Error)> ReadYamlAsync(HttpRequest request, string? mediaType, CancellationToken ct)
     {
         var maxBytes = YamlLimits.Default.MaxBytes;
         if (!RequestBody.IsJson(mediaType))

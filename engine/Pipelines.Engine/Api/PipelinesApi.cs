@@ -15,9 +15,11 @@ public static class PipelinesApi
 
         var api = endpoints.MapGroup("/api");
         DefinitionEndpoints.Map(api);
+        DraftEndpoints.Map(api);
         RunEndpoints.Map(api);
         CatalogEndpoints.Map(api);
         ReviewEndpoints.Map(api);
+        ArtifactEndpoints.Map(api);
         ModelEndpoints.Map(api);
         ScheduleEndpoints.Map(api);
         // Anything else under /api is a JSON 404, like every other error.

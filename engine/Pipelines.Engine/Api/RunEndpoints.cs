@@ -20,6 +20,7 @@ public static class RunEndpoints
         runs.MapPost("", StartAsync).WithMetadata(new RequiresRole(ApiRoles.Operator));
         runs.MapGet("", ListAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         runs.MapGet("/{id}", ShowAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
+        runs.MapGet("/{id}/logs", LogsAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         runs.MapPost("/{id}/cancel", CancelAsync).WithMetadata(new RequiresRole(ApiRoles.Operator));
         runs.MapGet("/{id}/events", RunEventStream.StreamAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer))
             .WithSummary("the run live as Server-Sent Events: snapshot, then step/progress/log/run until it ends").Produces(200, contentType: "text/event-stream");
@@ -126,6 +127,25 @@ public static class RunEndpoints
 
     private static async Task<IResult> ShowAsync(string id, RunEngine engine, CancellationToken ct) =>
         await RunReport.BuildAsync(engine.Runs, id, ct) is { } report ? Results.Json(report) : UnknownRun(id);
+
+    /// <summary>
+    /// <c>GET /api/runs/{id}/logs[?step=ID]</c>: the run's stored log lines (a step's and its matrix children's with
+    /// <c>step</c>), oldest first, as <c>{"lines": [{"step", "at", "line"}]}</c> — what <c>pipelines runs logs</c> prints.
+    /// </summary>
+    private static async Task<IResult> LogsAsync(string id, string? step, RunEngine engine, CancellationToken ct)
+    {
+        if (await engine.Runs.GetRunAsync(id, ct) is null) return UnknownRun(id);
+        // The store matches matrix children with LIKE, where '_' in a step id matches any character: filtered here too.
+        var lines = (await engine.Runs.GetLogsAsync(id, step, ct))
+            .Where(l => step is null || l.StepId == step || l.StepId.StartsWith(step + "[", StringComparison.Ordinal))
+            .Select(l => (JsonNode)new JsonObject
+            {
+                ["step"] = l.StepId,
+                ["at"] = DateTimeOffset.FromUnixTimeMilliseconds(l.At).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ["line"] = l.Line,
+            });
+        return Results.Json(new JsonObject { ["lines"] = new JsonArray([.. lines]) });
+    }
 
     private static async Task<IResult> CancelAsync(string id, RunEngine engine, CancellationToken ct)
     {

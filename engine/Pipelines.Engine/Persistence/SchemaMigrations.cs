@@ -246,5 +246,12 @@ public static class SchemaMigrations
         new(11, "feedback may carry a correction: the answer the user wanted", """
             ALTER TABLE served_requests ADD COLUMN correction TEXT;
             """),
+        new(12, "the designer's drafts: per pipeline name the text last saved, apart from the published versions", """
+            CREATE TABLE definition_drafts (
+                name     TEXT    PRIMARY KEY,
+                yaml     TEXT    NOT NULL,
+                saved_at INTEGER NOT NULL
+            ) STRICT;
+            """),
     ];
 }

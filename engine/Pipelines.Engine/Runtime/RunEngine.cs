@@ -51,6 +51,7 @@ public sealed class RunEngine : IAsyncDisposable
         Time = time;
         Runs = new RunStore(database);
         Definitions = new DefinitionStore(database, time);
+        Drafts = new DraftStore(database, time);
         Registry = new SqliteModelRegistry(database, time);
         RequestLog = new SqliteRequestLog(database);
         Writer = new StoreWriter(database, options.Owner);
@@ -83,6 +84,9 @@ public sealed class RunEngine : IAsyncDisposable
     public RunStore Runs { get; }
 
     public DefinitionStore Definitions { get; }
+
+    /// <summary>The designer's drafts, apart from the published versions; nothing runs them.</summary>
+    public DraftStore Drafts { get; }
 
     /// <summary>The model registry: versions with lineage, aliases and their history (behind the engine's contract).</summary>
     public Registry.IModelRegistry Registry { get; }

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Playwright;
+using Pipelines.Activities;
+using Pipelines.Api;
+using Pipelines.Runtime;
+
+namespace Pipelines.Bench;
+
+/// <summary>
+/// <c>-- designer [--steps 500] [--opens 5] [--keys 40]</c>: issue 16's figures in headless Chromium (Debian's, as the
+/// end-to-end tests drive it) against a real host in this process: opening a pipeline of N steps (to its layout drawn
+/// and fitted), a keystroke in the YAML view reflected on the canvas and validated by the server, frame times while
+/// panning and zooming, and the built bundle's gzipped size. Build the designer first (designer/build.sh).
+/// </summary>
+public static class DesignerBenchmark
+{
+    // Marks what the page did, in its own clock (performance.now(), from navigation start): the layout of the whole
+    // graph drawn, a keystroke's echo on its node and the server's verdict after it.
+    private const string Probe = """
+        (() => {
+          window.__marks = { keyAt: 0, canvas: [], validated: [] };
+          addEventListener('keydown', () => { window.__marks.keyAt = performance.now(); window.__marks.pending = 2; }, true);
+          new MutationObserver(() => {
+            const m = window.__marks;
+            const canvas = document.querySelector('.canvas');
+            if (!m.laidOut && canvas && canvas.getAttribute('aria-busy') === 'false' && document.querySelectorAll('.react-flow__node').length >= window.__expected)
+              m.laidOut = performance.now();
+            if (m.pending === 2 && document.querySelector('.react-flow__node[data-id="' + window.__last + '"] .step-id')?.textContent === window.__name) {
+              m.canvas.push(performance.now() - m.keyAt); m.pending = 1;
+            }
+            if (m.pending === 1 && /\(0\) valid/.test(document.querySelector('.problems h2')?.textContent ?? '')) {
+              m.validated.push(performance.now() - m.keyAt); m.pending = 0;
+            }
+          }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+        })();
+        """;
+
+    public static int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
+
+    private static async Task<int> RunAsync(string[] args)
+    {
+        string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        var steps = int.Parse(Arg("--steps") ?? "500", CultureInfo.InvariantCulture);
+        var opens = int.Parse(Arg("--opens") ?? "5", CultureInfo.InvariantCulture);
+        var keys = int.Parse(Arg("--keys") ?? "40", CultureInfo.InvariantCulture);
+        var chromium = Environment.GetEnvironmentVariable("PIPELINES_CHROMIUM") ?? "/usr/bin/chromium";
+        var dist = Path.Combine(Repository(), "designer", "dist");
+        if (!File.Exists(Path.Combine(dist, "index.html"))) throw new InvalidOperationException($"{dist} is not built: run designer/build.sh first");
+
+        var data = Directory.CreateTempSubdirectory("pipelines-designer-bench-").FullName;
+        var url = $"http://127.0.0.1:{FreePort()}";
+        await using var server = await ApiHost.BuildAsync(new ApiHostOptions
+        {
+            DataDirectory = data,
+            Urls = [url],
+            Runtime = new RuntimeOptions { MaxParallel = 1 },
+            Settings = new Dictionary<string, string?>(),
+            ConsoleLogging = false,
+        }, BuiltInActivities.CreateCatalog());
+        await server.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            var yaml = Pipeline(steps);
+            (await http.PostAsync("/api/definitions", new StringContent(yaml, Encoding.UTF8, "application/yaml"))).EnsureSuccessStatusCode();
+            Console.WriteLine($"a pipeline of {steps} steps ({yaml.Length / 1024} KiB of YAML); Chromium {chromium}; {Environment.ProcessorCount} cores, load average {Load()}");
+
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = chromium,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-default-apps", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run"],
+            });
+
+            // 1. Opening: a fresh page each time, from navigation to the whole graph laid out and fitted.
+            var openMs = new List<double>();
+            var paintMs = new List<double>();
+            IPage? page = null;
+            for (var i = 0; i < opens + 1; i++)
+            {
+                if (page is not null) await page.Context.CloseAsync();
+                page = await Open(browser, url, steps);
+                var laidOut = await page.EvaluateAsync<double>("() => window.__marks.laidOut");
+                var paint = await page.EvaluateAsync<double>("() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0");
+                if (i == 0) continue; // the first warms the browser's caches
+                openMs.Add(laidOut);
+                paintMs.Add(paint);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"open {steps} steps: layout drawn and fitted after {Percentile(openMs, 0.5):0} ms (median of {opens}; max {openMs.Max():0}); first contentful paint {Percentile(paintMs, 0.5):0} ms"));
+
+            // 2. Keystrokes at the end of the last step's name, each waited out before the next.
+            await page!.Locator(".cm-content").ClickAsync();
+            await page.Keyboard.PressAsync("Control+End");
+            var name = $"Step {steps - 1}";
+            for (var k = 0; k < keys; k++)
+            {
+                var letter = (char)('a' + k % 26);
+                name += letter;
+                await page.EvaluateAsync("n => { window.__name = n; }", name);
+                await page.Keyboard.TypeAsync(letter.ToString());
+                await page.WaitForFunctionAsync("k => window.__marks.validated.length > k", k, new() { Timeout = 30_000 });
+            }
+
+            var canvas = await page.EvaluateAsync<double[]>("() => window.__marks.canvas");
+            var validated = await page.EvaluateAsync<double[]>("() => window.__marks.validated");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"keystroke in the YAML view ({keys}): on the canvas p50 {Percentile(canvas, 0.5):0} ms p95 {Percentile(canvas, 0.95):0} ms; validated by the server p50 {Percentile(validated, 0.5):0} ms p95 {Percentile(validated, 0.95):0} ms"));
+
+            // 3. Panning and zooming: frame intervals while the pointer drags the pane and the wheel zooms.
+            await page.EvaluateAsync("""
+                () => { window.__frames = []; let last = performance.now();
+                  const tick = (t) => { window.__frames.push(t - last); last = t; if (window.__frames.length < 100000) requestAnimationFrame(tick); };
+                  requestAnimationFrame(tick); }
+                """);
+            var pane = await page.Locator(".react-flow__pane").BoundingBoxAsync() ?? throw new InvalidOperationException("no canvas pane");
+            var (cx, cy) = (pane.X + pane.Width / 2, pane.Y + pane.Height / 2);
+            for (var round = 0; round < 4; round++)
+            {
+                await page.Mouse.MoveAsync(cx, cy);
+                await page.Mouse.DownAsync();
+                await page.Mouse.MoveAsync(cx + 200, cy + 120, new() { Steps = 30 });
+                await page.Mouse.MoveAsync(cx, cy, new() { Steps = 30 });
+                await page.Mouse.UpAsync();
+                for (var w = 0; w < 10; w++) await page.Mouse.WheelAsync(0, round % 2 == 0 ? -120 : 120);
+            }
+
+            var frames = (await page.EvaluateAsync<double[]>("() => window.__frames")).Skip(1).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pan and zoom: {frames.Count} frames, interval p50 {Percentile(frames, 0.5):0.0} ms p95 {Percentile(frames, 0.95):0.0} ms max {frames.Max():0.0} ms; {frames.Count(f => f > 50)} over 50 ms"));
+
+            // 4. The bundle, gzipped: what the first page loads, and the editor's chunk, loaded after it.
+            var assets = Directory.GetFiles(Path.Combine(dist, "assets")).Select(f => (Name: Path.GetFileName(f), Gzip: Gzipped(f))).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+            var index = File.ReadAllText(Path.Combine(dist, "index.html"));
+            var initial = assets.Where(a => index.Contains(a.Name, StringComparison.Ordinal)).Sum(a => a.Gzip);
+            Console.WriteLine($"bundle, gzipped: {initial / 1024.0:0.0} KiB loaded by the page, {assets.Sum(a => a.Gzip) / 1024.0:0.0} KiB in all ({string.Join(", ", assets.Select(a => $"{a.Name} {a.Gzip / 1024.0:0.0}"))})");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"designer: open {steps} steps {Percentile(openMs, 0.5):0} ms; keystroke p95 {Percentile(canvas, 0.95):0} ms on the canvas, {Percentile(validated, 0.95):0} ms validated; frames p95 {Percentile(frames, 0.95):0.0} ms; {initial / 1024.0:0} KiB gzipped first load"));
+            return 0;
+        }
+        finally
+        {
+            await server.StopAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task<IPage> Open(IBrowser browser, string url, int steps)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        await context.AddInitScriptAsync($"window.__expected = {steps}; window.__last = 's{steps - 1}';" + Probe);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{url}/designer/?open=big");
+        await page.WaitForFunctionAsync("() => window.__marks.laidOut", null, new() { Timeout = 60_000 });
+        return page;
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> echo steps named "Step i": each needs its parent in a binary tree, every fifth also
+    /// reads its predecessor's output (an implied edge); the last key of the file is the last step's name.
+    /// </summary>
+    private static string Pipeline(int steps)
+    {
+        var text = new StringBuilder("apiVersion: pipelines/v1\nkind: Pipeline\nmetadata:\n  name: big\nparams:\n  who: { type: string, default: world }\nsteps:\n");
+        for (var i = 0; i < steps; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  s{i}:\n    uses: core.echo@1\n");
+            if (i > 0) text.Append(CultureInfo.InvariantCulture, $"    needs: s{(i - 1) / 2}\n");
+            if (i % 5 == 4) text.Append(CultureInfo.InvariantCulture, $"    with:\n      message: after ${{{{ steps.s{i - 1}.outputs.message }}}}\n");
+            else text.Append("    with:\n      message: hello ${{ params.who }}\n");
+            text.Append(CultureInfo.InvariantCulture, $"    name: Step {i}");
+            if (i < steps - 1) text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static long Gzipped(string file)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize, leaveOpen: true)) File.OpenRead(file).CopyTo(gzip);
+        return output.Length;
+    }
+
+    private static double Percentile(IReadOnlyCollection<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    }
+
+    private static string Repository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException("run the benchmark from inside the repository");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+}

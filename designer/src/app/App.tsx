@@ -1,0 +1,257 @@
+// The designer: palette | canvas | YAML view, with the property and problems panels. The YAML text is the one source
+// of truth: the canvas and forms turn into text changes, which go through the editor (so they join its undo history),
+// and every text is parsed again into the graph the canvas draws.
+import { ReactFlowProvider } from '@xyflow/react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api, ApiError, runs, token, type DefinitionSummary, type DraftSummary } from '../api/client';
+import type { ActivityDescriptor } from '../model/catalog';
+import { addNeed, addStep, deleteSelection, newPipelineText } from '../model/pipelineEdits';
+import { parsePipeline } from '../model/pipelineGraph';
+import { currentProblems, type Verdict } from '../model/problems';
+import { applyChanges, type TextChange } from '../model/textEdits';
+import { Canvas } from './Canvas';
+import type { EditorHandle } from './editorHandle';
+import { HelpDialog, RunDialog, SignInDialog } from './Dialogs';
+import { Palette } from './Palette';
+import { ProblemsPanel } from './ProblemsPanel';
+import { PropertyPanel } from './PropertyPanel';
+import { ReviewsDialog } from './ReviewsDialog';
+import { RunPanel, useRun } from './RunPanel';
+import { useShortcuts } from './shortcuts';
+
+const YamlView = lazy(() => import('./YamlView'));
+const draftKey = 'pipelines.designer.text';
+const themeKey = 'pipelines.designer.theme';
+
+export function App() {
+  const [text, setText] = useState(() => sessionStorage.getItem(draftKey) ?? newPipelineText());
+  const parsed = useMemo(() => parsePipeline(text), [text]);
+  const editor = useRef<EditorHandle | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [catalog, setCatalog] = useState<ActivityDescriptor[]>([]);
+  const [schema, setSchema] = useState<Record<string, unknown> | null>(null);
+  const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
+  const [drafts, setDrafts] = useState<DraftSummary[]>([]);
+  const [verdict, setVerdict] = useState<Verdict | null>(null);
+  const [validation, setValidation] = useState('');
+  const [message, setMessage] = useState('');
+  const [signIn, setSignIn] = useState(false);
+  const [help, setHelp] = useState(false);
+  const [runOpen, setRunOpen] = useState(false);
+  const [reviewsOpen, setReviewsOpen] = useState(false);
+  const [runId, setRunId] = useState<string | null>(null);
+  const [runStep, setRunStep] = useState<string | null>(null);
+  const [dark, setDark] = useState(() => (localStorage.getItem(themeKey) ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === 'dark');
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+    localStorage.setItem(themeKey, dark ? 'dark' : 'light');
+  }, [dark]);
+
+  useEffect(() => sessionStorage.setItem(draftKey, text), [text]);
+
+  const failed = useCallback((e: unknown) => {
+    if (e instanceof ApiError && e.status === 401) setSignIn(true);
+    else setMessage(e instanceof ApiError ? `${e.message}${e.hint ? `; ${e.hint}` : ''}` : `the server cannot be reached: ${(e as Error).message}`);
+  }, []);
+
+  const run = useRun(runId, failed);
+
+  const load = useCallback(() => {
+    Promise.all([api.activities(), api.schema(), api.definitions(), api.drafts()]).then(([a, s, d, drafted]) => {
+      setCatalog(a);
+      setSchema(s);
+      setDefinitions(d);
+      setDrafts(drafted);
+      // A link may name the pipeline to open: /designer/?open=NAME (its latest version).
+      const named = d.find((x) => x.name === new URLSearchParams(location.search).get('open'));
+      if (named?.latestVersion) void api.version(named.name, named.latestVersion).then((v) => setText(v.yaml), failed);
+    }, failed);
+  }, [failed]);
+  useEffect(load, [load]);
+
+  // Validation as you type: the server's verdict on the text, a moment after the last keystroke.
+  useEffect(() => {
+    const abort = new AbortController();
+    setValidation('checking…');
+    const timer = setTimeout(() => {
+      api.validate(text, abort.signal).then((problems) => {
+        setVerdict({ text, problems });
+        setValidation(problems.length === 0 ? 'valid' : '');
+      }, (e) => {
+        if (abort.signal.aborted) return;
+        setValidation('not checked');
+        failed(e);
+      });
+    }, 400);
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+  }, [text, failed]);
+
+  const problems = useMemo(() => currentProblems(parsed, verdict), [parsed, verdict]);
+
+  const edit = useCallback((changes: TextChange[]) => {
+    if (changes.length === 0) return;
+    if (editor.current) editor.current.apply(changes);
+    else setText((t) => applyChanges(t, changes));
+  }, []);
+
+  const replace = (next: string) => {
+    edit([{ from: 0, to: text.length, insert: next }]);
+    setSelected(null);
+  };
+
+  const add = (uses: string) => {
+    const { id, changes } = addStep(parsed, uses);
+    edit(changes);
+    setSelected(id);
+  };
+
+  /** Opens `version:NAME` (the latest published version) or `draft:NAME`. */
+  const open = async (choice: string) => {
+    if (!choice.includes(':')) return;
+    const [kind, name] = [choice.slice(0, choice.indexOf(':')), choice.slice(choice.indexOf(':') + 1)];
+    try {
+      if (kind === 'draft') {
+        replace((await api.draft(name)).yaml);
+        setMessage(`opened the draft of ${name}`);
+        return;
+      }
+      const summary = definitions.find((d) => d.name === name);
+      if (!summary?.latestVersion) {
+        setMessage(`every version of ${name} is retracted`);
+        return;
+      }
+      replace((await api.version(name, summary.latestVersion)).yaml);
+      setMessage(`opened ${name}@${summary.latestVersion}`);
+    } catch (e) {
+      failed(e);
+    }
+  };
+
+  const saveDraft = async () => {
+    const name = parsed.graph.name;
+    if (!name) {
+      setMessage('a draft is saved under metadata.name: give the pipeline a name first');
+      return;
+    }
+    try {
+      await api.saveDraft(name, text);
+      setMessage(`saved the draft of ${name} (schedules never run drafts; Publish makes a version)`);
+      setDrafts(await api.drafts());
+    } catch (e) {
+      failed(e);
+    }
+  };
+
+  const publish = async () => {
+    try {
+      const result = await api.publish(text);
+      setMessage(result.created ? `published ${result.name}@${result.version}` : `unchanged: ${result.name}@${result.version} has this content`);
+      // The draft has become a version: it is no longer a draft.
+      if (drafts.some((d) => d.name === result.name)) await api.deleteDraft(result.name);
+      setDefinitions(await api.definitions());
+      setDrafts(await api.drafts());
+    } catch (e) {
+      failed(e);
+    }
+  };
+
+  /** Publishes the text (an unchanged text keeps its version) and starts that version with `params`. */
+  const start = async (params: Record<string, unknown>) => {
+    setRunOpen(false);
+    try {
+      const published = await api.publish(text);
+      setDefinitions(await api.definitions());
+      const started = await runs.start(`${published.name}@${published.version}`, params);
+      setRunId(started.id);
+      setRunStep(null);
+      setMessage(`started run ${started.id} of ${published.name}@${published.version}`);
+    } catch (e) {
+      failed(e);
+    }
+  };
+
+  useShortcuts({
+    undo: () => editor.current?.undo(),
+    redo: () => editor.current?.redo(),
+    help: () => setHelp(true),
+    save: () => void saveDraft(),
+    search: () => document.getElementById('palette-search')?.focus(),
+  });
+
+  return (
+    <div className="app">
+      <header className="toolbar" role="toolbar" aria-label="Designer">
+        <h1>Pipelines designer</h1>
+        <button type="button" onClick={() => replace(newPipelineText())}>New</button>
+        <label className="open">
+          <span>Open</span>
+          <select aria-label="Open a published pipeline or a draft" value="" onChange={(e) => void open(e.target.value)}>
+            <option value="">{definitions.length + drafts.length ? 'pipeline or draft…' : 'none published'}</option>
+            {drafts.length > 0 && (
+              <optgroup label="Drafts">
+                {drafts.map((d) => <option key={d.name} value={`draft:${d.name}`}>{d.name} (draft)</option>)}
+              </optgroup>
+            )}
+            {definitions.length > 0 && (
+              <optgroup label="Published">
+                {definitions.filter((d) => d.latestVersion).map((d) => <option key={d.name} value={`version:${d.name}`}>{d.name}@{d.latestVersion}</option>)}
+              </optgroup>
+            )}
+          </select>
+        </label>
+        <button type="button" onClick={() => editor.current?.undo()} aria-keyshortcuts="Control+Z">Undo</button>
+        <button type="button" onClick={() => editor.current?.redo()} aria-keyshortcuts="Control+Shift+Z">Redo</button>
+        <button type="button" onClick={() => void saveDraft()} aria-keyshortcuts="Control+S">Save draft</button>
+        <button type="button" onClick={() => void publish()} disabled={problems.some((p) => p.severity === 'error')}>Publish</button>
+        <button type="button" onClick={() => setRunOpen(true)} disabled={problems.some((p) => p.severity === 'error') || !parsed.graph.name}>Run…</button>
+        <button type="button" onClick={() => setReviewsOpen(true)}>Reviews</button>
+        <span className="status" role="status" aria-live="polite">{message}</span>
+        <button type="button" onClick={() => setDark(!dark)} aria-pressed={dark}>{dark ? 'Light' : 'Dark'} theme</button>
+        <button type="button" onClick={() => setSignIn(true)}>{token.get() ? 'Token ✓' : 'Sign in'}</button>
+        <button type="button" onClick={() => setHelp(true)} aria-keyshortcuts="Shift+?">Help</button>
+      </header>
+      <Palette catalog={catalog} onAdd={add} />
+      <main className="center">
+        <ReactFlowProvider>
+          <Canvas graph={parsed.graph} problems={problems} selected={selected} dark={dark} run={run} onSelect={setSelected}
+            onConnect={(source, target) => edit(addNeed(parsed, target, source))}
+            onDelete={(steps, needs) => {
+              edit(deleteSelection(parsed, steps, needs));
+              if (selected && steps.includes(selected)) setSelected(null);
+            }}
+            onDropActivity={add} />
+        </ReactFlowProvider>
+        {run ? (
+          <RunPanel run={run} selected={runStep} onSelect={(step) => {
+            setRunStep(step);
+            setSelected(step.replace(/\[.*$/, ''));
+          }} onClose={() => setRunId(null)} onError={failed} />
+        ) : (
+          <ProblemsPanel problems={problems} status={validation} onShow={(p) => {
+            if (p.step) setSelected(p.step);
+            editor.current?.showLine(p.line);
+          }} />
+        )}
+      </main>
+      <aside className="side">
+        <PropertyPanel parsed={parsed} schema={schema} catalog={catalog} selected={selected} onEdit={edit} onRenamed={setSelected} />
+        <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+          <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} />
+        </Suspense>
+      </aside>
+      <HelpDialog open={help} onClose={() => setHelp(false)} />
+      <RunDialog open={runOpen} params={parsed.graph.params} onClose={() => setRunOpen(false)} onStart={(p) => void start(p)} />
+      <ReviewsDialog open={reviewsOpen} onClose={() => setReviewsOpen(false)} onError={failed}
+        onDecided={(r) => setMessage(`decided review ${r.title}: ${r.status}`)} />
+      <SignInDialog open={signIn} onClose={() => setSignIn(false)} onSignedIn={() => {
+        setSignIn(false);
+        setMessage('');
+        load();
+      }} />
+    </div>
+  );
+}

@@ -1,0 +1,180 @@
+// The canvas: one node per step (id, activity, problem badge), solid edges for `needs`, dashed ones for reads implied
+// by expressions. Drawing an edge adds a need; deleting a node or a solid edge edits the YAML. Layout: ELK in a worker.
+import {
+  Background, Controls, Handle, MiniMap, Position, ReactFlow, useReactFlow,
+  type Connection, type Edge as FlowEdge, type EdgeChange, type Node as FlowNode, type NodeChange, type NodeProps,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import ELK from 'elkjs/lib/elk-api';
+import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
+import { memo, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { layoutGraph, layoutKey, nodeSize, type Positions } from '../model/layout';
+import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
+import { liveStep, type RunLive, type StepLive } from '../model/runState';
+
+export const activityMime = 'application/x-pipelines-activity';
+
+const elk = new ELK({ workerUrl: elkWorker });
+
+type StepData = { step: StepNode; problems: Problem[]; live: StepLive | null; children: number };
+
+const StepView = memo(function StepView({ data, selected }: NodeProps<FlowNode<StepData>>) {
+  const { step, problems, live, children } = data;
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  return (
+    <div className={`step-node${selected ? ' selected' : ''}${errors ? ' invalid' : ''}${live ? ` status-${live.status}` : ''}`} title={problems.map((p) => p.message).join('\n')}>
+      <Handle type="target" position={Position.Top} title={`needs of ${step.id}: drop an edge here`} />
+      <div className="step-id">{step.name ?? step.id}</div>
+      <div className="step-uses">{step.name ? `${step.id} · ` : ''}{step.uses ?? 'no activity'}</div>
+      {live && (
+        <div className="step-live" aria-label={`${step.id} ${live.status}`}>
+          {live.status}{children > 0 ? ` · ${children} runs` : ''}{live.attempts > 1 ? ` · attempt ${live.attempts}` : ''}{live.cached ? ' · cached' : ''}
+          {live.fraction !== null && <progress max={1} value={live.fraction} aria-hidden="true" />}
+        </div>
+      )}
+      {problems.length > 0 && (
+        <span className="badge" role="status" aria-label={`${problems.length} problem${problems.length === 1 ? '' : 's'}`}>{problems.length}</span>
+      )}
+      <Handle type="source" position={Position.Bottom} title={`steps after ${step.id}: drag to the step that needs it`} />
+    </div>
+  );
+});
+
+const nodeTypes = { step: StepView };
+
+export interface CanvasProps {
+  graph: PipelineGraph;
+  problems: Problem[];
+  selected: string | null;
+  dark: boolean;
+  /** The run drawn on the graph (status colours, attempts, progress), if one is watched. */
+  run: RunLive | null;
+  onSelect(id: string | null): void;
+  onConnect(source: string, target: string): void;
+  /** A deletion on the canvas: steps, and needs edges as [source, target] (those of deleted steps left out). */
+  onDelete(steps: string[], needs: [string, string][]): void;
+  onDropActivity(uses: string): void;
+}
+
+export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDelete, onDropActivity }: CanvasProps) {
+  const flow = useReactFlow();
+  const [positions, setPositions] = useState<Positions>({});
+  const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
+  const key = layoutKey(graph);
+  // Busy from the render that changes the structure until its layout is drawn and fitted (screen readers, and tests,
+  // wait for it): derived from the key, so no frame shows a new structure as laid out.
+  const [laidOut, setLaidOut] = useState<string | null>(null);
+
+  useEffect(() => {
+    let current = true;
+    layoutGraph(elk, graph).then((laid) => {
+      if (!current) return;
+      setPositions(laid);
+      if (graph.steps.length === 0) {
+        setLaidOut(key);
+        return;
+      }
+      // Two frames: one for React Flow to take the new positions, one for it to measure the nodes. The view jumps to
+      // the fit rather than gliding: nothing moves under a pointer that is about to press.
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        void flow.fitView({ padding: 0.2 }).then(() => current && setLaidOut(key));
+      }));
+    });
+    return () => {
+      current = false;
+    };
+    // Only a change of structure lays the graph out again; edits of a step's inputs keep the picture still.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+
+  // A keystroke re-reads the whole text; a node whose drawing did not change keeps its object, so React Flow and the
+  // memoised StepView skip it (on 500 steps, every node re-rendered on every key otherwise).
+  const drawn = useRef(new Map<string, { looks: string; node: FlowNode<StepData> }>());
+  const nodes = useMemo<FlowNode<StepData>[]>(() => {
+    const byStep = new Map<string, Problem[]>();
+    for (const p of problems) if (p.step) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p]);
+    const next = new Map<string, { looks: string; node: FlowNode<StepData> }>();
+    const list = graph.steps.map((step) => {
+      const stepProblems = byStep.get(step.id) ?? [];
+      const live = liveStep(run, step.id);
+      const position = positions[step.id];
+      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, step.id === selected]);
+      const kept = drawn.current.get(step.id);
+      const node: FlowNode<StepData> = kept?.looks === looks ? kept.node : {
+        id: step.id,
+        type: 'step',
+        position: position ?? { x: 0, y: 0 },
+        hidden: !position, // until the layout places it
+        // The minimap draws nodes whose size it knows; these nodes are controlled, so React Flow's measures stay its own.
+        initialWidth: nodeSize.width,
+        initialHeight: nodeSize.height,
+        data: { step, problems: stepProblems, ...live },
+        selected: step.id === selected,
+        ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
+      };
+      next.set(step.id, { looks, node });
+      return node;
+    });
+    drawn.current = next;
+    return list;
+  }, [graph, positions, problems, selected, run]);
+
+  const edges = useMemo<FlowEdge[]>(() => graph.edges.map((e) => {
+    const id = `${e.kind}:${e.source}>${e.target}`;
+    return {
+      id,
+      source: e.source,
+      target: e.target,
+      deletable: e.kind === 'needs',
+      selected: id === selectedEdge,
+      className: e.kind === 'expression' ? 'edge-implied' : 'edge-needs',
+      ariaLabel: `${e.target} ${e.kind === 'needs' ? 'needs' : 'reads'} ${e.source}`,
+    };
+  }), [graph, selectedEdge]);
+
+  const onNodesChange = (changes: NodeChange<FlowNode<StepData>>[]) => {
+    for (const c of changes) {
+      if (c.type === 'position' && c.position) setPositions((p) => ({ ...p, [c.id]: c.position! }));
+      if (c.type === 'select' && c.selected) onSelect(c.id);
+    }
+  };
+
+  const onEdgesChange = (changes: EdgeChange[]) => {
+    for (const c of changes) if (c.type === 'select') setSelectedEdge(c.selected ? c.id : null);
+  };
+
+  const onDrop = (event: DragEvent) => {
+    const uses = event.dataTransfer.getData(activityMime);
+    if (!uses) return;
+    event.preventDefault();
+    onDropActivity(uses);
+  };
+
+  return (
+    <div className="canvas" aria-busy={laidOut !== key} onDragOver={(e) => e.dataTransfer.types.includes(activityMime) && e.preventDefault()} onDrop={onDrop}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        colorMode={dark ? 'dark' : 'light'}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={(c: Connection) => c.source && c.target && onConnect(c.source, c.target)}
+        onDelete={({ nodes: steps, edges: removed }) => {
+          const gone = new Set(steps.map((n) => n.id));
+          const needs = removed.filter((e) => e.deletable !== false && !gone.has(e.source) && !gone.has(e.target));
+          onDelete([...gone], needs.map((e) => [e.source, e.target]));
+        }}
+        onPaneClick={() => onSelect(null)}
+        deleteKeyCode={['Delete', 'Backspace']}
+        fitView
+        minZoom={0.2}
+      >
+        <Background />
+        <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline"
+          nodeColor={(n) => ((n.data as StepData).problems.length > 0 ? '#e5484d' : dark ? '#5b6474' : '#9aa5b5')} />
+        <Controls fitViewOptions={{ padding: 0.2 }} />
+      </ReactFlow>
+    </div>
+  );
+}
