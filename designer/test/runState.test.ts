@@ -63,3 +63,22 @@ describe('a step on the canvas', () => {
     expect(liveStep(null, 'eval')).toEqual({ live: null, children: 0 });
   });
 });
+
+describe('the stored run read at its end', () => {
+  it('settles a step whose events came before the stream began, keeping what was watched live', () => {
+    let run = applyRunEvent(null, 'snapshot', { ...snapshot, steps: [{ id: 'greet', status: 'pending', attempts: 0, cached: false, outputs: null, error: null }, snapshot.steps[1]] })!;
+    run = applyRunEvent(run, 'log', { runId: 'r1', stepId: 'train', line: 'epoch 1' })!;
+    run = applyRunEvent(run, 'run', { runId: 'r1', status: 'succeeded', error: null })!;
+    expect(run.steps.greet.status).toBe('pending');
+    run = applyRunEvent(run, 'report', {
+      ...snapshot, status: 'succeeded',
+      steps: [
+        { id: 'greet', status: 'succeeded', attempts: 1, cached: false, outputs: { message: 'hi' }, error: null },
+        { id: 'train', status: 'succeeded', attempts: 2, cached: false, outputs: { adapter: 'a' }, error: null },
+      ],
+    })!;
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.greet).toMatchObject({ status: 'succeeded', outputs: { message: 'hi' } });
+    expect(run.steps.train).toMatchObject({ status: 'succeeded', log: ['epoch 1'] });
+  });
+});

@@ -11,7 +11,13 @@ export function useRun(id: string | null, onError: (e: unknown) => void): RunLiv
     setRun(null);
     if (!id) return;
     const abort = new AbortController();
-    runEvents(id, (name, data) => setRun((current) => applyRunEvent(current, name, data)), abort.signal)
+    runEvents(id, (name, data) => {
+      setRun((current) => applyRunEvent(current, name, data));
+      // At its end, the run as stored settles what the stream could not show (a step that ended before it began).
+      if (name === 'run' && isTerminal(String(data.status))) {
+        runs.show(id).then((report) => !abort.signal.aborted && setRun((current) => applyRunEvent(current, 'report', report as unknown as Record<string, unknown>)), onError);
+      }
+    }, abort.signal)
       .catch((e) => !abort.signal.aborted && onError(e));
     return () => abort.abort();
   }, [id, onError]);

@@ -34,6 +34,17 @@ const blank = (): StepLive => ({ status: 'pending', attempts: 0, cached: false, 
 
 /** The run after event `name` with `data`; `run` is null before the snapshot. Events of another run change nothing. */
 export function applyRunEvent(run: RunLive | null, name: string, data: Record<string, unknown>): RunLive | null {
+  if (name === 'report' && run) {
+    // The run as stored, read again when it ends: it settles any step whose event came before the stream began (the
+    // snapshot is read from the store, which may not have had it yet). What was watched live (log, figures) stays.
+    const settled = applyRunEvent(null, 'snapshot', data)!;
+    for (const [id, step] of Object.entries(settled.steps)) {
+      const watched = run.steps[id];
+      if (watched) settled.steps[id] = { ...step, log: watched.log, metrics: watched.metrics, message: watched.message };
+    }
+    return { ...settled, steps: { ...run.steps, ...settled.steps } };
+  }
+
   if (name === 'snapshot') {
     const steps: Record<string, StepLive> = {};
     for (const s of (data.steps as Record<string, unknown>[] | undefined) ?? []) {

@@ -644,13 +644,14 @@ internal sealed class RunCoordinator
 
     /// <summary>
     /// Queues a step's new status to be published after the commit that stores it, in the order changes happen (so a
-    /// step that ran inside one pass is still seen running, then succeeded). Events are built only while someone listens.
+    /// step that ran inside one pass is still seen running, then succeeded). Always queued, even with nobody listening
+    /// yet: a stream that subscribes before the commit reads its snapshot from the store without this change, and only
+    /// the event can tell it (publishing drops events nobody listens to by then).
     /// </summary>
     private void Announce(StepExecution execution, bool ready)
     {
         if (execution.Announced == execution.Status || execution.Status == StepStatus.Ready && !ready) return;
         execution.Announced = execution.Status;
-        if (!_engine.Events.HasSubscribers) return;
         (_events ??= []).Add(new StepStatusChanged(_state.Id, _engine.Time.GetUtcNow(), execution.Id, execution.Status, execution.Attempts,
             execution.Cached, execution.Error, execution.Status == StepStatus.Succeeded ? execution.Outputs : null));
     }
@@ -660,7 +661,7 @@ internal sealed class RunCoordinator
         if (_state.Status == _publishedRunStatus) return;
         _publishedRunStatus = _state.Status;
         RuntimeMetrics.RunReached(_state.Status);
-        if (_engine.Events.HasSubscribers) (_events ??= []).Add(new RunStatusChanged(_state.Id, _engine.Time.GetUtcNow(), _state.Status, _state.Error));
+        (_events ??= []).Add(new RunStatusChanged(_state.Id, _engine.Time.GetUtcNow(), _state.Status, _state.Error));
     }
 
     private async Task AfterCommitAsync(Task previous, Task commit, List<RunEvent>? events, List<string>? finishedSteps)
