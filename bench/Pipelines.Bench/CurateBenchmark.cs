@@ -19,7 +19,7 @@ public static class CurateBenchmark
 
     private static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        var dataDirectory = Environment.GetEnvironmentVariable("PIPELINES_DATA") is { Length: > 0 } env ? env : Path.Combine(FindRoot(), ".pipelines");
+        var dataDirectory = Environment.GetEnvironmentVariable("PIPELINES_DATA") is { Length: > 0 } env ? env : Path.Combine(BenchMachine.Checkout(), ".pipelines");
         var installer = new CorpusInstaller(CorpusPackage.SpamAssassin, dataDirectory);
         CorpusInstallResult corpus;
         try
@@ -128,14 +128,4 @@ public static class CurateBenchmark
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("run from inside the repository");
-    }
 }

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Playwright;
 using Pipelines.Activities;
@@ -48,11 +46,11 @@ public static class DesignerBenchmark
         var opens = int.Parse(Arg("--opens") ?? "5", CultureInfo.InvariantCulture);
         var keys = int.Parse(Arg("--keys") ?? "40", CultureInfo.InvariantCulture);
         var chromium = Environment.GetEnvironmentVariable("PIPELINES_CHROMIUM") ?? "/usr/bin/chromium";
-        var dist = Path.Combine(Repository(), "designer", "dist");
+        var dist = Path.Combine(BenchMachine.Checkout(), "designer", "dist");
         if (!File.Exists(Path.Combine(dist, "index.html"))) throw new InvalidOperationException($"{dist} is not built: run designer/build.sh first");
 
         var data = Directory.CreateTempSubdirectory("pipelines-designer-bench-").FullName;
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{BenchMachine.FreePort()}";
         await using var server = await ApiHost.BuildAsync(new ApiHostOptions
         {
             DataDirectory = data,
@@ -67,7 +65,7 @@ public static class DesignerBenchmark
             using var http = new HttpClient { BaseAddress = new Uri(url) };
             var yaml = Pipeline(steps);
             (await http.PostAsync("/api/definitions", new StringContent(yaml, Encoding.UTF8, "application/yaml"))).EnsureSuccessStatusCode();
-            Console.WriteLine($"a pipeline of {steps} steps ({yaml.Length / 1024} KiB of YAML); Chromium {chromium}; {Environment.ProcessorCount} cores, load average {Load()}");
+            Console.WriteLine($"a pipeline of {steps} steps ({yaml.Length / 1024} KiB of YAML); Chromium {chromium}; {Environment.ProcessorCount} cores, load average {BenchMachine.Load()}");
 
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -194,23 +192,4 @@ public static class DesignerBenchmark
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
     }
-
-    private static string Repository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("run the benchmark from inside the repository");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 }

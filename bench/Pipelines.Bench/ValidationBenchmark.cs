@@ -16,7 +16,7 @@ public static class ValidationBenchmark
 {
     public static void Run(string[] args)
     {
-        var root = FindRoot();
+        var root = BenchMachine.Checkout();
         var files = Directory.GetFiles(Path.Combine(root, "pipelines"), "*.yaml").Order().ToArray();
         var texts = files.Select(File.ReadAllText).ToArray();
         var catalog = BuiltInActivities.CreateCatalog();
@@ -67,15 +67,5 @@ public static class ValidationBenchmark
         }
 
         return documents / clock.Elapsed.TotalSeconds;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("run from inside the repository");
     }
 }

@@ -65,7 +65,7 @@ public static class ServeBenchmark
             var prompts = Enumerable.Range(0, 32).Select(Prompt).ToList();
             var lengths = prompts.Select(p => TextGenerator.PromptIds(tokenizer, p).Length).ToList();
             Console.WriteLine($"model: {model} ({variant}); prompts of {lengths.Min()} to {lengths.Max()} tokens; max_tokens {tokens}, temperature 0; "
-                + $"{requests} requests per stream, one after another; {Environment.ProcessorCount} cores, load average {Load()}");
+                + $"{requests} requests per stream, one after another; {Environment.ProcessorCount} cores, load average {BenchMachine.Load()}");
 
             // 1. The concurrency sweep, monitoring off.
             var log = Path.Join(work, "serve.log");
@@ -119,7 +119,7 @@ public static class ServeBenchmark
                 }
             }
 
-            Console.WriteLine($"load average at the end {Load()}");
+            Console.WriteLine($"load average at the end {BenchMachine.Load()}");
             var one = sweep.First(r => r.Streams == streams.Min());
             var top = sweep.First(r => r.Streams == most);
             var on = monitored[1].Average();
@@ -175,9 +175,6 @@ public static class ServeBenchmark
 
         return clock.Elapsed.TotalSeconds;
     }
-
-    /// <summary>The 1-minute load average: on a shared machine, what the figures were measured beside.</summary>
-    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     private static string Line(StreamedLoadResult r) => string.Create(CultureInfo.InvariantCulture,
         $"{r.Streams,2} streams: {r.TokensPerSecond,6:0} tokens/s ({r.Tokens} tokens, {r.Completions.Count} requests, {r.Tokens / (double)r.Completions.Count:0.0} tokens each in {r.Completions.Sum(c => c.TextChunks) / (double)r.Completions.Count:0.0} text chunks, {r.Seconds:0.0} s); "

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Pipelines.Bench.Deploy;
 
@@ -31,8 +29,8 @@ public sealed class ServeProcess : IAsyncDisposable
 
     public static async Task<ServeProcess> StartAsync(string dataDirectory, string model, IReadOnlyDictionary<string, string> serving, string log, CancellationToken ct)
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
-        var start = new ProcessStartInfo(Path.Join(RepositoryRoot(), "bin", "pipelines"))
+        var url = $"http://127.0.0.1:{BenchMachine.FreePort()}";
+        var start = new ProcessStartInfo(Path.Join(BenchMachine.Checkout(), "bin", "pipelines"))
         {
             ArgumentList = { "serve", "--model", model, "--data-dir", dataDirectory, "--urls", url },
             RedirectStandardOutput = true,
@@ -85,23 +83,5 @@ public sealed class ServeProcess : IAsyncDisposable
         await _process.WaitForExitAsync().ConfigureAwait(false); // and for its output to end
         _process.Dispose();
         await _log.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>The checkout this benchmark was built from: the folder above its build output that holds bin/pipelines.</summary>
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Join(folder.FullName, "bin", "pipelines"))) return folder.FullName;
-        }
-
-        throw new InvalidOperationException($"no bin/pipelines above {AppContext.BaseDirectory}: run the benchmark from its checkout");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -51,7 +51,7 @@ public static class ServingBenchmark
         if (export is null) throw new ArgumentException("serving needs --export DIR (an ONNX export folder) or --preset mini|small|base (BenchModels)");
         try
         {
-            Console.WriteLine($"export: {export}; {(options.IntraOpThreads == 0 ? "ONNX Runtime's default" : options.IntraOpThreads)} thread(s); {Environment.ProcessorCount} cores; load average {Load()}");
+            Console.WriteLine($"export: {export}; {(options.IntraOpThreads == 0 ? "ONNX Runtime's default" : options.IntraOpThreads)} thread(s); {Environment.ProcessorCount} cores; load average {BenchMachine.Load()}");
             if (args.Contains("--steps"))
             {
                 Steps(export, streams, options, Number("--past", 80));
@@ -118,8 +118,6 @@ public static class ServingBenchmark
             OnnxExport.Write(model, tokenizer, quantized, folder);
         }
     }
-
-    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     public static ServingBenchmarkResult Measure(string exportFolder, int streams, int maxTokens = 128, OnnxDecoderOptions? options = null)
     {
