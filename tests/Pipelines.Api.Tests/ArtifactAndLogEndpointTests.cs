@@ -82,6 +82,31 @@ public sealed class ArtifactAndLogEndpointTests
         Assert.Contains(lines, l => ((string)l!["line"]!).Contains("Hello, designer!", StringComparison.Ordinal));
         Assert.True(DateTimeOffset.TryParse((string)lines[0]!["at"]!, out _));
 
+        // A step id is matched exactly: '_' is no wildcard, so say_hi's lines are not sayxhi's.
+        (await server.PublishAsync("""
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata:
+              name: lookalikes
+            steps:
+              say_hi:
+                uses: core.echo@1
+                with:
+                  message: underscore
+              sayxhi:
+                uses: core.echo@1
+                with:
+                  message: letter
+            """)).EnsureSuccessStatusCode();
+        var lookalikes = await server.StartRunAsync("lookalikes");
+        await server.WaitForRunAsync(lookalikes, "succeeded");
+        using (var exact = await server.Client.GetAsync($"/api/runs/{lookalikes}/logs?step=say_hi"))
+        {
+            var said = (await Json.ReadAsync(exact))["lines"]!.AsArray();
+            Assert.NotEmpty(said);
+            Assert.All(said, l => Assert.Equal("say_hi", (string)l!["step"]!));
+        }
+
         using var none = await server.Client.GetAsync($"/api/runs/{id}/logs?step=rest");
         Assert.Empty((await Json.ReadAsync(none))["lines"]!.AsArray());
         using var unknown = await server.Client.GetAsync("/api/runs/nope/logs");

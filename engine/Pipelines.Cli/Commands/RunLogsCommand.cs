@@ -29,10 +29,7 @@ public static class RunLogsCommand
                 }
             }
 
-            // Filtered here too: the store matches children with LIKE, where '_' in a step id matches any character.
-            var logs = (await store.GetLogsAsync(run.Id, only, ct))
-                .Where(l => only is null || l.StepId == only || l.StepId.StartsWith(only + "[", StringComparison.Ordinal))
-                .ToList();
+            var logs = await store.GetLogsAsync(run.Id, only, ct);
             if (logs.Count == 0)
             {
                 await cli.Error.WriteLineAsync(only is null ? $"run {run.Id} has no log lines" : $"step {only} of run {run.Id} has no log lines");

@@ -135,13 +135,11 @@ public static class RunEndpoints
     private static async Task<IResult> LogsAsync(string id, string? step, RunEngine engine, CancellationToken ct)
     {
         if (await engine.Runs.GetRunAsync(id, ct) is null) return UnknownRun(id);
-        // The store matches matrix children with LIKE, where '_' in a step id matches any character: filtered here too.
         var lines = (await engine.Runs.GetLogsAsync(id, step, ct))
-            .Where(l => step is null || l.StepId == step || l.StepId.StartsWith(step + "[", StringComparison.Ordinal))
             .Select(l => (JsonNode)new JsonObject
             {
                 ["step"] = l.StepId,
-                ["at"] = DateTimeOffset.FromUnixTimeMilliseconds(l.At).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ["at"] = RunReport.Time(l.At),
                 ["line"] = l.Line,
             });
         return Results.Json(new JsonObject { ["lines"] = new JsonArray([.. lines]) });

@@ -64,6 +64,10 @@ public sealed class RunStore(SqliteDatabase database)
         return chunks;
     }
 
+    /// <summary>
+    /// The run's log lines in time order; with <paramref name="stepId"/>, that step's and its matrix children's
+    /// (<c>step[0]</c>, ...) only, matched exactly (no pattern: an id's <c>_</c> matches only itself).
+    /// </summary>
     public async Task<IReadOnlyList<LogRow>> GetLogsAsync(string runId, string? stepId, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
