@@ -16,10 +16,16 @@ export const token = {
   set: (value: string | null) => (value ? sessionStorage.setItem(tokenKey, value) : sessionStorage.removeItem(tokenKey)),
 };
 
-async function call<T>(path: string, init: RequestInit = {}, signal?: AbortSignal): Promise<T> {
-  const headers = new Headers(init.headers);
+/** `headers` with the bearer token, when there is one: every call to the server goes out through this. */
+function authorized(headers?: HeadersInit): Headers {
+  const all = new Headers(headers);
   const secret = token.get();
-  if (secret) headers.set('Authorization', `Bearer ${secret}`);
+  if (secret) all.set('Authorization', `Bearer ${secret}`);
+  return all;
+}
+
+async function call<T>(path: string, init: RequestInit = {}, signal?: AbortSignal): Promise<T> {
+  const headers = authorized(init.headers);
   const response = await fetch(path, { ...init, headers, signal });
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (!response.ok) {
@@ -104,10 +110,7 @@ export interface Review {
 
 /** A run's live events (`snapshot`, `step`, `progress`, `log`, `run`) as Server-Sent Events, read with fetch so the bearer token goes in a header. */
 export async function runEvents(id: string, onEvent: (name: string, data: Record<string, unknown>) => void, signal: AbortSignal): Promise<void> {
-  const headers = new Headers({ Accept: 'text/event-stream' });
-  const secret = token.get();
-  if (secret) headers.set('Authorization', `Bearer ${secret}`);
-  const response = await fetch(`/api/runs/${encodeURIComponent(id)}/events`, { headers, signal });
+  const response = await fetch(`/api/runs/${encodeURIComponent(id)}/events`, { headers: authorized({ Accept: 'text/event-stream' }), signal });
   if (!response.ok || !response.body) throw new ApiError(response.status, `the run's events cannot be read (${response.status})`, null, {});
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
@@ -128,9 +131,8 @@ export async function runEvents(id: string, onEvent: (name: string, data: Record
 
 /** An artifact's content from the server (`path`: a file of a folder artifact), with the token when there is one. */
 export async function fetchArtifact(reference: string, path?: string): Promise<Response> {
-  const secret = token.get();
   const url = api.artifactUrl(reference) + (path ? `?path=${encodeURIComponent(path)}` : '');
-  const response = await fetch(url, { headers: secret ? { Authorization: `Bearer ${secret}` } : {} });
+  const response = await fetch(url, { headers: authorized() });
   if (!response.ok) throw new ApiError(response.status, `${reference}${path ? ` ${path}` : ''} cannot be read (${response.status})`, null, {});
   return response;
 }

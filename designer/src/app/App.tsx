@@ -146,25 +146,29 @@ export function App() {
     }
   };
 
+  /** Publishes the text (an unchanged text keeps its version); the draft of that name, now a version, goes. */
+  const publishText = async () => {
+    const result = await api.publish(text);
+    if (drafts.some((d) => d.name === result.name)) await api.deleteDraft(result.name);
+    setDefinitions(await api.definitions());
+    setDrafts(await api.drafts());
+    return result;
+  };
+
   const publish = async () => {
     try {
-      const result = await api.publish(text);
+      const result = await publishText();
       setMessage(result.created ? `published ${result.name}@${result.version}` : `unchanged: ${result.name}@${result.version} has this content`);
-      // The draft has become a version: it is no longer a draft.
-      if (drafts.some((d) => d.name === result.name)) await api.deleteDraft(result.name);
-      setDefinitions(await api.definitions());
-      setDrafts(await api.drafts());
     } catch (e) {
       failed(e);
     }
   };
 
-  /** Publishes the text (an unchanged text keeps its version) and starts that version with `params`. */
+  /** Publishes the text and starts that version with `params`. */
   const start = async (params: Record<string, unknown>) => {
     setRunOpen(false);
     try {
-      const published = await api.publish(text);
-      setDefinitions(await api.definitions());
+      const published = await publishText();
       const started = await runs.start(`${published.name}@${published.version}`, params);
       setRunId(started.id);
       setRunStep(null);

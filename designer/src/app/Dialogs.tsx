@@ -1,6 +1,8 @@
-// The help dialog (the shortcuts) and the sign-in dialog (a bearer token, kept in sessionStorage only).
+// The help dialog (the shortcuts), the sign-in dialog (a bearer token, kept in sessionStorage only) and the run
+// dialog (a run's params).
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { token } from '../api/client';
+import { formatFieldValue, parseFieldValue } from '../model/forms';
 import { shortcuts } from './shortcuts';
 
 export function Modal({ open, onClose, label, children }: { open: boolean; onClose(): void; label: string; children: ReactNode }) {
@@ -64,21 +66,20 @@ export function RunDialog({ open, params, onClose, onStart }: {
 }) {
   const [values, setValues] = useState<Record<string, string>>({});
   useEffect(() => {
-    if (open) setValues(Object.fromEntries(params.map((p) => [p.name, p.default === undefined || p.default === null ? '' : typeof p.default === 'string' ? p.default : JSON.stringify(p.default)])));
+    if (open) setValues(Object.fromEntries(params.map((p) => [p.name, formatFieldValue(p.default)])));
   }, [open, params]);
-  const typed = (type: string | null, text: string): unknown => {
-    if (type === 'number' || type === 'integer') return Number(text);
-    if (type === 'boolean') return text === 'true';
-    if (type === 'object' || type === 'array' || type === 'list') return JSON.parse(text);
-    return text;
-  };
+  // A param's text is typed as a form field of its type is: only when it reads as one (else the server says why).
+  const typed = (type: string | null, text: string): unknown => parseFieldValue({
+    name: '', required: false, description: null,
+    kind: type === 'number' || type === 'integer' || type === 'boolean' || type === 'string' || type === null ? type ?? 'string' : 'structured',
+  }, text);
   return (
     <Modal open={open} onClose={onClose} label="Start a run">
       <h2>Start a run</h2>
       <p>The text is published first (an unchanged text keeps its version), then that version runs.</p>
       <form onSubmit={(e) => {
         e.preventDefault();
-        const given = Object.fromEntries(params.filter((p) => values[p.name] !== '').map((p) => [p.name, typed(p.type, values[p.name] ?? '')]));
+        const given = Object.fromEntries(params.map((p) => [p.name, typed(p.type, values[p.name] ?? '')]).filter(([, v]) => v !== undefined));
         onStart(given);
       }}>
         {params.length === 0 && <p className="muted">This pipeline declares no params.</p>}
