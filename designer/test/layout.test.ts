@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { expect, it } from 'vitest';
-import { layoutGraph, layoutKey, modelOrderUpTo, nodeSize } from '../src/model/layout';
+import { layoutGraph, layoutKey, elkUpTo, nodeSize } from '../src/model/layout';
 import { parsePipeline } from '../src/model/pipelineGraph';
 
 it('lays every step out below the steps it needs, without overlaps', async () => {
@@ -20,7 +20,7 @@ it('lays every step out below the steps it needs, without overlaps', async () =>
 });
 
 it('lays a pipeline too large to keep its file order out as well: below its needs, without overlaps', async () => {
-  const count = modelOrderUpTo + 50;
+  const count = elkUpTo + 50;
   let text = 'steps:\n';
   for (let i = 0; i < count; i++) text += `  s${i}: { uses: core.noop@1${i > 0 ? `, needs: s${Math.floor((i - 1) / 2)}` : ''} }\n`;
   const graph = parsePipeline(text).graph;

@@ -1,6 +1,7 @@
 // Automatic layout of the step graph with ELK's layered (Sugiyama) algorithm: top to bottom, upstream first. The app
 // runs ELK in a web worker (elk-api + elk-worker); tests pass the bundled ELK, which runs in-process.
 import type { ELK } from 'elkjs/lib/elk-api';
+import { layeredLayout } from './layeredLayout';
 import type { PipelineGraph } from './pipelineGraph';
 
 export const nodeSize = { width: 220, height: 72 };
@@ -13,13 +14,23 @@ export function layoutKey(graph: PipelineGraph): string {
 }
 
 /**
- * Up to this many steps the layout keeps the file's step order where the graph allows, so the picture reads like the
- * YAML; above it ELK orders layers itself, with its greedy-switch pass off — 5× faster on 500 steps (1.9 s against
- * 0.3–0.4 s in Node here, `-- designer` in bench/RESULTS.md), where reading order matters less than opening at once.
+ * Up to this many steps ELK lays the graph out, keeping the file's step order where the graph allows, so the picture
+ * reads like the YAML. Above it `layeredLayout` does, in milliseconds on the main thread: ELK needs seconds for 500
+ * steps in a fresh worker (`-- designer` in bench/RESULTS.md), where opening at once matters more than its finish.
  */
-export const modelOrderUpTo = 150;
+export const elkUpTo = 150;
+
+const spacing = { ...nodeSize, nodeGap: 40, layerGap: 56 };
+
+/** The layout of a pipeline too large for ELK, at once (null below `elkUpTo` steps: ELK's, from `layoutGraph`). */
+export function quickLayout(graph: PipelineGraph): Positions | null {
+  if (graph.steps.length <= elkUpTo) return null;
+  return layeredLayout(graph.steps.map((s) => s.id), graph.edges.map((e) => [e.source, e.target]), spacing);
+}
 
 export async function layoutGraph(elk: ELK, graph: PipelineGraph): Promise<Positions> {
+  const quick = quickLayout(graph);
+  if (quick) return quick;
   const ids = new Set(graph.steps.map((s) => s.id));
   const seen = new Set<string>();
   const edges = graph.edges.filter((e) => {
@@ -33,11 +44,9 @@ export async function layoutGraph(elk: ELK, graph: PipelineGraph): Promise<Posit
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'DOWN',
-      'elk.spacing.nodeNode': '40',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
-      ...(graph.steps.length <= modelOrderUpTo
-        ? { 'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES' }
-        : { 'elk.layered.crossingMinimization.greedySwitch.type': 'OFF' }),
+      'elk.spacing.nodeNode': String(spacing.nodeGap),
+      'elk.layered.spacing.nodeNodeBetweenLayers': String(spacing.layerGap),
+      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
     },
     children: graph.steps.map((s) => ({ id: s.id, ...nodeSize })),
     edges: edges.map((e, i) => ({ id: `e${i}`, sources: [e.source], targets: [e.target] })),
