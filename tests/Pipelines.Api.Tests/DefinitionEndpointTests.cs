@@ -114,10 +114,33 @@ public sealed class DefinitionEndpointTests
         Assert.Equal(1, (await Json.ReadAsync(afterRetract))["definitions"]![0]!["latestVersion"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task Latest_shows_the_newest_version_not_retracted_and_404s_when_every_one_is()
+    {
+        await using var server = await TestServer.StartAsync();
+        (await server.PublishAsync(Yaml.Hello)).Dispose();
+        (await server.PublishAsync(Yaml.Hello.Replace("Hello,", "Hi,", StringComparison.Ordinal))).Dispose();
+
+        using var latest = await server.Client.GetAsync("/api/definitions/hello/versions/latest");
+        var shown = await Json.ReadAsync(latest);
+        Assert.Equal(2, shown["version"]!.GetValue<int>());
+        Assert.Contains("Hi, ${{ params.who }}!", shown["yaml"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        (await server.Client.PostAsync("/api/definitions/hello/versions/2/retract", null)).Dispose();
+        using var afterOne = await server.Client.GetAsync("/api/definitions/hello/versions/latest");
+        Assert.Equal(1, (await Json.ReadAsync(afterOne))["version"]!.GetValue<int>());
+
+        (await server.Client.PostAsync("/api/definitions/hello/versions/1/retract", null)).Dispose();
+        using var none = await server.Client.GetAsync("/api/definitions/hello/versions/latest");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Contains("every version of hello is retracted", (await Json.ReadAsync(none))["error"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/api/definitions/nobody/versions")]
     [InlineData("/api/definitions/nobody/versions/1")]
     [InlineData("/api/definitions/hello/versions/7")]
+    [InlineData("/api/definitions/nobody/versions/latest")]
     [InlineData("/api/no-such-endpoint")]
     public async Task Unknown_names_and_versions_are_404_with_an_error(string path)
     {

@@ -50,6 +50,7 @@ public sealed class RoleMatrixTests
             new("POST", "/api/definitions/validate", Gated, "author"),
             new("GET", "/api/definitions/matrix/versions", null, "viewer"),
             new("GET", "/api/definitions/matrix/versions/1", null, "viewer"),
+            new("GET", "/api/definitions/matrix/versions/latest", null, "viewer"),
             new("GET", "/api/runs", null, "viewer"),
             new("GET", $"/api/runs/{runId}", null, "viewer"),
             new("GET", "/api/activities", null, "viewer"),

@@ -56,6 +56,9 @@ export const api = {
   definitions: () => call<{ definitions: DefinitionSummary[] }>('/api/definitions').then((b) => b.definitions),
   version: (name: string, version: number) =>
     call<{ name: string; version: number; yaml: string }>(`/api/definitions/${encodeURIComponent(name)}/versions/${version}`),
+  /** The newest version not retracted. */
+  latest: (name: string) =>
+    call<{ name: string; version: number; yaml: string }>(`/api/definitions/${encodeURIComponent(name)}/versions/latest`),
   drafts: () => call<{ drafts: DraftSummary[] }>('/api/drafts').then((b) => b.drafts),
   draft: (name: string) => call<{ name: string; yaml: string; savedAt: string }>(draftPath(name)),
   saveDraft: (name: string, yaml: string) => call<DraftSummary>(draftPath(name), { ...yamlBody(yaml), method: 'PUT' }),

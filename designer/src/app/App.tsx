@@ -7,7 +7,7 @@ import { api, ApiError, runs, token, type DefinitionSummary, type DraftSummary }
 import type { ActivityDescriptor } from '../model/catalog';
 import { addNeed, addStep, deleteSelection, newPipelineText } from '../model/pipelineEdits';
 import { parsePipeline } from '../model/pipelineGraph';
-import { currentProblems, type Verdict } from '../model/problems';
+import { currentProblems } from '../model/problems';
 import { applyChanges, type TextChange } from '../model/textEdits';
 import { Canvas } from './Canvas';
 import type { EditorHandle } from './editorHandle';
@@ -18,22 +18,32 @@ import { PropertyPanel } from './PropertyPanel';
 import { ReviewsDialog } from './ReviewsDialog';
 import { RunPanel, useRun } from './RunPanel';
 import { useShortcuts } from './shortcuts';
+import { useValidation } from './useValidation';
 
-const YamlView = lazy(() => import('./YamlView'));
+// The editor's chunk is fetched at once but mounted once the canvas has drawn its first layout: on a large pipeline
+// making the editor (its document, gutters, highlighting) takes a few hundred milliseconds that the picture need not
+// wait for.
+const loadYamlView = () => import('./YamlView');
+const YamlView = lazy(loadYamlView);
+void loadYamlView();
 const draftKey = 'pipelines.designer.text';
 const themeKey = 'pipelines.designer.theme';
 
+/** The pipeline a link asks to open: /designer/?open=NAME. */
+const linked = () => new URLSearchParams(location.search).get('open');
+
 export function App() {
-  const [text, setText] = useState(() => sessionStorage.getItem(draftKey) ?? newPipelineText());
+  // A link that opens a pipeline starts from nothing rather than draw the tab's text first, then replace it.
+  const [text, setText] = useState(() => (linked() ? '' : sessionStorage.getItem(draftKey) ?? newPipelineText()));
   const parsed = useMemo(() => parsePipeline(text), [text]);
   const editor = useRef<EditorHandle | null>(null);
+  // Opening a link, the editor waits for the canvas to draw the opened pipeline (see loadYamlView).
+  const [drawn, setDrawn] = useState(() => !linked());
   const [selected, setSelected] = useState<string | null>(null);
   const [catalog, setCatalog] = useState<ActivityDescriptor[]>([]);
   const [schema, setSchema] = useState<Record<string, unknown> | null>(null);
   const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
   const [drafts, setDrafts] = useState<DraftSummary[]>([]);
-  const [verdict, setVerdict] = useState<Verdict | null>(null);
-  const [validation, setValidation] = useState('');
   const [message, setMessage] = useState('');
   const [signIn, setSignIn] = useState(false);
   const [help, setHelp] = useState(false);
@@ -48,7 +58,14 @@ export function App() {
     localStorage.setItem(themeKey, dark ? 'dark' : 'light');
   }, [dark]);
 
-  useEffect(() => sessionStorage.setItem(draftKey, text), [text]);
+  useEffect(() => {
+    if (text) sessionStorage.setItem(draftKey, text);
+  }, [text]);
+
+  // An opened pipeline without steps gives the canvas nothing to lay out, so nothing to wait for.
+  useEffect(() => {
+    if (text !== '' && parsed.graph.steps.length === 0) setDrawn(true);
+  }, [text, parsed]);
 
   const failed = useCallback((e: unknown) => {
     if (e instanceof ApiError && e.status === 401) setSignIn(true);
@@ -57,38 +74,33 @@ export function App() {
 
   const run = useRun(runId, failed);
 
+  const openedLink = useRef(false);
   const load = useCallback(() => {
+    // A link may name the pipeline to open: /designer/?open=NAME (its latest version), fetched beside the catalog.
+    const named = linked();
+    if (named && !openedLink.current) {
+      api.latest(named).then((v) => {
+        openedLink.current = true; // once: a later load (after signing in) keeps the edits
+        performance.mark('designer:opened');
+        setText(v.yaml);
+        setMessage(`opened ${v.name}@${v.version}`);
+      }, (e) => {
+        setText((t) => t || newPipelineText());
+        setDrawn(true);
+        failed(e);
+      });
+    }
     Promise.all([api.activities(), api.schema(), api.definitions(), api.drafts()]).then(([a, s, d, drafted]) => {
+      performance.mark('designer:loaded');
       setCatalog(a);
       setSchema(s);
       setDefinitions(d);
       setDrafts(drafted);
-      // A link may name the pipeline to open: /designer/?open=NAME (its latest version).
-      const named = d.find((x) => x.name === new URLSearchParams(location.search).get('open'));
-      if (named?.latestVersion) void api.version(named.name, named.latestVersion).then((v) => setText(v.yaml), failed);
     }, failed);
   }, [failed]);
   useEffect(load, [load]);
 
-  // Validation as you type: the server's verdict on the text, a moment after the last keystroke.
-  useEffect(() => {
-    const abort = new AbortController();
-    setValidation('checking…');
-    const timer = setTimeout(() => {
-      api.validate(text, abort.signal).then((problems) => {
-        setVerdict({ text, problems });
-        setValidation(problems.length === 0 ? 'valid' : '');
-      }, (e) => {
-        if (abort.signal.aborted) return;
-        setValidation('not checked');
-        failed(e);
-      });
-    }, 400);
-    return () => {
-      clearTimeout(timer);
-      abort.abort();
-    };
-  }, [text, failed]);
+  const { verdict, status: validation } = useValidation(text, failed);
 
   const problems = useMemo(() => currentProblems(parsed, verdict), [parsed, verdict]);
 
@@ -222,6 +234,7 @@ export function App() {
       <main className="center">
         <ReactFlowProvider>
           <Canvas graph={parsed.graph} problems={problems} selected={selected} dark={dark} run={run} onSelect={setSelected}
+            onLaidOut={() => text !== '' && setDrawn(true)}
             onConnect={(source, target) => edit(addNeed(parsed, target, source))}
             onDelete={(steps, needs) => {
               edit(deleteSelection(parsed, steps, needs));
@@ -244,7 +257,7 @@ export function App() {
       <aside className="side">
         <PropertyPanel parsed={parsed} schema={schema} catalog={catalog} selected={selected} onEdit={edit} onRenamed={setSelected} />
         <Suspense fallback={<p className="muted">Loading the editor…</p>}>
-          <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} />
+          {drawn ? <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} /> : <p className="muted">Loading the editor…</p>}
         </Suspense>
       </aside>
       <HelpDialog open={help} onClose={() => setHelp(false)} />

@@ -5,16 +5,22 @@ import {
   type Connection, type Edge as FlowEdge, type EdgeChange, type Node as FlowNode, type NodeChange, type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import ELK from 'elkjs/lib/elk-api';
+import ELK, { type ELK as LayoutEngine } from 'elkjs/lib/elk-api';
 import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
 import { memo, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { layoutGraph, layoutKey, nodeSize, type Positions } from '../model/layout';
+import { elkUpTo, layoutGraph, layoutKey, nodeSize, quickLayout, type Positions } from '../model/layout';
 import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
 import { liveStep, type RunLive, type StepLive } from '../model/runState';
 
 export const activityMime = 'application/x-pipelines-activity';
 
-const elk = new ELK({ workerUrl: elkWorker });
+// Made on first use: its worker compiles 2 MB of script, which a page opening a large pipeline never needs.
+let elk: LayoutEngine | null = null;
+const layoutEngine = () => (elk ??= new ELK({ workerUrl: elkWorker }));
+
+// Every node has the same known size, so the fit counts those not drawn yet (a large pipeline draws only what is in
+// view, and React Flow would otherwise fit the view to the few nodes it has measured).
+const fitting = { padding: 0.2, includeHiddenNodes: true };
 
 type StepData = { step: StepNode; problems: Problem[]; live: StepLive | null; children: number };
 
@@ -54,31 +60,36 @@ export interface CanvasProps {
   /** A deletion on the canvas: steps, and needs edges as [source, target] (those of deleted steps left out). */
   onDelete(steps: string[], needs: [string, string][]): void;
   onDropActivity(uses: string): void;
+  /** Each time a new structure has been laid out, drawn and fitted. */
+  onLaidOut?(): void;
 }
 
-export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDelete, onDropActivity }: CanvasProps) {
+export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDelete, onDropActivity, onLaidOut }: CanvasProps) {
   const flow = useReactFlow();
-  const [positions, setPositions] = useState<Positions>({});
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
   const key = layoutKey(graph);
+  // The positions drawn and the structure they were laid out for; a node dragged by hand moves in them until the
+  // structure changes.
+  const [layout, setLayout] = useState<{ key: string; positions: Positions }>({ key: '', positions: {} });
   // Busy from the render that changes the structure until its layout is drawn and fitted (screen readers, and tests,
   // wait for it): derived from the key, so no frame shows a new structure as laid out.
   const [laidOut, setLaidOut] = useState<string | null>(null);
 
+  // A large pipeline is laid out in this very render (milliseconds, model/layeredLayout.ts), so React Flow never
+  // takes its nodes unplaced first; a smaller one waits for ELK in its worker, below.
+  if (layout.key !== key && graph.steps.length > elkUpTo) {
+    performance.mark('designer:layout-start');
+    setLayout({ key, positions: quickLayout(graph)! });
+    performance.mark('designer:layout-end');
+  }
+
   useEffect(() => {
+    if (layout.key === key) return;
     let current = true;
-    layoutGraph(elk, graph).then((laid) => {
-      if (!current) return;
-      setPositions(laid);
-      if (graph.steps.length === 0) {
-        setLaidOut(key);
-        return;
-      }
-      // Two frames: one for React Flow to take the new positions, one for it to measure the nodes. The view jumps to
-      // the fit rather than gliding: nothing moves under a pointer that is about to press.
-      requestAnimationFrame(() => requestAnimationFrame(() => {
-        void flow.fitView({ padding: 0.2 }).then(() => current && setLaidOut(key));
-      }));
+    performance.mark('designer:layout-start');
+    (graph.steps.length === 0 ? Promise.resolve({}) : layoutGraph(layoutEngine(), graph)).then((positions) => {
+      performance.mark('designer:layout-end');
+      if (current) setLayout({ key, positions });
     });
     return () => {
       current = false;
@@ -86,6 +97,32 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
     // Only a change of structure lays the graph out again; edits of a step's inputs keep the picture still.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
+
+  useEffect(() => {
+    if (layout.key !== key) return;
+    if (graph.steps.length === 0) {
+      setLaidOut(key);
+      onLaidOut?.();
+      return;
+    }
+    let current = true;
+    // Two frames: one for React Flow to take the new positions, one for it to measure the nodes. The view jumps to
+    // the fit rather than gliding: nothing moves under a pointer that is about to press.
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      performance.mark('designer:drawn');
+      void flow.fitView(fitting).then(() => {
+        performance.mark('designer:fitted');
+        if (!current) return;
+        setLaidOut(key);
+        onLaidOut?.();
+      });
+    }));
+    return () => {
+      current = false;
+    };
+    // A new layout is fitted once; a drag (same key) keeps the view where the user put it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [layout.key]);
 
   // A keystroke re-reads the whole text; a node whose drawing did not change keeps its object, so React Flow and the
   // memoised StepView skip it (on 500 steps, every node re-rendered on every key otherwise).
@@ -97,7 +134,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
     const list = graph.steps.map((step) => {
       const stepProblems = byStep.get(step.id) ?? [];
       const live = liveStep(run, step.id);
-      const position = positions[step.id];
+      const position = layout.positions[step.id];
       const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, step.id === selected]);
       const kept = drawn.current.get(step.id);
       const node: FlowNode<StepData> = kept?.looks === looks ? kept.node : {
@@ -117,7 +154,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
     });
     drawn.current = next;
     return list;
-  }, [graph, positions, problems, selected, run]);
+  }, [graph, layout, problems, selected, run]);
 
   const edges = useMemo<FlowEdge[]>(() => graph.edges.map((e) => {
     const id = `${e.kind}:${e.source}>${e.target}`;
@@ -134,7 +171,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
 
   const onNodesChange = (changes: NodeChange<FlowNode<StepData>>[]) => {
     for (const c of changes) {
-      if (c.type === 'position' && c.position) setPositions((p) => ({ ...p, [c.id]: c.position! }));
+      if (c.type === 'position' && c.position) setLayout((l) => ({ ...l, positions: { ...l.positions, [c.id]: c.position! } }));
       if (c.type === 'select' && c.selected) onSelect(c.id);
     }
   };
@@ -168,12 +205,16 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         onPaneClick={() => onSelect(null)}
         deleteKeyCode={['Delete', 'Backspace']}
         fitView
+        fitViewOptions={fitting}
         minZoom={0.2}
+        // A large pipeline never fits the screen at a readable zoom: drawing only what is in view keeps opening,
+        // typing and panning quick (on 500 steps about a fifth of the nodes are on screen after the fit).
+        onlyRenderVisibleElements={graph.steps.length > elkUpTo}
       >
         <Background />
         <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline"
           nodeColor={(n) => ((n.data as StepData).problems.length > 0 ? '#e5484d' : dark ? '#5b6474' : '#9aa5b5')} />
-        <Controls fitViewOptions={{ padding: 0.2 }} />
+        <Controls fitViewOptions={fitting} />
       </ReactFlow>
     </div>
   );

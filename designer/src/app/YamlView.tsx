@@ -51,6 +51,7 @@ export default function YamlView({ text, onChange, problems, graph, catalog, dar
       }),
     });
     view.current = editor;
+    performance.mark('designer:editor');
     handle.current = {
       apply: (changes) => editor.dispatch({ changes: [...changes], scrollIntoView: false }),
       undo: () => undo(editor),
@@ -72,7 +73,10 @@ export default function YamlView({ text, onChange, problems, graph, catalog, dar
 
   useEffect(() => {
     const editor = view.current;
-    if (editor && editor.state.doc.toString() !== text) editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
+    if (editor && editor.state.doc.toString() !== text) {
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
+      performance.mark('designer:editor-text');
+    }
   }, [text]);
 
   useEffect(() => {

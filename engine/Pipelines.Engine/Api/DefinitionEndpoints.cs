@@ -26,6 +26,7 @@ public static class DefinitionEndpoints
         definitions.MapGet("", ListAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         definitions.MapGet("/{name}/versions", VersionsAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         definitions.MapGet("/{name}/versions/{version:int}", ShowAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
+        definitions.MapGet("/{name}/versions/latest", LatestAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         definitions.MapPost("/{name}/versions/{version:int}/retract", RetractAsync).WithMetadata(new RequiresRole(ApiRoles.Author));
     }
 
@@ -81,6 +82,16 @@ public static class DefinitionEndpoints
         var tree = Yaml.YamlReader.Read($"{found.Reference}", found.Yaml, new Diagnostics.DiagnosticBag());
         body["pipeline"] = tree is null ? null : Definitions.YamlScalars.ToJson(tree);
         return Results.Json(body);
+    }
+
+    /// <summary>The newest version not retracted, as <see cref="ShowAsync"/> shows one: opening a pipeline in one call.</summary>
+    private static async Task<IResult> LatestAsync(string name, RunEngine engine, CancellationToken ct)
+    {
+        var versions = await engine.Definitions.ListVersionsAsync(name, ct);
+        if (versions.Count == 0) return UnknownName(name);
+        return versions.LastOrDefault(v => !v.IsRetracted) is { } latest
+            ? await ShowAsync(name, latest.Version, engine, ct)
+            : ApiErrors.NotFound($"every version of {name} is retracted", $"publish it again, or read a retracted one at /api/definitions/{name}/versions/{{n}}");
     }
 
     private static async Task<IResult> RetractAsync(string name, int version, RunEngine engine, PipelineScheduler scheduler, CancellationToken ct)
