@@ -18,8 +18,10 @@ import { PropertyPanel } from './PropertyPanel';
 import { ReviewsDialog } from './ReviewsDialog';
 import { RunPanel, useRun } from './RunPanel';
 import { useShortcuts } from './shortcuts';
+import { VersionsDialog, type Comparison } from './VersionsDialog';
 
 const YamlView = lazy(() => import('./YamlView'));
+const CompareView = lazy(() => import('./CompareView'));
 const draftKey = 'pipelines.designer.text';
 const themeKey = 'pipelines.designer.theme';
 
@@ -39,6 +41,8 @@ export function App() {
   const [help, setHelp] = useState(false);
   const [runOpen, setRunOpen] = useState(false);
   const [reviewsOpen, setReviewsOpen] = useState(false);
+  const [versionsOpen, setVersionsOpen] = useState(false);
+  const [comparison, setComparison] = useState<Comparison | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
   const [runStep, setRunStep] = useState<string | null>(null);
   const [dark, setDark] = useState(() => (localStorage.getItem(themeKey) ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === 'dark');
@@ -187,7 +191,7 @@ export function App() {
   });
 
   return (
-    <div className="app">
+    <div className={`app${comparison ? ' comparing' : ''}`}>
       <header className="toolbar" role="toolbar" aria-label="Designer">
         <h1>Pipelines designer</h1>
         <button type="button" onClick={() => replace(newPipelineText())}>New</button>
@@ -212,6 +216,7 @@ export function App() {
         <button type="button" onClick={() => void saveDraft()} aria-keyshortcuts="Control+S">Save draft</button>
         <button type="button" onClick={() => void publish()} disabled={problems.some((p) => p.severity === 'error')}>Publish</button>
         <button type="button" onClick={() => setRunOpen(true)} disabled={problems.some((p) => p.severity === 'error') || !parsed.graph.name}>Run…</button>
+        <button type="button" onClick={() => setVersionsOpen(true)}>Versions</button>
         <button type="button" onClick={() => setReviewsOpen(true)}>Reviews</button>
         <span className="status" role="status" aria-live="polite">{message}</span>
         <button type="button" onClick={() => setDark(!dark)} aria-pressed={dark}>{dark ? 'Light' : 'Dark'} theme</button>
@@ -247,6 +252,22 @@ export function App() {
           <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} />
         </Suspense>
       </aside>
+      {comparison && (
+        <Suspense fallback={<p className="muted">Loading the comparison…</p>}>
+          <CompareView comparison={comparison} text={text} dark={dark} onChange={setComparison} onClose={() => setComparison(null)} onError={failed} />
+        </Suspense>
+      )}
+      <VersionsDialog open={versionsOpen} name={parsed.graph.name} text={text} onClose={() => setVersionsOpen(false)} onError={failed}
+        onOpen={(name, version, yaml) => {
+          setVersionsOpen(false);
+          setComparison(null);
+          replace(yaml);
+          setMessage(`opened ${name}@${version} (Undo brings back the text before)`);
+        }}
+        onCompare={(c) => {
+          setVersionsOpen(false);
+          setComparison(c);
+        }} />
       <HelpDialog open={help} onClose={() => setHelp(false)} />
       <RunDialog open={runOpen} params={parsed.graph.params} onClose={() => setRunOpen(false)} onStart={(p) => void start(p)} />
       <ReviewsDialog open={reviewsOpen} onClose={() => setReviewsOpen(false)} onError={failed}
