@@ -4,7 +4,7 @@
 // mounted behind it, with its undo history.
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { api, type VersionSummary } from '../api/client';
+import { api, ApiError, type VersionSummary } from '../api/client';
 import { diffVersions, stepStatuses, type VersionDiff } from '../model/versionDiff';
 import './compare.css';
 import { DiffCanvas, statusMarks } from './DiffCanvas';
@@ -23,8 +23,10 @@ export interface CompareViewProps {
 
 export default function CompareView({ comparison, text, dark, onChange, onClose, onError }: CompareViewProps) {
   const { name, versions, a, b } = comparison;
-  const [texts, setTexts] = useState<Record<number, string>>({});
-  const asked = useRef(new Set<number>());
+  // Texts of versions, by `name@version`: read once each.
+  const [texts, setTexts] = useState<Record<string, string>>({});
+  const asked = useRef(new Set<string>());
+  const [unread, setUnread] = useState<string | null>(null);
   const [sideBySide, setSideBySide] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -33,17 +35,20 @@ export default function CompareView({ comparison, text, dark, onChange, onClose,
 
   useEffect(() => {
     for (const side of [a, b]) {
-      if (side === 'text' || asked.current.has(side)) continue;
-      asked.current.add(side);
-      api.version(name, side).then((v) => setTexts((t) => ({ ...t, [side]: v.yaml })), (e) => {
-        asked.current.delete(side);
+      const key = `${name}@${side}`;
+      if (side === 'text' || asked.current.has(key)) continue;
+      asked.current.add(key);
+      setUnread(null);
+      api.version(name, side).then((v) => setTexts((t) => ({ ...t, [key]: v.yaml })), (e) => {
+        asked.current.delete(key);
+        setUnread(`${sideLabel(side)} of ${name} cannot be read${e instanceof ApiError ? `: ${e.message}` : ''}; pick another, or go back to editing`);
         onError(e);
       });
     }
   }, [name, a, b, onError]);
 
-  const aText = a === 'text' ? text : texts[a];
-  const bText = b === 'text' ? text : texts[b];
+  const aText = a === 'text' ? text : texts[`${name}@${a}`];
+  const bText = b === 'text' ? text : texts[`${name}@${b}`];
   const diff = useMemo(() => (aText === undefined || bText === undefined ? null : diffVersions(aText, bText)), [aText, bText]);
 
   return (
@@ -56,7 +61,7 @@ export default function CompareView({ comparison, text, dark, onChange, onClose,
         <button type="button" onClick={onClose}>Back to editing</button>
       </div>
       {diff === null || aText === undefined || bText === undefined ? (
-        <p className="muted compare-reading">Reading the versions…</p>
+        unread ? <p className="error compare-reading" role="alert">{unread}</p> : <p className="muted compare-reading">Reading the versions…</p>
       ) : (
         <div className="compare-body">
           <div className="compare-graph">

@@ -121,15 +121,17 @@ function VersionTable({ versions, textHash, onOpen, onCompare }: {
                 <td><time dateTime={v.publishedAt}>{when(v.publishedAt)}</time></td>
                 <td>{state}</td>
                 <td className="actions">
-                  <button type="button" onClick={() => onOpen(v.version)}>Open<span className="visually-hidden"> version {v.version}</span></button>
-                  <button type="button" onClick={() => onCompare(v.version, 'text')}>
-                    Compare<span className="visually-hidden"> version {v.version}</span> with the text
-                  </button>
-                  {previous && (
-                    <button type="button" onClick={() => onCompare(previous.version, v.version)}>
-                      Compare<span className="visually-hidden"> version {v.version}</span> with {previous.version}
+                  <div>
+                    <button type="button" onClick={() => onOpen(v.version)}>Open<span className="visually-hidden"> version {v.version}</span></button>
+                    <button type="button" onClick={() => onCompare(v.version, 'text')}>
+                      Compare<span className="visually-hidden"> version {v.version}</span> with the text
                     </button>
-                  )}
+                    {previous && (
+                      <button type="button" onClick={() => onCompare(previous.version, v.version)}>
+                        Compare<span className="visually-hidden"> version {v.version}</span> with {previous.version}
+                      </button>
+                    )}
+                  </div>
                 </td>
               </tr>
             );
