@@ -43,6 +43,15 @@ export interface DefinitionSummary {
   versionCount: number;
 }
 
+/** A published version (`GET /api/definitions/{name}/versions`): `hash` is SHA-256 hex of its text. */
+export interface VersionSummary {
+  name: string;
+  version: number;
+  hash: string;
+  publishedAt: string;
+  retractedAt: string | null;
+}
+
 export interface DraftSummary {
   name: string;
   savedAt: string;
@@ -59,6 +68,9 @@ export const api = {
   /** The newest version not retracted. */
   latest: (name: string) =>
     call<{ name: string; version: number; yaml: string }>(`/api/definitions/${encodeURIComponent(name)}/versions/latest`),
+  /** Every version of `name`, retracted ones included, oldest first; a 404 when none is published. */
+  versions: (name: string) =>
+    call<{ versions: VersionSummary[] }>(`/api/definitions/${encodeURIComponent(name)}/versions`).then((b) => b.versions),
   drafts: () => call<{ drafts: DraftSummary[] }>('/api/drafts').then((b) => b.drafts),
   draft: (name: string) => call<{ name: string; yaml: string; savedAt: string }>(draftPath(name)),
   saveDraft: (name: string, yaml: string) => call<DraftSummary>(draftPath(name), { ...yamlBody(yaml), method: 'PUT' }),

@@ -19,6 +19,7 @@ import { ReviewsDialog } from './ReviewsDialog';
 import { RunPanel, useRun } from './RunPanel';
 import { useShortcuts } from './shortcuts';
 import { useValidation } from './useValidation';
+import { VersionsDialog, type Comparison } from './VersionsDialog';
 
 // The editor's chunk is fetched at once but mounted once the canvas has drawn its first layout: on a large pipeline
 // making the editor (its document, gutters, highlighting) takes a few hundred milliseconds that the picture need not
@@ -26,6 +27,7 @@ import { useValidation } from './useValidation';
 const loadYamlView = () => import('./YamlView');
 const YamlView = lazy(loadYamlView);
 void loadYamlView();
+const CompareView = lazy(() => import('./CompareView'));
 const draftKey = 'pipelines.designer.text';
 const themeKey = 'pipelines.designer.theme';
 
@@ -49,6 +51,8 @@ export function App() {
   const [help, setHelp] = useState(false);
   const [runOpen, setRunOpen] = useState(false);
   const [reviewsOpen, setReviewsOpen] = useState(false);
+  const [versionsOpen, setVersionsOpen] = useState(false);
+  const [comparison, setComparison] = useState<Comparison | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
   const [runStep, setRunStep] = useState<string | null>(null);
   const [dark, setDark] = useState(() => (localStorage.getItem(themeKey) ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === 'dark');
@@ -199,7 +203,7 @@ export function App() {
   });
 
   return (
-    <div className="app">
+    <div className={`app${comparison ? ' comparing' : ''}`}>
       <header className="toolbar" role="toolbar" aria-label="Designer">
         <h1>Pipelines designer</h1>
         <button type="button" onClick={() => replace(newPipelineText())}>New</button>
@@ -224,6 +228,7 @@ export function App() {
         <button type="button" onClick={() => void saveDraft()} aria-keyshortcuts="Control+S">Save draft</button>
         <button type="button" onClick={() => void publish()} disabled={problems.some((p) => p.severity === 'error')}>Publish</button>
         <button type="button" onClick={() => setRunOpen(true)} disabled={problems.some((p) => p.severity === 'error') || !parsed.graph.name}>Run…</button>
+        <button type="button" onClick={() => setVersionsOpen(true)}>Versions</button>
         <button type="button" onClick={() => setReviewsOpen(true)}>Reviews</button>
         <span className="status" role="status" aria-live="polite">{message}</span>
         <button type="button" onClick={() => setDark(!dark)} aria-pressed={dark}>{dark ? 'Light' : 'Dark'} theme</button>
@@ -260,6 +265,22 @@ export function App() {
           {drawn ? <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} /> : <p className="muted">Loading the editor…</p>}
         </Suspense>
       </aside>
+      {comparison && (
+        <Suspense fallback={<p className="muted">Loading the comparison…</p>}>
+          <CompareView comparison={comparison} text={text} dark={dark} onChange={setComparison} onClose={() => setComparison(null)} onError={failed} />
+        </Suspense>
+      )}
+      <VersionsDialog open={versionsOpen} name={parsed.graph.name} text={text} onClose={() => setVersionsOpen(false)} onError={failed}
+        onOpen={(name, version, yaml) => {
+          setVersionsOpen(false);
+          setComparison(null);
+          replace(yaml);
+          setMessage(`opened ${name}@${version} (Undo brings back the text before)`);
+        }}
+        onCompare={(c) => {
+          setVersionsOpen(false);
+          setComparison(c);
+        }} />
       <HelpDialog open={help} onClose={() => setHelp(false)} />
       <RunDialog open={runOpen} params={parsed.graph.params} onClose={() => setRunOpen(false)} onStart={(p) => void start(p)} />
       <ReviewsDialog open={reviewsOpen} onClose={() => setReviewsOpen(false)} onError={failed}
