@@ -117,6 +117,15 @@ public static class DesignerBenchmark
             await page.Keyboard.TypeAsync(line.ToString(CultureInfo.InvariantCulture));
             await page.Keyboard.PressAsync("Enter");
             await page.Keyboard.PressAsync("End");
+            var profilePath = Environment.GetEnvironmentVariable("DESIGNER_PROFILE");
+            var keysProfile = profilePath is null ? null : await page.Context.NewCDPSessionAsync(page);
+            if (keysProfile is not null)
+            {
+                await keysProfile.SendAsync("Profiler.enable");
+                await keysProfile.SendAsync("Profiler.setSamplingInterval", new Dictionary<string, object> { ["interval"] = 200 });
+                await keysProfile.SendAsync("Profiler.start");
+            }
+
             for (var k = 0; k < keys; k++)
             {
                 var letter = (char)('a' + k % 26);
@@ -126,6 +135,7 @@ public static class DesignerBenchmark
                 await page.WaitForFunctionAsync("k => window.__marks.validated.length > k", k, new() { Timeout = 30_000 });
             }
 
+            if (keysProfile is not null) File.WriteAllText(profilePath! + ".keys", (await keysProfile.SendAsync("Profiler.stop"))!.Value.GetProperty("profile").GetRawText());
             var canvas = await page.EvaluateAsync<double[]>("() => window.__marks.canvas");
             var validated = await page.EvaluateAsync<double[]>("() => window.__marks.validated");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

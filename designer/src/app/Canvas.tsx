@@ -1,13 +1,13 @@
 // The canvas: one node per step (id, activity, problem badge), solid edges for `needs`, dashed ones for reads implied
 // by expressions. Drawing an edge adds a need; deleting a node or a solid edge edits the YAML. Layout: ELK in a worker.
 import {
-  Background, Controls, Handle, MiniMap, Position, ReactFlow, useReactFlow,
+  Background, Controls, getViewportForBounds, Handle, MiniMap, Position, ReactFlow, useReactFlow,
   type Connection, type Edge as FlowEdge, type EdgeChange, type Node as FlowNode, type NodeChange, type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import ELK, { type ELK as LayoutEngine } from 'elkjs/lib/elk-api';
 import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
-import { memo, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { elkUpTo, layoutGraph, layoutKey, nodeSize, quickLayout, type Positions } from '../model/layout';
 import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
 import { liveStep, type RunLive, type StepLive } from '../model/runState';
@@ -18,9 +18,10 @@ export const activityMime = 'application/x-pipelines-activity';
 let elk: LayoutEngine | null = null;
 const layoutEngine = () => (elk ??= new ELK({ workerUrl: elkWorker }));
 
-// Every node has the same known size, so the fit counts those not drawn yet (a large pipeline draws only what is in
+// Every node has the same known size, so a fit counts those not drawn yet (a large pipeline draws only what is in
 // view, and React Flow would otherwise fit the view to the few nodes it has measured).
 const fitting = { padding: 0.2, includeHiddenNodes: true };
+const [minZoom, maxZoom] = [0.2, 2];
 
 type StepData = { step: StepNode; problems: Problem[]; live: StepLive | null; children: number };
 
@@ -66,8 +67,9 @@ export interface CanvasProps {
 
 export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDelete, onDropActivity, onLaidOut }: CanvasProps) {
   const flow = useReactFlow();
+  const frame = useRef<HTMLDivElement>(null);
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
-  const key = layoutKey(graph);
+  const key = useMemo(() => layoutKey(graph), [graph]);
   // The positions drawn and the structure they were laid out for; a node dragged by hand moves in them until the
   // structure changes.
   const [layout, setLayout] = useState<{ key: string; positions: Positions }>({ key: '', positions: {} });
@@ -98,35 +100,43 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
 
-  useEffect(() => {
+  // A new layout is fitted before it is painted: every node has the same declared size, so the view follows from the
+  // positions alone, with no wait for React Flow to draw and measure the nodes (a large pipeline draws only what is
+  // in view, so most are never measured). The view jumps to the fit rather than gliding: nothing moves under a
+  // pointer that is about to press. A drag (same key) keeps the view where the user put it.
+  useLayoutEffect(() => {
     if (layout.key !== key) return;
-    if (graph.steps.length === 0) {
-      setLaidOut(key);
-      onLaidOut?.();
-      return;
+    if (graph.steps.length > 0) {
+      const box = frame.current!.getBoundingClientRect();
+      const placed = Object.values(layout.positions);
+      const left = Math.min(...placed.map((p) => p.x));
+      const top = Math.min(...placed.map((p) => p.y));
+      const bounds = {
+        x: left,
+        y: top,
+        width: Math.max(...placed.map((p) => p.x)) + nodeSize.width - left,
+        height: Math.max(...placed.map((p) => p.y)) + nodeSize.height - top,
+      };
+      void flow.setViewport(getViewportForBounds(bounds, box.width, box.height, minZoom, maxZoom, fitting.padding));
     }
-    let current = true;
-    // Two frames: one for React Flow to take the new positions, one for it to measure the nodes. The view jumps to
-    // the fit rather than gliding: nothing moves under a pointer that is about to press.
-    requestAnimationFrame(() => requestAnimationFrame(() => {
-      performance.mark('designer:drawn');
-      void flow.fitView(fitting).then(() => {
-        performance.mark('designer:fitted');
-        if (!current) return;
+    performance.mark('designer:fitted');
+    // Laid out once the browser has drawn it and React Flow measured the nodes and handles (in that frame's resize
+    // observations, after the first frame callback), so an edge drawn at once finds its handle.
+    let frameId = requestAnimationFrame(() => {
+      frameId = requestAnimationFrame(() => {
+        performance.mark('designer:drawn');
         setLaidOut(key);
         onLaidOut?.();
       });
-    }));
-    return () => {
-      current = false;
-    };
-    // A new layout is fitted once; a drag (same key) keeps the view where the user put it.
+    });
+    return () => cancelAnimationFrame(frameId);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layout.key]);
 
   // A keystroke re-reads the whole text; a node whose drawing did not change keeps its object, so React Flow and the
   // memoised StepView skip it (on 500 steps, every node re-rendered on every key otherwise).
   const drawn = useRef(new Map<string, { looks: string; node: FlowNode<StepData> }>());
+  const drawnList = useRef<FlowNode<StepData>[]>([]);
   const nodes = useMemo<FlowNode<StepData>[]>(() => {
     const byStep = new Map<string, Problem[]>();
     for (const p of problems) if (p.step) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p]);
@@ -153,9 +163,15 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
       return node;
     });
     drawn.current = next;
+    // Nothing drawn changed (a keystroke in a step's inputs): the same array, so React Flow has nothing to do at all.
+    const previous = drawnList.current;
+    if (list.length === previous.length && list.every((n, i) => n === previous[i])) return previous;
+    drawnList.current = list;
     return list;
   }, [graph, layout, problems, selected, run]);
 
+  // Edges are kept likewise while the edges read from the text are the same.
+  const edgesKey = useMemo(() => graph.edges.map((e) => `${e.kind}:${e.source}>${e.target}`).join('\n'), [graph]);
   const edges = useMemo<FlowEdge[]>(() => graph.edges.map((e) => {
     const id = `${e.kind}:${e.source}>${e.target}`;
     return {
@@ -167,7 +183,8 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
       className: e.kind === 'expression' ? 'edge-implied' : 'edge-needs',
       ariaLabel: `${e.target} ${e.kind === 'needs' ? 'needs' : 'reads'} ${e.source}`,
     };
-  }), [graph, selectedEdge]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }), [edgesKey, selectedEdge]);
 
   const onNodesChange = (changes: NodeChange<FlowNode<StepData>>[]) => {
     for (const c of changes) {
@@ -188,7 +205,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
   };
 
   return (
-    <div className="canvas" aria-busy={laidOut !== key} onDragOver={(e) => e.dataTransfer.types.includes(activityMime) && e.preventDefault()} onDrop={onDrop}>
+    <div className="canvas" ref={frame} aria-busy={laidOut !== key} onDragOver={(e) => e.dataTransfer.types.includes(activityMime) && e.preventDefault()} onDrop={onDrop}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -204,9 +221,8 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         }}
         onPaneClick={() => onSelect(null)}
         deleteKeyCode={['Delete', 'Backspace']}
-        fitView
-        fitViewOptions={fitting}
-        minZoom={0.2}
+        minZoom={minZoom}
+        maxZoom={maxZoom}
         // A large pipeline never fits the screen at a readable zoom: drawing only what is in view keeps opening,
         // typing and panning quick (on 500 steps about a fifth of the nodes are on screen after the fit).
         onlyRenderVisibleElements={graph.steps.length > elkUpTo}
