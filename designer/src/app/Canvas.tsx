@@ -228,8 +228,9 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         onlyRenderVisibleElements={graph.steps.length > elkUpTo}
       >
         <Background />
-        <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline"
-          nodeColor={(n) => ((n.data as StepData).problems.length > 0 ? '#e5484d' : dark ? '#5b6474' : '#9aa5b5')} />
+        {/* After the first picture: on 500 steps its node per step costs the open 15% (2.0–2.3 s against 2.6 s). */}
+        {laidOut !== null && <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline"
+          nodeColor={(n) => ((n.data as StepData).problems.length > 0 ? '#e5484d' : dark ? '#5b6474' : '#9aa5b5')} />}
         <Controls fitViewOptions={fitting} />
       </ReactFlow>
     </div>
