@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bucketSeconds, describeFeature, driftBars, formatRate, formatSeconds, formatShare, nearestRank, requestSeries,
+  bucketSeconds, describeFeature, driftBars, driftSummary, latencySummary, trafficSummary, formatRate, formatSeconds, formatShare, nearestRank, requestSeries,
   type FeatureDrift, type LoggedRequest,
 } from '../src/model/monitoring';
 
@@ -90,8 +90,23 @@ describe('drift against its thresholds', () => {
 
 describe('figures in words', () => {
   it('writes durations in ms below a second, rates per second and shares as percentages', () => {
-    expect([formatSeconds(0.0424), formatSeconds(1.5), formatSeconds(null)]).toEqual(['42 ms', '1.50 s', '–']);
+    expect([formatSeconds(0.0424), formatSeconds(0.00031), formatSeconds(1.5), formatSeconds(null)]).toEqual(['42 ms', '0.3 ms', '1.50 s', '–']);
     expect(formatRate(0.25)).toBe('0.25/s');
     expect(formatShare(0.125)).toBe('12.5 %');
+  });
+});
+
+describe('the charts in words (their accessible descriptions)', () => {
+  it('sums up latency and traffic over the buckets, and says so when there is nothing yet', () => {
+    const series = requestSeries(log, 5);
+    expect(latencySummary(series)).toBe('Latency over time, 3 buckets of 5 s: p50 from 300 ms to 400 ms, p99 up to 1.00 s.');
+    expect(trafficSummary(series)).toBe('Requests and output tokens per second over time, 3 buckets of 5 s: 4 requests, at most 0.60/s requests and 2.00/s tokens.');
+    expect(latencySummary(requestSeries([]))).toBe('Latency over time: no requests yet.');
+    expect(trafficSummary(requestSeries([]))).toBe('Requests and output tokens per second over time: no requests yet.');
+  });
+
+  it('names every drift feature with its value, thresholds and status', () => {
+    const bars = driftBars({ samples: 3, status: 'warn', features: [{ feature: 'non_ascii_share', statistic: 'psi', value: 0.12, warnAt: 0.1, driftAt: 0.25, status: 'warn' }] });
+    expect(driftSummary(bars)).toBe('Drift of 1 feature against their thresholds: non ascii share psi 0.12 (warn; warn at 0.1, drift at 0.25).');
   });
 });

@@ -182,9 +182,10 @@ export function driftBars(report: DriftReport): DriftBar[] {
 /** `prompt_length` → `prompt length`. */
 export const featureLabel = (feature: string) => feature.replaceAll('_', ' ');
 
-/** A duration as people read it: milliseconds below a second, else seconds with two decimals. */
+/** A duration as people read it: milliseconds below a second (with a decimal below 10 ms), else seconds with two decimals. */
 export function formatSeconds(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '–';
+  if (seconds < 0.01) return `${(seconds * 1000).toFixed(1)} ms`;
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`;
 }
 
@@ -200,3 +201,24 @@ export function describeFeature(f: FeatureDrift): string {
 }
 
 const round = (value: number) => Number(value.toPrecision(3)).toString();
+
+/** What the latency chart shows, in words (its accessible description). */
+export function latencySummary(series: RequestSeries): string {
+  const p50 = series.latencyP50.filter((v): v is number => v !== null);
+  const p99 = series.latencyP99.filter((v): v is number => v !== null);
+  if (p50.length === 0) return 'Latency over time: no requests yet.';
+  return `Latency over time, ${buckets(series)}: p50 from ${formatSeconds(Math.min(...p50))} to ${formatSeconds(Math.max(...p50))}, p99 up to ${formatSeconds(Math.max(...p99))}.`;
+}
+
+/** What the traffic chart shows, in words. */
+export function trafficSummary(series: RequestSeries): string {
+  const total = series.requests.reduce((a, b) => a + b, 0);
+  if (total === 0) return 'Requests and output tokens per second over time: no requests yet.';
+  return `Requests and output tokens per second over time, ${buckets(series)}: ${total} requests, at most ${formatRate(Math.max(...series.requestsPerSecond))} requests and ${formatRate(Math.max(...series.outputTokensPerSecond))} tokens.`;
+}
+
+/** What the drift chart shows, in words: every feature's value, thresholds and status. */
+export const driftSummary = (bars: readonly DriftBar[]) =>
+  `Drift of ${bars.length} ${bars.length === 1 ? 'feature' : 'features'} against their thresholds: ${bars.map((b) => `${b.label} ${describeFeature(b.feature)}`).join('; ')}.`;
+
+const buckets = (series: RequestSeries) => `${series.time.length} ${series.time.length === 1 ? 'bucket' : 'buckets'} of ${series.step} s`;
