@@ -19,6 +19,9 @@ type Palette = typeof palettes.light;
 
 const height = 180;
 
+/** The top of the drift axis: room above the drift line, and no more than 300 %, so one far-off feature does not flatten the others. */
+const driftTop = (bars: readonly { share: number }[]) => Math.min(3, Math.max(1.2, ...bars.map((b) => Math.ceil(b.share * 11) / 10)));
+
 export default function MonitoringCharts({ series, drift, dark }: { series: RequestSeries; drift: DriftReport | null; dark: boolean }) {
   const colours = dark ? palettes.dark : palettes.light;
   const bars = useMemo(() => (drift ? driftBars(drift) : []), [drift]);
@@ -31,15 +34,16 @@ export default function MonitoringCharts({ series, drift, dark }: { series: Requ
         options={() => trafficOptions(colours)} data={[series.time, series.requestsPerSecond, series.outputTokensPerSecond]}
         shape={`traffic ${dark}`} requests={series.requests.reduce((a, b) => a + b, 0)} />
       {bars.length > 0 && (
-        <Chart title="Drift against its thresholds" description={driftSummary(bars)} series={3} points={bars.length}
-          options={() => driftOptions(colours, bars.map((b) => b.label), Math.max(1.2, ...bars.map((b) => b.share * 1.1)))}
+        <Chart title="Drift: each feature as a share of its drift threshold (100 % is drift; bars past 300 % are cut)" wide
+          description={driftSummary(bars)} series={3} points={bars.length}
+          options={() => driftOptions(colours, bars.map((b) => b.label), driftTop(bars))}
           data={[
             bars.map((_, i) => i),
             ...(['ok', 'warn', 'drift'] as const).map((status) => bars.map((b) => (b.feature.status === status ? b.share : null))),
             bars.map((b) => b.warnShare),
             bars.map(() => 1),
           ]}
-          shape={`drift ${dark} ${bars.map((b) => b.label).join()} ${Math.ceil(Math.max(1.2, ...bars.map((b) => b.share * 1.1)) * 10)}`} />
+          shape={`drift ${dark} ${bars.map((b) => b.label).join()} ${driftTop(bars)}`} />
       )}
     </div>
   );
@@ -50,8 +54,9 @@ export default function MonitoringCharts({ series, drift, dark }: { series: Requ
  * new data only redraws it. `series` and `points` are what a reader (or a test) can count: the data series drawn
  * (thresholds apart) and the points of each.
  */
-function Chart({ title, description, options, data, shape, series, points, requests }: {
+function Chart({ title, description, options, data, shape, series, points, requests, wide = false }: {
   title: string;
+  wide?: boolean;
   description: string;
   options(): Omit<uPlot.Options, 'width' | 'height'>;
   data: uPlot.AlignedData;
@@ -81,7 +86,7 @@ function Chart({ title, description, options, data, shape, series, points, reque
   useEffect(() => chart.current?.setData(data), [data]);
 
   return (
-    <figure className="chart">
+    <figure className={wide ? 'chart wide' : 'chart'}>
       <figcaption>{title}</figcaption>
       <div ref={box} role="img" aria-label={description} data-series={series} data-points={points} data-requests={requests} />
     </figure>
@@ -113,7 +118,7 @@ function trafficOptions(colours: Palette): Omit<uPlot.Options, 'width' | 'height
     series: [
       {},
       line('requests/s', colours.p50, { scale: 'requests', value: (_, v) => (v === null ? '–' : v.toFixed(2)) }),
-      line('output tokens/s', colours.ttft, { scale: 'tokens', value: (_, v) => (v === null ? '–' : v.toFixed(2)) }),
+      line('output tokens/s', colours.ttft, { scale: 'tokens', dash: [6, 4], value: (_, v) => (v === null ? '–' : v.toFixed(2)) }),
     ],
     axes: [
       axis(colours),
@@ -142,8 +147,9 @@ function driftOptions(colours: Palette, labels: string[], top: number): Omit<uPl
       line('drift threshold', colours.drift, { dash: [8, 4], width: 1, points: { show: false }, value: () => '100 %' }),
     ],
     axes: [
-      axis(colours, { splits: () => labels.map((_, i) => i), values: (_, ticks) => ticks.map((t) => labels[t] ?? ''), grid: { show: false } }),
-      axis(colours, { label: 'share of drift threshold', size: 56, values: (_, ticks) => ticks.map((t) => `${Math.round(t * 100)} %`) }),
+      // Two lines per label (`prompt\nlength`), so four features fit side by side on a narrow chart.
+      axis(colours, { size: 44, splits: () => labels.map((_, i) => i), values: (_, ticks) => ticks.map((t) => (labels[t] ?? '').replace(' ', '\n')), grid: { show: false } }),
+      axis(colours, { size: 60, values: (_, ticks) => ticks.map((t) => `${Math.round(t * 100)} %`) }),
     ],
     scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: [0, top] } },
   };
