@@ -151,6 +151,7 @@ public sealed class ModelTests(ModelSession session) : IClassFixture<ModelSessio
         {
             await confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
             await Expect(confirm).ToBeHiddenAsync();
+            await Expect(view.GetByRole(AriaRole.Button, new() { Name = "Move…" })).ToBeFocusedAsync(); // back where the question came from
             await view.GetByRole(AriaRole.Button, new() { Name = "Move…" }).ClickAsync();
         }
 

@@ -94,6 +94,8 @@ function ModelDetails({ model, served, dark, onChanged, onError, onFatal }: {
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
   const [watched, setWatched] = useState(served[0]?.id ?? null);
   const confirm = useRef<HTMLButtonElement>(null);
+  // The button that asked for the confirmation, which gets the focus back when it is answered (the question goes away).
+  const asker = useRef<HTMLElement | null>(null);
 
   const read = useCallback(() => {
     models.versions(model.name).then(setVersions, onError);
@@ -105,11 +107,16 @@ function ModelDetails({ model, served, dark, onChanged, onError, onFatal }: {
 
   const aliases = Object.keys(model.aliases).sort();
   const ask = (change: Pending) => {
+    asker.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     setOutcome(null);
     setPending(change);
   };
-  const apply = async (change: Pending) => {
+  const answered = () => {
     setPending(null);
+    asker.current?.focus();
+  };
+  const apply = async (change: Pending) => {
+    answered();
     try {
       const move = change.kind === 'move'
         ? await models.move(model.name, change.alias, change.to, reason)
@@ -190,7 +197,7 @@ function ModelDetails({ model, served, dark, onChanged, onError, onFatal }: {
             </p>
             <div className="buttons">
               <button type="button" ref={confirm} onClick={() => void apply(pending)}>{pending.kind === 'move' ? 'Move' : 'Roll back'} {pending.alias}</button>
-              <button type="button" onClick={() => setPending(null)}>Cancel</button>
+              <button type="button" onClick={answered}>Cancel</button>
             </div>
           </div>
         )}
