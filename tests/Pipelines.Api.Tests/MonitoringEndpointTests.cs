@@ -119,6 +119,16 @@ public sealed class MonitoringEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_served_models_are_listed_with_the_registry_model_alias_version_and_variant_they_serve()
+    {
+        var body = JsonNode.Parse(await _client.GetStringAsync("/api/monitoring/models"))!;
+
+        var served = Assert.Single(body["models"]!.AsArray())!;
+        Assert.Equal(("m@production", "m", "production", 1, "int8"),
+            ((string?)served["id"], (string?)served["model"], (string?)served["alias"], (int)served["version"]!, (string?)served["variant"]));
+    }
+
+    [Fact]
     public async Task Without_sampled_prompts_there_is_no_drift_to_report_and_the_note_says_why()
     {
         var window = await WindowAsync();

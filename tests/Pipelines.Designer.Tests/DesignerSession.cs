@@ -28,11 +28,6 @@ public sealed class DesignerSession : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-        {
-            throw new InvalidOperationException($"no Chromium at {ChromiumPath}: install Debian's package (apt-get install chromium; ./test.sh does) or set PIPELINES_CHROMIUM to a Chromium binary");
-        }
-
         Directory.CreateDirectory(Screenshots);
         await File.WriteAllLinesAsync(Path.Combine(Inputs, "outputs.jsonl"),
         [
@@ -41,7 +36,18 @@ public sealed class DesignerSession : IAsyncLifetime
         ]);
         Server = await TestServer.StartWithSettingsAsync(new Dictionary<string, string?> { ["Files:Roots:0"] = Inputs });
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        Browser = await LaunchChromiumAsync(_playwright);
+    }
+
+    /// <summary>Debian's Chromium, headless, with background networking off: the page reaches nothing but the server.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"no Chromium at {ChromiumPath}: install Debian's package (apt-get install chromium; ./test.sh does) or set PIPELINES_CHROMIUM to a Chromium binary");
+        }
+
+        return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
             Headless = true,

@@ -24,7 +24,7 @@ function authorized(headers?: HeadersInit): Headers {
   return all;
 }
 
-async function call<T>(path: string, init: RequestInit = {}, signal?: AbortSignal): Promise<T> {
+export async function call<T>(path: string, init: RequestInit = {}, signal?: AbortSignal): Promise<T> {
   const headers = authorized(init.headers);
   const response = await fetch(path, { ...init, headers, signal });
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;

@@ -28,6 +28,7 @@ const loadYamlView = () => import('./YamlView');
 const YamlView = lazy(loadYamlView);
 void loadYamlView();
 const CompareView = lazy(() => import('./CompareView'));
+const ModelsDialog = lazy(() => import('./ModelsDialog'));
 const draftKey = 'pipelines.designer.text';
 const themeKey = 'pipelines.designer.theme';
 
@@ -53,6 +54,7 @@ export function App() {
   const [reviewsOpen, setReviewsOpen] = useState(false);
   const [versionsOpen, setVersionsOpen] = useState(false);
   const [comparison, setComparison] = useState<Comparison | null>(null);
+  const [modelsOpen, setModelsOpen] = useState(false);
   const [runId, setRunId] = useState<string | null>(null);
   const [runStep, setRunStep] = useState<string | null>(null);
   const [dark, setDark] = useState(() => (localStorage.getItem(themeKey) ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === 'dark');
@@ -230,6 +232,7 @@ export function App() {
         <button type="button" onClick={() => setRunOpen(true)} disabled={problems.some((p) => p.severity === 'error') || !parsed.graph.name}>Run…</button>
         <button type="button" onClick={() => setVersionsOpen(true)}>Versions</button>
         <button type="button" onClick={() => setReviewsOpen(true)}>Reviews</button>
+        <button type="button" onClick={() => setModelsOpen(true)}>Models</button>
         <span className="status" role="status" aria-live="polite">{message}</span>
         <button type="button" onClick={() => setDark(!dark)} aria-pressed={dark}>{dark ? 'Light' : 'Dark'} theme</button>
         <button type="button" onClick={() => setSignIn(true)}>{token.get() ? 'Token ✓' : 'Sign in'}</button>
@@ -285,6 +288,11 @@ export function App() {
       <RunDialog open={runOpen} params={parsed.graph.params} onClose={() => setRunOpen(false)} onStart={(p) => void start(p)} />
       <ReviewsDialog open={reviewsOpen} onClose={() => setReviewsOpen(false)} onError={failed}
         onDecided={(r) => setMessage(`decided review ${r.title}: ${r.status}`)} />
+      {modelsOpen && (
+        <Suspense fallback={null}>
+          <ModelsDialog dark={dark} onClose={() => setModelsOpen(false)} onError={failed} />
+        </Suspense>
+      )}
       <SignInDialog open={signIn} onClose={() => setSignIn(false)} onSignedIn={() => {
         setSignIn(false);
         setMessage('');

@@ -22,6 +22,23 @@ internal static class MonitoringEndpoints
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    /// <summary>
+    /// <c>GET /api/monitoring/models</c>: the ids served here (<c>NAME@ALIAS</c>, <c>NAME/VERSION</c>), each with the
+    /// registry model, alias, version and variant it serves now — what a viewer may monitor, since <c>/v1/models</c>
+    /// needs role inference.
+    /// </summary>
+    public static IResult Served(ServedModels served) => Results.Json(new JsonObject
+    {
+        ["models"] = new JsonArray(served.All.Select(m => (JsonNode)new JsonObject
+        {
+            ["id"] = m.Id,
+            ["model"] = m.Version.Model,
+            ["alias"] = m.Alias,
+            ["version"] = m.Version.Version,
+            ["variant"] = m.Variant,
+        }).ToArray()),
+    });
+
     public static async Task<IResult> WindowAsync(string model, int? window, ServedModels served, CancellationToken ct)
     {
         if (window is < 1 or > 100_000) return ApiErrors.BadRequest($"window must be from 1 to 100000 requests, not {window}", "leave it out for the latest 500");

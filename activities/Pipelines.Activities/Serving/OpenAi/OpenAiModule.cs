@@ -13,7 +13,7 @@ namespace Pipelines.Activities.Serving.OpenAi;
 /// <summary>
 /// The OpenAI-compatible endpoint of <c>pipelines serve</c> (<c>/v1/models</c>, <c>/v1/completions</c>,
 /// <c>/v1/chat/completions</c>, <c>/v1/feedback</c>) over the models of the <c>Serving</c> section, each behind a
-/// continuous batcher and following its alias as it moves, and the request log under <c>/api/monitoring</c>. <c>/v1</c>
+/// continuous batcher and following its alias as it moves, the list of served models and the request log under <c>/api/monitoring</c>. <c>/v1</c>
 /// calls need role <c>inference</c> (or <c>admin</c>) when tokens are configured and are held to the section's limits;
 /// the log needs viewer. The served models' windows are measured for <c>monitor</c> triggers and the <c>/metrics</c> gauges
 /// (<see cref="ServedModelMonitor"/>). <paramref name="time"/> drives the alias refresh (the system clock unless a test gives its own).
@@ -44,6 +44,7 @@ public sealed class OpenAiModule(IEnumerable<string> models, TimeProvider? time 
         v1.MapPost("/completions", OpenAiEndpoints.CompletionsAsync).WithMetadata(new RequiresRole(ApiRoles.Inference));
         v1.MapPost("/chat/completions", OpenAiEndpoints.ChatCompletionsAsync).WithMetadata(new RequiresRole(ApiRoles.Inference));
         v1.MapPost("/feedback", OpenAiEndpoints.FeedbackAsync).WithMetadata(new RequiresRole(ApiRoles.Inference));
+        routes.MapGet("/api/monitoring/models", MonitoringEndpoints.Served).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         routes.MapGet("/api/monitoring/models/{model}/requests", OpenAiEndpoints.RequestsAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         routes.MapGet("/api/monitoring/models/{model}", MonitoringEndpoints.WindowAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
     }
