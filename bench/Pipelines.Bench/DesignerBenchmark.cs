@@ -26,7 +26,7 @@ public static class DesignerBenchmark
             const m = window.__marks;
             const canvas = document.querySelector('.canvas');
             if (!m.laidOut && canvas && canvas.getAttribute('aria-busy') === 'false' && document.querySelector('.react-flow__node'))
-              m.laidOut = performance.mark('seen laid out').startTime;
+              m.laidOut = performance.mark(`seen laid out (${document.querySelectorAll('.react-flow__node').length} nodes, ${document.querySelectorAll('.react-flow__edge').length} edges drawn)`).startTime;
             if (m.pending === 2 && document.querySelector('.react-flow__node[data-id="' + window.__last + '"] .step-id')?.textContent === window.__name) {
               m.canvas.push(performance.now() - m.keyAt); m.pending = 1;
             }

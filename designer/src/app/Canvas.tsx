@@ -7,7 +7,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import ELK, { type ELK as LayoutEngine } from 'elkjs/lib/elk-api';
 import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { memo, startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { elkUpTo, layoutGraph, layoutKey, nodeSize, quickLayout, type Positions } from '../model/layout';
 import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
 import { liveStep, type RunLive, type StepLive } from '../model/runState';
@@ -21,7 +21,7 @@ const layoutEngine = () => (elk ??= new ELK({ workerUrl: elkWorker }));
 // Every node has the same known size, so a fit counts those not drawn yet (a large pipeline draws only what is in
 // view, and React Flow would otherwise fit the view to the few nodes it has measured).
 const fitting = { padding: 0.2, includeHiddenNodes: true };
-const [minZoom, maxZoom] = [0.2, 2];
+const [minZoom, maxZoom, readableZoom] = [0.2, 2, 0.5];
 
 type StepData = { step: StepNode; problems: Problem[]; live: StepLive | null; children: number };
 
@@ -76,6 +76,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
   // Busy from the render that changes the structure until its layout is drawn and fitted (screen readers, and tests,
   // wait for it): derived from the key, so no frame shows a new structure as laid out.
   const [laidOut, setLaidOut] = useState<string | null>(null);
+  const [mapShown, setMapShown] = useState(false);
 
   // A large pipeline is laid out in this very render (milliseconds, model/layeredLayout.ts), so React Flow never
   // takes its nodes unplaced first; a smaller one waits for ELK in its worker, below.
@@ -117,7 +118,15 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         width: Math.max(...placed.map((p) => p.x)) + nodeSize.width - left,
         height: Math.max(...placed.map((p) => p.y)) + nodeSize.height - top,
       };
-      void flow.setViewport(getViewportForBounds(bounds, box.width, box.height, minZoom, maxZoom, fitting.padding));
+      const fit = getViewportForBounds(bounds, box.width, box.height, minZoom, maxZoom, fitting.padding);
+      // A pipeline too large to fit at a readable zoom opens at its first step, readable, rather than as a picture of
+      // unreadable boxes (the minimap shows the whole): and so draws a few dozen nodes instead of hundreds.
+      const first = layout.positions[graph.steps[0].id];
+      void flow.setViewport(fit.zoom >= readableZoom ? fit : {
+        zoom: readableZoom,
+        x: box.width / 2 - (first.x + nodeSize.width / 2) * readableZoom,
+        y: box.height * 0.1 - top * readableZoom,
+      });
     }
     performance.mark('designer:fitted');
     // Laid out once the browser has drawn it and React Flow measured the nodes and handles (in that frame's resize
@@ -127,6 +136,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         performance.mark('designer:drawn');
         setLaidOut(key);
         onLaidOut?.();
+        if (graph.steps.length > 0) startTransition(() => setMapShown(true));
       });
     });
     return () => cancelAnimationFrame(frameId);
@@ -228,8 +238,8 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         onlyRenderVisibleElements={graph.steps.length > elkUpTo}
       >
         <Background />
-        {/* After the first picture: on 500 steps its node per step costs the open 15% (2.0–2.3 s against 2.6 s). */}
-        {laidOut !== null && <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline"
+        {/* After the first picture: it draws every step (500 on a large pipeline), which took the open 15% longer. */}
+        {mapShown && <MiniMap pannable zoomable ariaLabel="Minimap of the pipeline"
           nodeColor={(n) => ((n.data as StepData).problems.length > 0 ? '#e5484d' : dark ? '#5b6474' : '#9aa5b5')} />}
         <Controls fitViewOptions={fitting} />
       </ReactFlow>
