@@ -18,6 +18,7 @@ import { PropertyPanel } from './PropertyPanel';
 import { ReviewsDialog } from './ReviewsDialog';
 import { RunPanel, useRun } from './RunPanel';
 import { useShortcuts } from './shortcuts';
+import { useStepClipboard } from './stepClipboard';
 
 const YamlView = lazy(() => import('./YamlView'));
 const draftKey = 'pipelines.designer.text';
@@ -28,6 +29,10 @@ export function App() {
   const parsed = useMemo(() => parsePipeline(text), [text]);
   const editor = useRef<EditorHandle | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  // Steps selected besides `selected` (Ctrl+click): counted only while they include it, so any other way of choosing
+  // a step (a problem, the run table, a rename) selects that one step alone.
+  const [picked, setPicked] = useState<string[]>([]);
+  const selection = selected ? (picked.includes(selected) ? picked : [selected]) : [];
   const [catalog, setCatalog] = useState<ActivityDescriptor[]>([]);
   const [schema, setSchema] = useState<Record<string, unknown> | null>(null);
   const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
@@ -178,6 +183,11 @@ export function App() {
     }
   };
 
+  useStepClipboard({ parsed, selection, edit, say: setMessage, select: (ids) => {
+    setPicked(ids);
+    setSelected(ids[0] ?? null);
+  } });
+
   useShortcuts({
     undo: () => editor.current?.undo(),
     redo: () => editor.current?.redo(),
@@ -221,7 +231,7 @@ export function App() {
       <Palette catalog={catalog} onAdd={add} />
       <main className="center">
         <ReactFlowProvider>
-          <Canvas graph={parsed.graph} problems={problems} selected={selected} dark={dark} run={run} onSelect={setSelected}
+          <Canvas graph={parsed.graph} problems={problems} selected={selected} selection={selection} onSelectionChange={setPicked} dark={dark} run={run} onSelect={setSelected}
             onConnect={(source, target) => edit(addNeed(parsed, target, source))}
             onDelete={(steps, needs) => {
               edit(deleteSelection(parsed, steps, needs));

@@ -46,6 +46,9 @@ export interface CanvasProps {
   graph: PipelineGraph;
   problems: Problem[];
   selected: string | null;
+  /** Every selected step (Ctrl+click or Shift+drag adds more), `selected` among them; just `selected` when left out. */
+  selection?: readonly string[];
+  onSelectionChange?(ids: string[]): void;
   dark: boolean;
   /** The run drawn on the graph (status colours, attempts, progress), if one is watched. */
   run: RunLive | null;
@@ -56,7 +59,7 @@ export interface CanvasProps {
   onDropActivity(uses: string): void;
 }
 
-export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDelete, onDropActivity }: CanvasProps) {
+export function Canvas({ graph, problems, selected, selection, onSelectionChange, dark, run, onSelect, onConnect, onDelete, onDropActivity }: CanvasProps) {
   const flow = useReactFlow();
   const [positions, setPositions] = useState<Positions>({});
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
@@ -90,6 +93,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
   // A keystroke re-reads the whole text; a node whose drawing did not change keeps its object, so React Flow and the
   // memoised StepView skip it (on 500 steps, every node re-rendered on every key otherwise).
   const drawn = useRef(new Map<string, { looks: string; node: FlowNode<StepData> }>());
+  const chosen = useMemo(() => new Set(selection ?? (selected ? [selected] : [])), [selection, selected]);
   const nodes = useMemo<FlowNode<StepData>[]>(() => {
     const byStep = new Map<string, Problem[]>();
     for (const p of problems) if (p.step) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p]);
@@ -98,7 +102,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
       const stepProblems = byStep.get(step.id) ?? [];
       const live = liveStep(run, step.id);
       const position = positions[step.id];
-      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, step.id === selected]);
+      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, chosen.has(step.id)]);
       const kept = drawn.current.get(step.id);
       const node: FlowNode<StepData> = kept?.looks === looks ? kept.node : {
         id: step.id,
@@ -109,7 +113,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         initialWidth: nodeSize.width,
         initialHeight: nodeSize.height,
         data: { step, problems: stepProblems, ...live },
-        selected: step.id === selected,
+        selected: chosen.has(step.id),
         ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
       };
       next.set(step.id, { looks, node });
@@ -117,7 +121,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
     });
     drawn.current = next;
     return list;
-  }, [graph, positions, problems, selected, run]);
+  }, [graph, positions, problems, chosen, run]);
 
   const edges = useMemo<FlowEdge[]>(() => graph.edges.map((e) => {
     const id = `${e.kind}:${e.source}>${e.target}`;
@@ -133,10 +137,14 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
   }), [graph, selectedEdge]);
 
   const onNodesChange = (changes: NodeChange<FlowNode<StepData>>[]) => {
+    const picked = new Set(chosen);
     for (const c of changes) {
       if (c.type === 'position' && c.position) setPositions((p) => ({ ...p, [c.id]: c.position! }));
-      if (c.type === 'select' && c.selected) onSelect(c.id);
+      if (c.type === 'select') void (c.selected ? picked.add(c.id) : picked.delete(c.id));
     }
+    const chosenNow = changes.flatMap((c) => (c.type === 'select' && c.selected ? [c.id] : []));
+    if (chosenNow.length > 0) onSelect(chosenNow[chosenNow.length - 1]);
+    if (changes.some((c) => c.type === 'select')) onSelectionChange?.([...picked]);
   };
 
   const onEdgesChange = (changes: EdgeChange[]) => {
