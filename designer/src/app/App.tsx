@@ -12,6 +12,7 @@ import { applyChanges, type TextChange } from '../model/textEdits';
 import { Canvas } from './Canvas';
 import type { EditorHandle } from './editorHandle';
 import { HelpDialog, RunDialog, SignInDialog } from './Dialogs';
+import { OpenFileButton, useFileDrop } from './OpenFile';
 import { Palette } from './Palette';
 import { ProblemsPanel } from './ProblemsPanel';
 import { PropertyPanel } from './PropertyPanel';
@@ -60,7 +61,8 @@ export function App() {
     else setMessage(e instanceof ApiError ? `${e.message}${e.hint ? `; ${e.hint}` : ''}` : `the server cannot be reached: ${(e as Error).message}`);
   }, []);
 
-  const run = useRun(runId, failed);
+  const [runRound, setRunRound] = useState(0); // a resumed run is watched again
+  const run = useRun(runId, failed, runRound);
 
   const load = useCallback(() => {
     Promise.all([api.activities(), api.schema(), api.definitions(), api.drafts()]).then(([a, s, d, drafted]) => {
@@ -135,6 +137,13 @@ export function App() {
       failed(e);
     }
   };
+
+  const openFile = (name: string, text: string) => {
+    replace(text);
+    setMessage(`opened ${name} (kept in this tab; Save draft or Publish stores it on the server)`);
+  };
+  const fileRefused = (problem: string) => setMessage(`cannot open: ${problem}`);
+  useFileDrop(openFile, fileRefused);
 
   const saveDraft = async () => {
     const name = parsed.graph.name;
@@ -217,6 +226,7 @@ export function App() {
             )}
           </select>
         </label>
+        <OpenFileButton onOpen={openFile} onError={fileRefused} />
         <button type="button" onClick={() => editor.current?.undo()} aria-keyshortcuts="Control+Z">Undo</button>
         <button type="button" onClick={() => editor.current?.redo()} aria-keyshortcuts="Control+Shift+Z">Redo</button>
         <button type="button" onClick={() => void saveDraft()} aria-keyshortcuts="Control+S">Save draft</button>
@@ -243,7 +253,10 @@ export function App() {
           <RunPanel run={run} selected={runStep} onSelect={(step) => {
             setRunStep(step);
             setSelected(step.replace(/\[.*$/, ''));
-          }} onClose={() => setRunId(null)} onError={failed} />
+          }} onClose={() => setRunId(null)} onError={failed} onResumed={() => {
+            setRunRound((r) => r + 1);
+            setMessage(`resumed run ${run.id}`);
+          }} />
         ) : (
           <ProblemsPanel problems={problems} status={validation} onShow={(p) => {
             if (p.step) setSelected(p.step);
