@@ -52,7 +52,7 @@ public sealed class AccessibilityTests(DesignerSession session) : IClassFixture<
     }
 
     /// <summary>Fails on serious and critical violations, listing each rule with its first elements and axe's help, so the failure says what to fix.</summary>
-    private static void NoneSerious(AxeResult result)
+    internal static void NoneSerious(AxeResult result)
     {
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
             .Select(v => $"{v.Id} ({v.Impact}): {string.Join(" | ", v.Nodes.Take(3).Select(n => $"{n.Target} {n.Html} {string.Join(" ", n.Any.Select(c => c.Message))}"))} — {v.Help}")
