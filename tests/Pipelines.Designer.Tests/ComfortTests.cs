@@ -148,6 +148,8 @@ public sealed class ComfortTests(DesignerSession session) : IClassFixture<Design
         await YamlContainsAsync(page, "  resources: { cpu: 1, memory: 512Mi, gpu: 1 }\n");
         await panel.GetByRole(AriaRole.Button, new() { Name = "Add monitor" }).ClickAsync();
         await Expect(panel.GetByRole(AriaRole.Group, new() { Name = "trigger 3: monitor" })).ToBeVisibleAsync();
+        await YamlContainsAsync(page, "  - monitor: { model: email-subjects@production, when: \"${{ drift.prompt_length.psi > 0.25 || quality.toxicity_rate > 0.01 }}\" }\n");
+        await Expect(page.Locator(".problems")).ToContainTextAsync("No problems."); // the schema's examples are valid as written
         var original = File.ReadAllText(file).Replace("\r\n", "\n", StringComparison.Ordinal);
         Assert.StartsWith(original[..original.IndexOf("params:", StringComparison.Ordinal)], await page.YamlAsync(), StringComparison.Ordinal);
 

@@ -130,6 +130,9 @@ export function ParamsFieldset({ parsed, schema, onEdit }: SectionProps) {
 export function TriggersFieldset({ parsed, schema, onEdit }: SectionProps) {
   const triggers = parsed.doc.get('triggers', true);
   const items = isSeq(triggers) ? triggers.items : [];
+  // A new trigger starts from the schema's own examples, valid as written.
+  const example = (pointer: string, fallback: string) => String((schemaAt(schema, pointer)?.examples as unknown[] | undefined)?.[0] ?? fallback);
+  const trigger = '#/$defs/trigger/properties';
   return (
     <fieldset>
       <legend>Triggers</legend>
@@ -147,8 +150,12 @@ export function TriggersFieldset({ parsed, schema, onEdit }: SectionProps) {
         );
       })}
       <div className="buttons">
-        <button type="button" onClick={() => onEdit(addTrigger(parsed, { schedule: '0 0 3 ? * SUN', timezone: 'UTC' }))}>Add schedule</button>
-        <button type="button" onClick={() => onEdit(addTrigger(parsed, { monitor: { model: 'NAME@production', when: '${{ drift.status == \'drift\' }}' } }))}>Add monitor</button>
+        <button type="button" onClick={() => onEdit(addTrigger(parsed, {
+          schedule: example(`${trigger}/schedule`, '0 0 3 ? * SUN'), timezone: example(`${trigger}/timezone`, 'UTC'),
+        }))}>Add schedule</button>
+        <button type="button" onClick={() => onEdit(addTrigger(parsed, {
+          monitor: { model: example(`${trigger}/monitor/properties/model`, 'my-model@production'), when: example(`${trigger}/monitor/properties/when`, '${{ drift.status == \'drift\' }}') },
+        }))}>Add monitor</button>
       </div>
     </fieldset>
   );
