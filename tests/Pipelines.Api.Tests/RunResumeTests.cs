@@ -54,7 +54,7 @@ public sealed class RunResumeTests
         await using var server = await TestServer.StartAsync();
         (await server.PublishAsync(Steady)).Dispose();
         var id = await server.StartRunAsync("steady");
-        await WaitForStepAsync(server, id, "nap", "running");
+        await server.WaitForStepAsync(id, "nap", "running");
         (await server.Client.PostAsync($"/api/runs/{id}/cancel", null)).Dispose();
         Assert.Equal("cancelled", (await server.WaitForRunAsync(id, "cancelled"))["status"]!.GetValue<string>());
 
@@ -101,7 +101,7 @@ public sealed class RunResumeTests
         await using var server = await TestServer.StartAsync();
         (await server.PublishAsync(Yaml.Sleepy)).Dispose();
         var id = await server.StartRunAsync("sleepy");
-        await WaitForStepAsync(server, id, "nap", "running");
+        await server.WaitForStepAsync(id, "nap", "running");
 
         using var running = await server.Client.PostAsync($"/api/runs/{id}/resume", null);
         var body = await Json.ReadAsync(running);
@@ -116,17 +116,4 @@ public sealed class RunResumeTests
     }
 
     private static JsonNode Step(JsonObject report, string id) => report["steps"]!.AsArray().Single(s => s!["id"]!.GetValue<string>() == id)!;
-
-    private static async Task WaitForStepAsync(TestServer server, string runId, string step, string status)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await server.Client.GetAsync($"/api/runs/{runId}");
-            if (TestServer.StepStatus(await Json.ReadAsync(response), step) == status) return;
-            await Task.Delay(25);
-        }
-
-        Assert.Fail($"step {step} of run {runId} never became {status}");
-    }
 }

@@ -43,7 +43,10 @@ export function useStepClipboard(props: StepClipboardProps) {
 
     const copy = (event: ClipboardEvent, cut: boolean) => {
       const { parsed, selection, edit, select, say } = latest.current;
-      if (!onCanvas() || selection.length === 0 || !event.clipboardData) return;
+      // Text selected on the page (a log line, a message) is what the user means to copy, not the steps.
+      const text = document.getSelection();
+      const textChosen = !!text && !text.isCollapsed && !text.anchorNode?.parentElement?.closest('.canvas');
+      if (!onCanvas() || textChosen || selection.length === 0 || !event.clipboardData) return;
       event.clipboardData.setData('text/plain', copySteps(parsed, selection));
       event.preventDefault();
       const steps = selection.length === 1 ? `step ${selection[0]}` : `${selection.length} steps`;
