@@ -96,6 +96,37 @@ public sealed class RunResumeTests
     }
 
     [Fact]
+    public async Task A_matrix_step_runs_again_only_its_failed_combinations()
+    {
+        await using var server = await TestServer.StartAsync();
+        (await server.PublishAsync("""
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata:
+              name: half
+            steps:
+              naps:
+                uses: core.sleep@1
+                matrix: { seconds: [0.1, 30] }
+                timeout: 1s                  # the second combination fails, every time
+                retry: { max: 0 }
+                with:
+                  seconds: ${{ matrix.seconds }}
+            """)).Dispose();
+        var id = await server.StartRunAsync("half");
+        var failed = await server.WaitForRunAsync(id, "failed");
+        Assert.Equal(["succeeded", "failed"], new[] { "naps[0]", "naps[1]" }.Select(s => TestServer.StepStatus(failed, s)));
+
+        using var resume = await server.Client.PostAsync($"/api/runs/{id}/resume", null);
+        Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        var report = await server.WaitForRunAsync(id, "failed");
+
+        Assert.Equal("failed", TestServer.StepStatus(report, "naps"));
+        Assert.Equal(1, Step(report, "naps[0]")["attempts"]!.GetValue<int>());
+        Assert.Equal(2, Step(report, "naps[1]")["attempts"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task A_running_run_and_an_unknown_id_are_refused_with_what_to_do()
     {
         await using var server = await TestServer.StartAsync();
