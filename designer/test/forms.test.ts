@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFieldValue, inputFields, parseFieldValue, retryFields } from '../src/model/forms';
+import { fieldsAt, formatFieldValue, inputFields, parseFieldValue, retryFields } from '../src/model/forms';
 import { catalog, schema } from './realCatalog';
 
 describe('forms from the JSON Schema', () => {
@@ -27,6 +27,19 @@ describe('forms from the JSON Schema', () => {
 
   it('makes the retry form from $defs.retry', () => {
     expect(retryFields(schema).map((f) => `${f.name}:${f.kind}`)).toEqual(['max:integer', 'backoff:duration', 'factor:number']);
+  });
+
+  it('makes the forms of resources, select, params, triggers, monitors and defaults from the schema', () => {
+    const names = (pointer: string) => fieldsAt(schema, pointer).map((f) => `${f.name}:${f.kind}`);
+    expect(names('#/$defs/resources')).toEqual(['gpu:integer', 'cpu:number', 'memory:string', 'pool:string']);
+    expect(names('#/$defs/step/properties/select')).toEqual(['minimize:string', 'maximize:string']);
+    expect(names('#/$defs/param')).toEqual(['type:enum', 'default:structured', 'description:string', 'enum:structured']);
+    expect(fieldsAt(schema, '#/$defs/param')[0].options).toEqual(['string', 'number', 'integer', 'boolean', 'list', 'object']);
+    expect(names('#/$defs/trigger')).toEqual(['schedule:string', 'monitor:structured', 'timezone:string', 'params:structured', 'version:integer', 'concurrency:enum']);
+    expect(fieldsAt(schema, '#/$defs/trigger/properties/monitor').filter((f) => f.required).map((f) => f.name)).toEqual(['model', 'when']);
+    expect(names('#/properties/defaults')).toEqual(['retry:structured', 'timeout:duration', 'resources:structured', 'cache:boolean']);
+    expect(fieldsAt(schema, '#/$defs/resources').find((f) => f.name === 'gpu')).toMatchObject({ minimum: 0, maximum: 16 });
+    expect(fieldsAt(schema, '#/$defs/nothing')).toEqual([]);
   });
 
   it('types what was typed only when it reads as the field\'s type', () => {

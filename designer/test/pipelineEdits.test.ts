@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addNeed, addStep, deleteSelection, deleteStep, newPipelineText, removeNeed, renameStep, setInput, setParamField, setStepField } from '../src/model/pipelineEdits';
+import {
+  addNeed, addStep, addTrigger, deleteSelection, deleteStep, deleteTrigger, newPipelineText, removeNeed, renameStep, setInput, setMapField, setMatrixAxis,
+  setParamField, setStepField,
+} from '../src/model/pipelineEdits';
 import { parsePipeline, type ParsedPipeline } from '../src/model/pipelineGraph';
 import { applyChanges, changeBetween, type TextChange } from '../src/model/textEdits';
 
@@ -84,6 +87,45 @@ describe.each(files)('%s', (file) => {
     expect(beforeTo).toBeLessThanOrEqual(stepTo);
   });
 
+  it('adds a matrix axis, resources and a select to the last step inside that step only, and removes them to the same text', () => {
+    const last = parsed.graph.steps[parsed.graph.steps.length - 1];
+    const [stepFrom, stepTo] = linesOf(text, last.firstLine, last.lastLine);
+    const hadMatrix = last.matrixKeys.length > 0;
+    let after = edit(parsed, setMatrixAxis(parsed, last.id, 'probe_axis', [1, 2]));
+    after = edit(after, setMapField(after, ['steps', last.id, 'resources'], 'probe_gpu', 1));
+    if (!hadMatrix) after = edit(after, setStepField(after, last.id, 'select', { minimize: '${{ item.loss }}' }));
+    expect(after.graph.steps.find((s) => s.id === last.id)?.matrixKeys).toContain('probe_axis');
+    expect(after.doc.getIn(['steps', last.id, 'resources', 'probe_gpu'])).toBe(1);
+    const { from, beforeTo } = changedRegion(text, after.text);
+    expect(from).toBeGreaterThanOrEqual(stepFrom);
+    expect(beforeTo).toBeLessThanOrEqual(stepTo);
+    if (!hadMatrix) after = edit(after, setStepField(after, last.id, 'select', undefined));
+    after = edit(after, setMapField(after, ['steps', last.id, 'resources'], 'probe_gpu', undefined));
+    after = edit(after, setMatrixAxis(after, last.id, 'probe_axis', undefined));
+    expect(after.text).toBe(text);
+  });
+
+  it('adds a trigger, a default and a param field, then removes them, back to the same text', () => {
+    let after = edit(parsed, addTrigger(parsed, { schedule: '0 0 3 ? * SUN', timezone: 'UTC' }));
+    const triggers = after.doc.toJS().triggers as Record<string, unknown>[];
+    expect(triggers[triggers.length - 1]).toEqual({ schedule: '0 0 3 ? * SUN', timezone: 'UTC' });
+    // Fields the file does not set, so that removing them gives the file back.
+    const timeout = parsed.doc.hasIn(['defaults', 'timeout']) ? 'probe_timeout' : 'timeout';
+    after = edit(after, setMapField(after, ['defaults'], timeout, '2h'));
+    after = edit(after, setMapField(after, ['defaults', 'resources'], 'probe_pool', 'gpu'));
+    expect(after.doc.toJS().defaults).toMatchObject({ [timeout]: '2h', resources: { probe_pool: 'gpu' } });
+    const param = parsed.graph.params.find((p) => p.description === null);
+    if (param) {
+      after = edit(after, setParamField(after, param.name, 'description', 'probe: a description'));
+      expect(after.graph.params.find((p) => p.name === param.name)?.description).toBe('probe: a description');
+      after = edit(after, setParamField(after, param.name, 'description', undefined));
+    }
+    after = edit(after, setMapField(after, ['defaults', 'resources'], 'probe_pool', undefined));
+    after = edit(after, setMapField(after, ['defaults'], timeout, undefined));
+    after = edit(after, deleteTrigger(after, triggers.length - 1));
+    expect(after.text).toBe(text);
+  });
+
   it('adds and removes a needs edge between the first and last step, back to the same text', () => {
     const [first, last] = [parsed.graph.steps[0], parsed.graph.steps[parsed.graph.steps.length - 1]];
     if (first === last || last.needs.includes(first.id)) {
@@ -130,6 +172,34 @@ describe('every construct of the format', () => {
     after = edit(after, setStepField(after, 'nap', 'retry', { max: 0 }));
     expect(after.text).toBe(tour.text);
     expect(after.graph.steps.find((s) => s.id === 'nap')).toEqual(nap);
+  });
+
+  it('edits triggers: a schedule\'s time zone, the first key of an item, a monitor\'s window', () => {
+    let after = edit(tour, setMapField(tour, ['triggers', 1], 'timezone', 'America/New_York'));
+    expect(after.text).toContain('    version: 1                           # pinned; without it a schedule follows the latest published version\n    params: { audience: daily }\n    timezone: America/New_York\n');
+    after = edit(after, setMapField(after, ['triggers', 0], 'schedule', undefined));
+    expect(after.text).toContain('\n  - timezone: Europe/Paris\n    params: { audience: weekly-report, rounds: 3 }\n');
+    after = edit(after, setMapField(after, ['triggers', 0], 'schedule', '0 0 4 ? * SUN'));
+    expect(after.doc.toJS().triggers[0]).toMatchObject({ timezone: 'Europe/Paris', schedule: '0 0 4 ? * SUN' });
+    after = edit(after, deleteTrigger(after, 0));
+    after = edit(after, deleteTrigger(after, 0));
+    expect(after.doc.has('triggers')).toBe(false);
+    after = edit(after, addTrigger(after, { monitor: { model: 'm@production', when: '${{ drift.status == \'drift\' }}' } }));
+    after = edit(after, setMapField(after, ['triggers', 0, 'monitor'], 'window', '1d'));
+    expect(after.doc.toJS().triggers).toEqual([{ monitor: { model: 'm@production', when: "${{ drift.status == 'drift' }}", window: '1d' } }]);
+
+    const retrain = parsePipeline(readFileSync(join(folder, 'retrain.yaml'), 'utf8'));
+    const changed = edit(retrain, setMapField(retrain, ['triggers', 0, 'monitor'], 'window', '12h'));
+    expect(changed.text).toBe(retrain.text.replace('      window: 1d\n', '      window: 12h\n'));
+  });
+
+  it('writes a new matrix inline and grows a block one by a line', () => {
+    let after = edit(tour, setMatrixAxis(tour, 'nap', 'seconds', [0.1, 0.2]));
+    expect(after.text).toContain('    matrix: { seconds: [0.1, 0.2] }\n');
+    after = edit(tour, setMatrixAxis(tour, 'sweep', 'lr', [0.001, 0.003]));
+    expect(after.text).toContain('      style: [short, long]\n      lr: [0.001, 0.003]\n');
+    after = edit(after, setStepField(after, 'sweep', 'select', { maximize: '${{ item.score }}' }));
+    expect(after.text).toContain('    select: { maximize: "${{ item.score }}" }   # outputs.best');
   });
 
   it('turns a bare need into a list and back', () => {

@@ -66,6 +66,7 @@ public sealed class RoleMatrixTests
             new("GET", "/api/models/matrix/history", null, "viewer"),
             new("POST", "/api/runs", """{"pipeline": "no-such-pipeline"}""", "operator"),
             new("POST", $"/api/runs/{runId}/cancel", null, "operator"),
+            new("POST", $"/api/runs/{runId}/resume", null, "operator"),
             new("POST", $"/api/reviews/{reviewId}/decision", """{"decision": "bogus"}""", "reviewer"),
             new("POST", "/api/definitions", Gated, "author"),
             new("POST", "/api/definitions/matrix/versions/99/retract", null, "author"),

@@ -51,7 +51,7 @@ public sealed class RunEndpointTests
         await using var server = await TestServer.StartAsync();
         (await server.PublishAsync(Yaml.Sleepy)).Dispose();
         var id = await server.StartRunAsync("sleepy");
-        await WaitForStepAsync(server, id, "nap", "running");
+        await server.WaitForStepAsync(id, "nap", "running");
 
         using var cancel = await server.Client.PostAsync($"/api/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
@@ -117,7 +117,7 @@ public sealed class RunEndpointTests
         await using var server = await TestServer.StartAsync();
         (await server.PublishAsync(Yaml.Sleepy)).Dispose();
         var id = await server.StartRunAsync("sleepy", new JsonObject { ["seconds"] = 1.5 });
-        await WaitForStepAsync(server, id, "nap", "running");
+        await server.WaitForStepAsync(id, "nap", "running");
 
         await server.StopAsync();
         await server.StartAgainAsync();
@@ -125,18 +125,5 @@ public sealed class RunEndpointTests
         var report = await server.WaitForRunAsync(id, "succeeded");
         Assert.Equal("succeeded", report["status"]!.GetValue<string>());
         Assert.Equal("succeeded", TestServer.StepStatus(report, "after"));
-    }
-
-    private static async Task WaitForStepAsync(TestServer server, string runId, string step, string status)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await server.Client.GetAsync($"/api/runs/{runId}");
-            if (TestServer.StepStatus(await Json.ReadAsync(response), step) == status) return;
-            await Task.Delay(25);
-        }
-
-        Assert.Fail($"step {step} of run {runId} never became {status}");
     }
 }

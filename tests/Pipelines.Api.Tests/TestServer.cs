@@ -131,6 +131,20 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls <c>GET /api/runs/{id}</c> until step <paramref name="step"/> has <paramref name="status"/>, up to 20 s.</summary>
+    public async Task WaitForStepAsync(string runId, string step, string status)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await Client.GetAsync($"/api/runs/{runId}");
+            if (StepStatus(await Json.ReadAsync(response), step) == status) return;
+            await Task.Delay(25);
+        }
+
+        Assert.Fail($"step {step} of run {runId} never became {status}");
+    }
+
     /// <summary>A step's status in a run report.</summary>
     public static string StepStatus(JsonObject report, string step) =>
         report["steps"]!.AsArray().Single(s => s!["id"]!.GetValue<string>() == step)!["status"]!.GetValue<string>();

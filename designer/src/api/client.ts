@@ -170,6 +170,8 @@ export const runs = {
     call<{ id: string; pipeline: string; status: string }>('/api/runs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ pipeline, params }) }),
   show: (id: string) => call<RunReport>(`/api/runs/${encodeURIComponent(id)}`),
   cancel: (id: string) => call<Record<string, unknown>>(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  /** Continues a failed or cancelled run from the steps that did not succeed (409 with a hint otherwise). */
+  resume: (id: string) => call<{ id: string; status: string; was: string }>(`/api/runs/${encodeURIComponent(id)}/resume`, { method: 'POST' }),
   logs: (id: string, step: string) =>
     call<{ lines: { step: string; at: string; line: string }[] }>(`/api/runs/${encodeURIComponent(id)}/logs?step=${encodeURIComponent(step)}`).then((b) => b.lines),
   /** The open reviews (a gate.human step waiting for people). */

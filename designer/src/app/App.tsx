@@ -12,6 +12,7 @@ import { applyChanges, type TextChange } from '../model/textEdits';
 import { Canvas } from './Canvas';
 import type { EditorHandle } from './editorHandle';
 import { HelpDialog, RunDialog, SignInDialog } from './Dialogs';
+import { OpenFileButton, useFileDrop } from './OpenFile';
 import { Palette } from './Palette';
 import { ProblemsPanel } from './ProblemsPanel';
 import { PropertyPanel } from './PropertyPanel';
@@ -20,6 +21,7 @@ import { RunPanel, useRun } from './RunPanel';
 import { useShortcuts } from './shortcuts';
 import { useValidation } from './useValidation';
 import { VersionsDialog, type Comparison } from './VersionsDialog';
+import { useStepClipboard } from './stepClipboard';
 
 // The editor's chunk is fetched at once but mounted once the canvas has drawn its first layout: on a large pipeline
 // making the editor (its document, gutters, highlighting) takes a few hundred milliseconds that the picture need not
@@ -43,6 +45,10 @@ export function App() {
   // Opening a link, the editor waits for the canvas to draw the opened pipeline (see loadYamlView).
   const [drawn, setDrawn] = useState(() => !linked());
   const [selected, setSelected] = useState<string | null>(null);
+  // Steps selected besides `selected` (Ctrl+click): counted only while they include it, so any other way of choosing
+  // a step (a problem, the run table, a rename) selects that one step alone.
+  const [picked, setPicked] = useState<string[]>([]);
+  const selection = selected ? (picked.includes(selected) ? picked : [selected]) : [];
   const [catalog, setCatalog] = useState<ActivityDescriptor[]>([]);
   const [schema, setSchema] = useState<Record<string, unknown> | null>(null);
   const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
@@ -78,7 +84,8 @@ export function App() {
     else setMessage(e instanceof ApiError ? `${e.message}${e.hint ? `; ${e.hint}` : ''}` : `the server cannot be reached: ${(e as Error).message}`);
   }, []);
 
-  const run = useRun(runId, failed);
+  const [runRound, setRunRound] = useState(0); // a resumed run is watched again
+  const run = useRun(runId, failed, runRound);
 
   const openedLink = useRef(false);
   const load = useCallback(() => {
@@ -149,6 +156,13 @@ export function App() {
     }
   };
 
+  const openFile = (name: string, text: string) => {
+    replace(text);
+    setMessage(`opened ${name} (kept in this tab; Save draft or Publish stores it on the server)`);
+  };
+  const fileRefused = (problem: string) => setMessage(`cannot open: ${problem}`);
+  useFileDrop(openFile, fileRefused);
+
   const saveDraft = async () => {
     const name = parsed.graph.name;
     if (!name) {
@@ -196,6 +210,11 @@ export function App() {
     }
   };
 
+  useStepClipboard({ parsed, selection, edit, say: setMessage, select: (ids) => {
+    setPicked(ids);
+    setSelected(ids[0] ?? null);
+  } });
+
   useShortcuts({
     undo: () => editor.current?.undo(),
     redo: () => editor.current?.redo(),
@@ -225,6 +244,7 @@ export function App() {
             )}
           </select>
         </label>
+        <OpenFileButton onOpen={openFile} onError={fileRefused} />
         <button type="button" onClick={() => editor.current?.undo()} aria-keyshortcuts="Control+Z">Undo</button>
         <button type="button" onClick={() => editor.current?.redo()} aria-keyshortcuts="Control+Shift+Z">Redo</button>
         <button type="button" onClick={() => void saveDraft()} aria-keyshortcuts="Control+S">Save draft</button>
@@ -241,7 +261,7 @@ export function App() {
       <Palette catalog={catalog} onAdd={add} />
       <main className="center">
         <ReactFlowProvider>
-          <Canvas graph={parsed.graph} problems={problems} selected={selected} dark={dark} run={run} onSelect={setSelected}
+          <Canvas graph={parsed.graph} problems={problems} selected={selected} selection={selection} onSelectionChange={setPicked} dark={dark} run={run} onSelect={setSelected}
             onLaidOut={() => text !== '' && setDrawn(true)}
             onConnect={(source, target) => edit(addNeed(parsed, target, source))}
             onDelete={(steps, needs) => {
@@ -254,7 +274,10 @@ export function App() {
           <RunPanel run={run} selected={runStep} onSelect={(step) => {
             setRunStep(step);
             setSelected(step.replace(/\[.*$/, ''));
-          }} onClose={() => setRunId(null)} onError={failed} />
+          }} onClose={() => setRunId(null)} onError={failed} onResumed={() => {
+            setRunRound((r) => r + 1);
+            setMessage(`resumed run ${run.id}`);
+          }} />
         ) : (
           <ProblemsPanel problems={problems} status={validation} onShow={(p) => {
             if (p.step) setSelected(p.step);

@@ -53,6 +53,9 @@ export interface CanvasProps {
   graph: PipelineGraph;
   problems: Problem[];
   selected: string | null;
+  /** Every selected step (Ctrl+click or Shift+drag adds more), `selected` among them; just `selected` when left out. */
+  selection?: readonly string[];
+  onSelectionChange?(ids: string[]): void;
   dark: boolean;
   /** The run drawn on the graph (status colours, attempts, progress), if one is watched. */
   run: RunLive | null;
@@ -65,7 +68,7 @@ export interface CanvasProps {
   onLaidOut?(): void;
 }
 
-export function Canvas({ graph, problems, selected, dark, run, onSelect, onConnect, onDelete, onDropActivity, onLaidOut }: CanvasProps) {
+export function Canvas({ graph, problems, selected, selection, onSelectionChange, dark, run, onSelect, onConnect, onDelete, onDropActivity, onLaidOut }: CanvasProps) {
   const flow = useReactFlow();
   const frame = useRef<HTMLDivElement>(null);
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
@@ -147,6 +150,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
   // memoised StepView skip it (on 500 steps, every node re-rendered on every key otherwise).
   const drawn = useRef(new Map<string, { looks: string; node: FlowNode<StepData> }>());
   const drawnList = useRef<FlowNode<StepData>[]>([]);
+  const chosen = useMemo(() => new Set(selection ?? (selected ? [selected] : [])), [selection, selected]);
   const nodes = useMemo<FlowNode<StepData>[]>(() => {
     const byStep = new Map<string, Problem[]>();
     for (const p of problems) if (p.step) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p]);
@@ -155,7 +159,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
       const stepProblems = byStep.get(step.id) ?? [];
       const live = liveStep(run, step.id);
       const position = layout.positions[step.id];
-      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, step.id === selected]);
+      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, chosen.has(step.id)]);
       const kept = drawn.current.get(step.id);
       const node: FlowNode<StepData> = kept?.looks === looks ? kept.node : {
         id: step.id,
@@ -166,7 +170,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
         initialWidth: nodeSize.width,
         initialHeight: nodeSize.height,
         data: { step, problems: stepProblems, ...live },
-        selected: step.id === selected,
+        selected: chosen.has(step.id),
         ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
       };
       next.set(step.id, { looks, node });
@@ -178,7 +182,7 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
     if (list.length === previous.length && list.every((n, i) => n === previous[i])) return previous;
     drawnList.current = list;
     return list;
-  }, [graph, layout, problems, selected, run]);
+  }, [graph, layout, problems, chosen, run]);
 
   // Edges are kept likewise while the edges read from the text are the same.
   const edgesKey = useMemo(() => graph.edges.map((e) => `${e.kind}:${e.source}>${e.target}`).join('\n'), [graph]);
@@ -197,10 +201,14 @@ export function Canvas({ graph, problems, selected, dark, run, onSelect, onConne
   }), [edgesKey, selectedEdge]);
 
   const onNodesChange = (changes: NodeChange<FlowNode<StepData>>[]) => {
+    const picked = new Set(chosen);
     for (const c of changes) {
       if (c.type === 'position' && c.position) setLayout((l) => ({ ...l, positions: { ...l.positions, [c.id]: c.position! } }));
-      if (c.type === 'select' && c.selected) onSelect(c.id);
+      if (c.type === 'select') void (c.selected ? picked.add(c.id) : picked.delete(c.id));
     }
+    const chosenNow = changes.flatMap((c) => (c.type === 'select' && c.selected ? [c.id] : []));
+    if (chosenNow.length > 0) onSelect(chosenNow[chosenNow.length - 1]);
+    if (changes.some((c) => c.type === 'select')) onSelectionChange?.([...picked]);
   };
 
   const onEdgesChange = (changes: EdgeChange[]) => {

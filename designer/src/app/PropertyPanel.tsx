@@ -1,13 +1,15 @@
-// The property panel: for the selected step its id, activity, `when`/`timeout`/`cache`/`retry` and a form of its `with`
-// inputs generated from the JSON Schema; with no step selected, the pipeline's name and params. Every change is a text
-// edit of the YAML (model/pipelineEdits.ts), made as the user types.
+// The property panel: for the selected step its id, activity, `when`/`timeout`/`cache`/`retry`, matrix, select and
+// resources, and a form of its `with` inputs generated from the JSON Schema; with no step selected, the pipeline's
+// name, params, triggers and defaults (SectionForms.tsx). Every change is a text edit of the YAML
+// (model/pipelineEdits.ts), made as the user types.
 import { useEffect, useId, useState } from 'react';
 import type { Document } from 'yaml';
 import { findActivity, type ActivityDescriptor } from '../model/catalog';
-import { formatFieldValue, inputFields, parseFieldValue, retryFields, type FormField } from '../model/forms';
-import { deleteParam, renameStep, setInput, setParamField, setStepField } from '../model/pipelineEdits';
+import { formatFieldValue, inputFields, parseFieldValue, type FormField } from '../model/forms';
+import { renameStep, setInput, setMapField, setStepField } from '../model/pipelineEdits';
 import type { ParsedPipeline } from '../model/pipelineGraph';
 import { setPair, type TextChange } from '../model/textEdits';
+import { DefaultsFieldset, MapFieldset, MatrixFieldset, ParamsFieldset, TriggersFieldset } from './SectionForms';
 
 export interface PropertyPanelProps {
   parsed: ParsedPipeline;
@@ -27,7 +29,7 @@ const stepFields: FormField[] = [
 
 export function PropertyPanel({ parsed, schema, catalog, selected, onEdit, onRenamed }: PropertyPanelProps) {
   const step = parsed.graph.steps.find((s) => s.id === selected);
-  if (!step) return <PipelinePanel parsed={parsed} onEdit={onEdit} />;
+  if (!step) return <PipelinePanel parsed={parsed} schema={schema} onEdit={onEdit} />;
   const activity = findActivity(catalog, step.uses);
   const inputs = schema && step.uses ? inputFields(schema, step.uses) : null;
   const value = (path: (string | number)[]) => plain(parsed.doc, ['steps', step.id, ...path]);
@@ -56,53 +58,33 @@ export function PropertyPanel({ parsed, schema, catalog, selected, onEdit, onRen
         ))}
       </fieldset>
       {schema && (
-        <fieldset>
-          <legend>Retry</legend>
-          {retryFields(schema).map((f) => (
-            <Field key={`${step.id}.retry.${f.name}`} field={f} value={value(['retry', f.name])}
-              onChange={(v) => onEdit(v === undefined && value(['retry']) === undefined ? [] : editRetry(parsed, step.id, f.name, v))} />
-          ))}
-        </fieldset>
+        <>
+          <MapFieldset legend="Retry" pointer="#/$defs/retry" path={['steps', step.id, 'retry']} parsed={parsed} schema={schema} onEdit={onEdit} />
+          <MatrixFieldset id={step.id} parsed={parsed} schema={schema} onEdit={onEdit} />
+          <MapFieldset legend="Resources" pointer="#/$defs/resources" path={['steps', step.id, 'resources']} parsed={parsed} schema={schema} onEdit={onEdit} />
+        </>
       )}
     </section>
   );
 }
 
-function editRetry(parsed: ParsedPipeline, id: string, field: string, value: unknown): TextChange[] {
-  const retry = { ...((plain(parsed.doc, ['steps', id, 'retry']) as Record<string, unknown> | undefined) ?? {}) };
-  if (value === undefined) delete retry[field];
-  else retry[field] = value;
-  return setStepField(parsed, id, 'retry', Object.keys(retry).length === 0 ? undefined : retry);
-}
-
-function PipelinePanel({ parsed, onEdit }: { parsed: ParsedPipeline; onEdit(changes: TextChange[]): void }) {
-  const [newParam, setNewParam] = useState('');
+function PipelinePanel({ parsed, schema, onEdit }: { parsed: ParsedPipeline; schema: Record<string, unknown> | null; onEdit(changes: TextChange[]): void }) {
   const nameField: FormField = { name: 'name', kind: 'string', required: true, description: 'The pipeline\'s name: lower-case letters, digits and -.' };
+  const descriptionField: FormField = { name: 'description', kind: 'string', required: false, description: 'What the pipeline is for.' };
   return (
     <section className="properties" aria-label="Pipeline properties">
       <h2>Pipeline</h2>
       <Field field={nameField} value={plain(parsed.doc, ['metadata', 'name'])}
         onChange={(v) => onEdit(setPair(parsed, ['metadata'], 'name', v ?? ''))} />
-      <fieldset>
-        <legend>Params</legend>
-        {parsed.graph.params.length === 0 && <p className="muted">No params.</p>}
-        {parsed.graph.params.map((p) => (
-          <div key={p.name} className="param">
-            <Field field={{ name: `${p.name} (default)`, kind: p.type === 'integer' || p.type === 'number' || p.type === 'boolean' ? p.type : p.type === 'string' ? 'string' : 'structured', required: false, description: p.description }}
-              value={p.default} onChange={(v) => onEdit(setParamField(parsed, p.name, 'default', v))} />
-            <button type="button" className="link" aria-label={`Delete param ${p.name}`} onClick={() => onEdit(deleteParam(parsed, p.name))}>Delete</button>
-          </div>
-        ))}
-        <form className="add-param" onSubmit={(e) => {
-          e.preventDefault();
-          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newParam) || parsed.graph.params.some((p) => p.name === newParam)) return;
-          onEdit(setParamField(parsed, newParam, 'type', 'string'));
-          setNewParam('');
-        }}>
-          <input aria-label="New param name" placeholder="new_param" value={newParam} onChange={(e) => setNewParam(e.target.value)} />
-          <button type="submit">Add param</button>
-        </form>
-      </fieldset>
+      <Field field={descriptionField} value={plain(parsed.doc, ['metadata', 'description'])}
+        onChange={(v) => onEdit(setMapField(parsed, ['metadata'], 'description', v))} />
+      {schema ? (
+        <>
+          <ParamsFieldset parsed={parsed} schema={schema} onEdit={onEdit} />
+          <TriggersFieldset parsed={parsed} schema={schema} onEdit={onEdit} />
+          <DefaultsFieldset parsed={parsed} schema={schema} onEdit={onEdit} />
+        </>
+      ) : <p className="muted">Loading the schema…</p>}
       <p className="muted">Select a step to edit it; drag an activity from the palette to add one.</p>
     </section>
   );
@@ -133,7 +115,7 @@ function RenameField({ id, onRename }: { id: string; onRename(to: string): void 
 }
 
 /** One form field: the text keeps what was typed while it has the focus, and takes the document's value otherwise. */
-function Field({ field, value, onChange }: { field: FormField; value: unknown; onChange(value: unknown): void }) {
+export function Field({ field, value, onChange }: { field: FormField; value: unknown; onChange(value: unknown): void }) {
   const id = useId();
   const shown = formatFieldValue(value);
   const [draft, setDraft] = useState(shown);
@@ -166,7 +148,7 @@ function Field({ field, value, onChange }: { field: FormField; value: unknown; o
 }
 
 /** The plain value at a path of the document (collections as JSON), or undefined. */
-function plain(doc: Document.Parsed, path: (string | number)[]): unknown {
+export function plain(doc: Document.Parsed, path: readonly (string | number)[]): unknown {
   const v = doc.getIn(path) as unknown;
   return v !== null && typeof v === 'object' && 'toJSON' in v ? (v as { toJSON(): unknown }).toJSON() : v;
 }

@@ -1,14 +1,18 @@
 // A run of the pipeline, live: its status, each step's status, attempts and progress with its latest figures, and the
-// chosen step's outputs, error and stored log. Events come from the server's stream; Cancel stops the run.
+// chosen step's outputs, error and stored log. Events come from the server's stream; Cancel stops the run, Resume
+// continues a failed or cancelled one from the steps that did not succeed.
 import { useEffect, useState } from 'react';
 import { api, artifactFiles, openArtifact, runEvents, runs } from '../api/client';
 import { applyRunEvent, isTerminal, type RunLive } from '../model/runState';
 
-/** The run with id `id` as its event stream tells it; null before the first event (or without an id). */
-export function useRun(id: string | null, onError: (e: unknown) => void): RunLive | null {
+/**
+ * The run with id `id` as its event stream tells it; null before the first event (or without an id). A new `round`
+ * reads the stream again (after a resume: the stream of a finished run ends at once).
+ */
+export function useRun(id: string | null, onError: (e: unknown) => void, round = 0): RunLive | null {
   const [run, setRun] = useState<RunLive | null>(null);
   useEffect(() => {
-    setRun(null);
+    setRun((current) => (current?.id === id ? current : null)); // a resumed run stays drawn until its snapshot comes
     if (!id) return;
     const abort = new AbortController();
     runEvents(id, (name, data) => {
@@ -20,19 +24,21 @@ export function useRun(id: string | null, onError: (e: unknown) => void): RunLiv
     }, abort.signal)
       .catch((e) => !abort.signal.aborted && onError(e));
     return () => abort.abort();
-  }, [id, onError]);
+  }, [id, onError, round]);
   return run;
 }
 
 const figures = (metrics: Record<string, number> | null) =>
   metrics ? Object.entries(metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(' · ') : '';
 
-export function RunPanel({ run, selected, onSelect, onClose, onError }: {
+export function RunPanel({ run, selected, onSelect, onClose, onError, onResumed }: {
   run: RunLive;
   selected: string | null;
   onSelect(step: string): void;
   onClose(): void;
   onError(e: unknown): void;
+  /** The server took the resume: watch the run again. */
+  onResumed?(): void;
 }) {
   const step = selected ? run.steps[selected] : undefined;
   const [log, setLog] = useState<string[] | null>(null);
@@ -54,6 +60,10 @@ export function RunPanel({ run, selected, onSelect, onClose, onError }: {
       <h2>
         Run <code>{run.id}</code> of {run.pipeline}: <span className={`run-status status-${run.status}`} role="status" aria-live="polite">{run.status}</span>
         {!isTerminal(run.status) && <button type="button" onClick={() => void runs.cancel(run.id).catch(onError)}>Cancel run</button>}
+        {(run.status === 'failed' || run.status === 'cancelled') && (
+          <button type="button" title="Run the failed, cancelled and skipped steps again; succeeded steps keep their outputs"
+            onClick={() => void runs.resume(run.id).then(() => onResumed?.(), onError)}>Resume run</button>
+        )}
         <button type="button" onClick={onClose}>Close run</button>
       </h2>
       {run.error && <p className="error">{run.error}</p>}

@@ -43,7 +43,9 @@ export default function YamlView({ text, onChange, problems, graph, catalog, dar
           lintGutter(),
           autocompletion({ override: [(context) => expressionCompletion(context, latest.current.graph, latest.current.catalog)] }),
           theme.current.of(dark ? oneDark : []),
-          EditorView.contentAttributes.of({ 'aria-label': 'Pipeline YAML' }),
+          // tabindex: the content is tabbable anyway (contenteditable), but axe counts only a tabindex as focusable
+          // content of the scroller, and a pipeline longer than the view makes it a scrollable region.
+          EditorView.contentAttributes.of({ 'aria-label': 'Pipeline YAML', tabindex: '0' }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) latest.current.onChange(update.state.doc.toString());
           }),

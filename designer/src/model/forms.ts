@@ -33,6 +33,25 @@ export function retryFields(schema: Schema): FormField[] {
   return objectFields(schema, (defs(schema).retry as Schema) ?? {});
 }
 
+/**
+ * The fields of the object schema at a JSON pointer into the schema (`#/$defs/resources`, `#/properties/defaults`,
+ * `#/$defs/trigger/properties/monitor`), `$ref`s followed; [] where the schema has no such object.
+ */
+export function fieldsAt(schema: Schema, pointer: string): FormField[] {
+  return objectFields(schema, schemaAt(schema, pointer) ?? {});
+}
+
+/** The schema at a JSON pointer, a `$ref` at the end followed; undefined where there is none. */
+export function schemaAt(schema: Schema, pointer: string): Schema | undefined {
+  let node: unknown = schema;
+  for (const part of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    node = node !== null && typeof node === 'object' ? (node as Schema)[part.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  }
+  if (node === null || typeof node !== 'object') return undefined;
+  const resolved = resolve(schema, node as Schema);
+  return resolved === node ? resolved : { ...resolved, ...(node as Schema), $ref: undefined };
+}
+
 /** The fields of an object schema (its `properties`, `required` marked). */
 export function objectFields(root: Schema, object: Schema): FormField[] {
   const required = new Set((object.required as string[] | undefined) ?? []);
@@ -42,7 +61,9 @@ export function objectFields(root: Schema, object: Schema): FormField[] {
 
 function field(root: Schema, name: string, property: Schema, required: boolean): FormField {
   // An input that takes an expression is `anyOf: [<its type>, {$ref: expression}]`; the first is what the form shows.
-  const typed = ((property.anyOf as Schema[] | undefined) ?? [property]).map((s) => resolve(root, s)).find((s) => !isExpression(root, s)) ?? {};
+  const candidates = ((property.anyOf as Schema[] | undefined) ?? [property]).map((s) => resolve(root, s));
+  // Only an expression (a matrix's `select` goal): text.
+  const typed = candidates.find((s) => !isExpression(root, s)) ?? (candidates.length > 0 ? { type: 'string' } : {});
   const merged = { ...typed, ...property };
   const options = (merged.enum as unknown[] | undefined)?.map(String);
   const type = merged.type;

@@ -4,7 +4,7 @@
 import { isMap, isScalar, isSeq, visit, type Node } from 'yaml';
 import { renameStepReferences } from './expressions';
 import { parsePipeline, type ParsedPipeline } from './pipelineGraph';
-import { applyChanges, changeBetween, deletePair, renameKey, replaceScalar, setPair, type TextChange } from './textEdits';
+import { appendItem, applyChanges, changeBetween, deleteItem, deletePair, renameKey, replaceScalar, setPair, type Path, type TextChange } from './textEdits';
 
 export const stepIdPattern = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -73,6 +73,31 @@ export function setParamField(parsed: ParsedPipeline, name: string, field: strin
   const exists = parsed.graph.params.some((p) => p.name === name);
   if (!exists) return isUnset(value) ? [] : setPair(parsed, ['params'], name, { type: 'string', [field]: value });
   return isUnset(value) ? deletePair(parsed, ['params', name], field) : setPair(parsed, ['params', name], field, value);
+}
+
+/**
+ * Sets (or, with undefined or '', removes) one field of the mapping at `path`: `retry.max` of a step, `resources.gpu`,
+ * a field of `defaults` or of a trigger. A missing mapping is written inline with that one field (`retry: { max: 3 }`);
+ * removing its last field removes it.
+ */
+export function setMapField(parsed: ParsedPipeline, path: Path, field: string, value: unknown): TextChange[] {
+  if (isUnset(value)) return deletePair(parsed, path, field);
+  if (isMap(parsed.doc.getIn(path, true)) || path.length === 0) return setPair(parsed, path, field, value);
+  return setPair(parsed, path.slice(0, -1), String(path[path.length - 1]), { [field]: value });
+}
+
+/** Sets (or removes) one axis of a step's matrix: a list of values, or an expression that gives one. */
+export function setMatrixAxis(parsed: ParsedPipeline, id: string, axis: string, values: unknown): TextChange[] {
+  return setMapField(parsed, ['steps', id, 'matrix'], axis, values);
+}
+
+/** A new trigger at the end of `triggers:` (made when missing). */
+export function addTrigger(parsed: ParsedPipeline, trigger: Record<string, unknown>): TextChange[] {
+  return appendItem(parsed, ['triggers'], trigger);
+}
+
+export function deleteTrigger(parsed: ParsedPipeline, index: number): TextChange[] {
+  return deleteItem(parsed, ['triggers'], index);
 }
 
 export function deleteParam(parsed: ParsedPipeline, name: string): TextChange[] {

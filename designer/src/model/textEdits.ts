@@ -2,7 +2,7 @@
 // does not touch survives byte for byte. `doc.setIn(...)` then `doc.toString()` would be shorter, but it re-prints the
 // whole file: it re-aligns comments, re-indents and re-quotes (none of the files in pipelines/ survive it unchanged),
 // and it would move the cursor of the YAML view. The same changes feed CodeMirror as one transaction.
-import { Document, isCollection, isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { Document, isCollection, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { ParsedPipeline } from './pipelineGraph';
 
 /** Replace text[from, to) by insert; positions are offsets into the text the changes were computed on. */
@@ -71,7 +71,9 @@ export function setPair(parsed: ParsedPipeline, path: Path, key: string, value: 
       return [{ from: old.range[0], to: old.range[1], insert: (source === '' ? ' ' : '') + inlineYaml(value) }];
     }
     const [from, to] = pairSpan(text, pair);
-    return [{ from, to, insert: pairText(key, value, indent, block) }];
+    const written = pairText(key, value, indent, block);
+    // The first key of a list item shares its line with `- `, which stays: the text goes after it.
+    return [{ from, to, insert: from === lineStart(text, from) ? written : written.slice(indent) }];
   }
 
   const end = map.range[1];
@@ -97,6 +99,11 @@ export function deletePair(parsed: ParsedPipeline, path: Path, key: string, drop
     return replaceNode(parsed, path, map, json);
   }
   const [from, to] = pairSpan(parsed.text, pair);
+  if (from !== lineStart(parsed.text, from)) {
+    // `- first: 1\n  second: 2` → `- second: 2`: the item's next key moves up to the `- `.
+    const next = map.items[map.items.indexOf(pair) + 1]?.key as Node | undefined;
+    return next?.range ? [{ from, to: next.range[0], insert: '' }] : [];
+  }
   return [{ from, to, insert: '' }];
 }
 
@@ -124,11 +131,15 @@ function replaceNode(parsed: ParsedPipeline, path: Path, node: Node, value: unkn
   return setPair(parsed, path.slice(0, -1), String(path[path.length - 1]), value);
 }
 
-/** [start of the key's line, end of the value's last line]: the lines the pair occupies. */
+/**
+ * [start of the key's line, end of the value's last line]: the lines the pair occupies; from the key itself when an
+ * indicator comes before it on its line (the first key of a list item, after `- `).
+ */
 function pairSpan(text: string, pair: Pair<unknown, unknown>): [number, number] {
   const key = pair.key as Node;
   const value = pair.value as Node | null;
-  const start = lineStart(text, key.range![0]);
+  const line = lineStart(text, key.range![0]);
+  const start = text.slice(line, key.range![0]).trim() === '' ? line : key.range![0];
   const last = value?.range ? Math.max(value.range[1] - 1, value.range[0]) : key.range![1];
   return [start, lineEnd(text, last)];
 }
@@ -151,4 +162,39 @@ function lineEnd(text: string, pos: number): number {
 
 function column(text: string, pos: number): number {
   return pos - lineStart(text, pos);
+}
+
+/**
+ * Appends `value` to the list at path: a block list gets one more `- ` item in its own style (a mapping as one line per
+ * key, nested values inline); a missing, empty or flow list is written again as a block list with it.
+ */
+export function appendItem(parsed: ParsedPipeline, path: Path, value: unknown): TextChange[] {
+  const { text } = parsed;
+  const seq = parsed.doc.getIn(path, true);
+  if (!isSeq(seq) || seq.flow || seq.items.length === 0 || !seq.range) {
+    const existing = isSeq(seq) ? (seq.toJSON() as unknown[]) : [];
+    return setPair(parsed, path.slice(0, -1), String(path[path.length - 1]), [...existing, value], true);
+  }
+  const first = (seq.items[0] as Node).range![0];
+  const prefix = text.slice(lineStart(text, first), first); // `  - `
+  const entries = value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.entries(value).map(([k, v]) => `${inlineYaml(k)}: ${inlineYaml(v)}`)
+    : [inlineYaml(value)];
+  const item = entries.map((line, i) => (i === 0 ? prefix : ' '.repeat(prefix.length)) + line).join('\n') + '\n';
+  const end = seq.range[1];
+  return [{ from: end, to: end, insert: (end === 0 || text[end - 1] === '\n' ? '' : '\n') + item }];
+}
+
+/** Removes item `index` of the list at path (its lines, in a block list); the last item takes its key with it. */
+export function deleteItem(parsed: ParsedPipeline, path: Path, index: number): TextChange[] {
+  const seq = parsed.doc.getIn(path, true);
+  if (!isSeq(seq) || index < 0 || index >= seq.items.length) return [];
+  if (seq.items.length === 1) return deletePair(parsed, path.slice(0, -1), String(path[path.length - 1]));
+  if (seq.flow) {
+    const rest = (seq.toJSON() as unknown[]).filter((_, i) => i !== index);
+    return setPair(parsed, path.slice(0, -1), String(path[path.length - 1]), rest);
+  }
+  const item = seq.items[index] as Node;
+  const from = lineStart(parsed.text, item.range![0]);
+  return [{ from, to: lineEnd(parsed.text, Math.max(item.range![1] - 1, item.range![0])), insert: '' }];
 }

@@ -19,9 +19,13 @@ public static class ResumableRuns
         }
 
         return open
-            .Where(r => r.Owner is null || ProcessOwner.IsDead(r.Owner) || r.LeaseExpiresAt is null || r.LeaseExpiresAt < now)
+            .Where(r => IsInterrupted(r, now))
             .OrderBy(r => r.CreatedAt) // oldest first: they have waited longest
             .Select(r => r.Id)
             .ToList();
     }
+
+    /// <summary>True when a pending or running run has no live owner: detached, its owner dead or its lease expired.</summary>
+    public static bool IsInterrupted(RunRow run, long now) =>
+        run.Owner is null || ProcessOwner.IsDead(run.Owner) || run.LeaseExpiresAt is null || run.LeaseExpiresAt < now;
 }

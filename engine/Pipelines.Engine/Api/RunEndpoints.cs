@@ -8,7 +8,7 @@ using Pipelines.Runtime;
 
 namespace Pipelines.Api;
 
-/// <summary><c>/api/runs</c>: start (queued to the <see cref="RunWorker"/>), list, show and cancel runs.</summary>
+/// <summary><c>/api/runs</c>: start (queued to the <see cref="RunWorker"/>), list, show, cancel and resume runs.</summary>
 public static class RunEndpoints
 {
     public const int DefaultLimit = 50;
@@ -22,6 +22,8 @@ public static class RunEndpoints
         runs.MapGet("/{id}", ShowAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         runs.MapGet("/{id}/logs", LogsAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
         runs.MapPost("/{id}/cancel", CancelAsync).WithMetadata(new RequiresRole(ApiRoles.Operator));
+        runs.MapPost("/{id}/resume", ResumeAsync).WithMetadata(new RequiresRole(ApiRoles.Operator))
+            .WithSummary("continue a failed, cancelled or interrupted run from the steps that did not succeed");
         runs.MapGet("/{id}/events", RunEventStream.StreamAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer))
             .WithSummary("the run live as Server-Sent Events: snapshot, then step/progress/log/run until it ends").Produces(200, contentType: "text/event-stream");
     }
@@ -155,6 +157,35 @@ public static class RunEndpoints
 
         await engine.CancelAsync(id, ct);
         return Results.Json(new JsonObject { ["id"] = id, ["status"] = "cancelling" }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// <c>POST /api/runs/{id}/resume</c>: queues the run for this host's worker again. A failed or cancelled run is
+    /// reopened first (<see cref="RunStore.ReopenAsync"/>: what did not succeed runs again, what succeeded stays); an
+    /// interrupted one (pending or running, its process gone) is taken over as at start-up. 409 for a run that
+    /// succeeded, waits on a review, or runs in a live process.
+    /// </summary>
+    private static async Task<IResult> ResumeAsync(string id, RunEngine engine, RunQueue queue, CancellationToken ct)
+    {
+        if (await engine.Runs.GetRunAsync(id, ct) is not { } run) return UnknownRun(id);
+        var status = StatusNames.ParseRun(run.Status);
+        switch (status)
+        {
+            case RunStatus.Succeeded:
+                return ApiErrors.Error(StatusCodes.Status409Conflict, $"run {id} already succeeded; nothing to resume",
+                    "start a new run of its pipeline (POST /api/runs); cached steps are reused");
+            case RunStatus.Waiting:
+                return ApiErrors.Error(StatusCodes.Status409Conflict, $"run {id} is waiting on a review; a decision resumes it",
+                    "decide the review: GET /api/reviews?status=open lists them, POST /api/reviews/{id}/decision decides one");
+            case RunStatus.Pending or RunStatus.Running when !ResumableRuns.IsInterrupted(run, engine.Time.GetUtcNow().ToUnixTimeMilliseconds()):
+                return ApiErrors.Error(StatusCodes.Status409Conflict, $"run {id} is {run.Status} in a live process; nothing to resume",
+                    $"wait for it to end, or cancel it (POST /api/runs/{id}/cancel) and resume it then");
+            case RunStatus.Failed or RunStatus.Cancelled when !await engine.Runs.ReopenAsync(id, ct):
+                return ApiErrors.Error(StatusCodes.Status409Conflict, $"run {id} changed while it was being resumed", $"read it again: GET /api/runs/{id}");
+        }
+
+        queue.Enqueue(id);
+        return Results.Json(new JsonObject { ["id"] = id, ["status"] = "resuming", ["was"] = status.Name() }, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static IResult Refused(IReadOnlyList<string> problems) =>

@@ -118,6 +118,47 @@ public sealed class RunStore(SqliteDatabase database)
         return resumed;
     }
 
+    /// <summary>
+    /// Reopens a failed or cancelled run so that executing it again continues it: the run becomes pending, with no
+    /// owner, error, end or cancel request; every execution that failed, was cancelled or was skipped goes back to
+    /// pending (a matrix combination to ready, a matrix step with combinations to running), its failures forgiven so
+    /// its retry budget is whole again. Succeeded executions keep their outputs and never run again; a step skipped by
+    /// its <c>when</c> is settled again and skipped again. False when the run is not failed or cancelled (any more).
+    /// </summary>
+    public async Task<bool> ReopenAsync(string runId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        var reopened = await connection.ExecuteAsync("""
+            UPDATE runs SET status = 'pending', error = NULL, finished_at = NULL, cancel_requested = 0, owner = NULL,
+                            lease_expires_at = NULL, crash_takeovers = 0, crash_progress = NULL
+            WHERE id = $run AND status IN ('failed', 'cancelled')
+            """, ct, ("$run", runId)) > 0;
+        if (!reopened) return false;
+
+        var chunks = await ReadChunksAsync(connection, runId, ct);
+        var parents = chunks.SelectMany(c => c).Select(s => s.ParentId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        for (var number = 0; number < chunks.Count; number++)
+        {
+            if (!chunks[number].Any(Unfinished)) continue;
+            var steps = chunks[number].Select(s => Unfinished(s)
+                ? s with
+                {
+                    Status = s.ParentId is not null ? "ready" : parents.Contains(s.StepId) ? "running" : "pending",
+                    Failures = 0, Cached = false, FinishedAt = null, NextAttemptAt = null, LeaseOwner = null, Outputs = null,
+                    Error = null, Bookmark = null, Resume = null,
+                }
+                : s);
+            await connection.ExecuteAsync("UPDATE step_chunks SET steps = $steps WHERE run_id = $run AND chunk = $chunk", ct,
+                ("$steps", System.Text.Encoding.UTF8.GetString(StepChunks.Encode(steps))), ("$run", runId), ("$chunk", number));
+        }
+
+        await transaction.CommitAsync(ct);
+        return true;
+
+        static bool Unfinished(StepRow step) => step.Status is "failed" or "cancelled" or "skipped";
+    }
+
     /// <summary>Marks a run for cancellation; whichever process runs it notices within a second.</summary>
     public async Task<bool> RequestCancelAsync(string runId, CancellationToken ct)
     {
