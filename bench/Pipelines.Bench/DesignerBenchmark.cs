@@ -137,6 +137,8 @@ public static class DesignerBenchmark
 
             if (keysProfile is not null) File.WriteAllText(profilePath! + ".keys", (await keysProfile.SendAsync("Profiler.stop"))!.Value.GetProperty("profile").GetRawText());
             var canvas = await page.EvaluateAsync<double[]>("() => window.__marks.canvas");
+            if (Environment.GetEnvironmentVariable("DESIGNER_KEYS") is not null)
+                Console.WriteLine($"each keystroke, canvas / validated (ms): {string.Join(" ", (await page.EvaluateAsync<double[]>("() => window.__marks.canvas")).Zip(await page.EvaluateAsync<double[]>("() => window.__marks.validated"), (c, v) => $"{c:0}/{v:0}"))}");
             var validated = await page.EvaluateAsync<double[]>("() => window.__marks.validated");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"keystroke in the YAML view ({keys}): on the canvas p50 {Percentile(canvas, 0.5):0} ms p95 {Percentile(canvas, 0.95):0} ms; validated by the server p50 {Percentile(validated, 0.5):0} ms p95 {Percentile(validated, 0.95):0} ms"));
