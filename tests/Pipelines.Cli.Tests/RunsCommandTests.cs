@@ -176,7 +176,7 @@ public sealed class RunsCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Resuming_a_finished_run_reports_it_and_exits_with_its_code()
+    public async Task Resuming_a_succeeded_run_reports_it_and_a_failed_one_runs_what_failed_again()
     {
         var hello = _workspace.Write("hello.yaml", RunPipelines.Hello);
         var failing = _workspace.Write("failing.yaml", RunPipelines.Failing);
@@ -184,13 +184,15 @@ public sealed class RunsCommandTests : IDisposable
         var failed = RunPipelines.RunId(await _workspace.RunAsync("run", failing));
 
         var resumedSuccess = await _workspace.RunAsync("runs", "resume", succeeded);
-        var resumedFailure = await _workspace.RunAsync("runs", "resume", failed);
+        var resumedFailure = await _workspace.RunAsync("runs", "resume", failed, "--progress", "plain");
 
         Assert.Equal(0, resumedSuccess.ExitCode);
         Assert.Matches($@"^run {succeeded} succeeded in \d+\.\d\ds$", Assert.Single(resumedSuccess.OutLines));
         Assert.Equal(1, resumedFailure.ExitCode);
-        Assert.Matches($@"^run {failed} failed in .*: step 'boom' failed: it broke$", Assert.Single(resumedFailure.OutLines));
+        Assert.Contains("pipeline failing@1 (resumed)", resumedFailure.OutLines);
         var shown = await RunPipelines.ShowJsonAsync(_workspace, failed);
-        Assert.Equal(3, (int)RunPipelines.Step(shown, "boom")["attempts"]!);
+        // Reopened with its retry budget whole: three more attempts (one and two retries) after the first three.
+        Assert.Equal(6, (int)RunPipelines.Step(shown, "boom")["attempts"]!);
+        Assert.Equal("failed", (string?)shown["status"]);
     }
 }

@@ -49,7 +49,7 @@ public static class RunResumeCommand
         var progress = RunCommand.ProgressOption();
         var reviewer = LocalReviewer.Option();
         var noInput = RunCommand.NoInputOption();
-        var command = new Command("resume", "Continue an interrupted run here and show its progress (exit codes as for run)")
+        var command = new Command("resume", "Continue an interrupted, failed or cancelled run here and show its progress (exit codes as for run)")
         {
             id, maxParallel, progress, reviewer, noInput,
         };
@@ -59,7 +59,12 @@ public static class RunResumeCommand
             await using var engine = await cli.OpenEngineAsync(result.GetValue(maxParallel), ct);
             var run = await RunArguments.FindAsync(engine.Runs, result.GetValue(id)!, ct);
             var status = StatusNames.ParseRun(run.Status);
-            if (status.IsTerminal())
+            // A failed or cancelled run is reopened, as POST /api/runs/{id}/resume does: what did not succeed runs again.
+            if (status is RunStatus.Failed or RunStatus.Cancelled && await engine.Runs.ReopenAsync(run.Id, ct))
+            {
+                run = await engine.Runs.GetRunAsync(run.Id, ct) ?? run;
+            }
+            else if (status.IsTerminal())
             {
                 await cli.Out.WriteLineAsync(RunDisplay.Summary(run, engine.Time.GetUtcNow()));
                 await ArtifactsToOpen.PrintAsync(cli, engine, run, ct);
