@@ -1,5 +1,5 @@
-// Which problems the designer shows for the current text: the parser's (at once) and the server's verdict (400 ms
-// after the last change), each attached to the step whose lines hold it. Pure, so the rule is tested.
+// Which problems the designer shows for the current text: the parser's (at once) and the server's verdict (one round
+// trip after the change), each attached to the step whose lines hold it. Pure, so the rule is tested.
 import { stepAtLine, type ParsedPipeline, type Problem } from './pipelineGraph';
 
 /** The server's answer to `POST /api/definitions/validate` and the text it was asked about. */
