@@ -2,7 +2,7 @@
 // by expressions. Drawing an edge adds a need; deleting a node or a solid edge edits the YAML. Layout: ELK in a worker.
 import {
   Background, Controls, getViewportForBounds, Handle, MiniMap, Position, ReactFlow, useReactFlow,
-  type Connection, type Edge as FlowEdge, type EdgeChange, type Node as FlowNode, type NodeChange, type NodeProps,
+  type Connection, type Edge as FlowEdge, type EdgeChange, type Node as FlowNode, type NodeChange, type NodeProps, type Viewport,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import ELK, { type ELK as LayoutEngine } from 'elkjs/lib/elk-api';
@@ -22,6 +22,27 @@ const layoutEngine = () => (elk ??= new ELK({ workerUrl: elkWorker }));
 // view, and React Flow would otherwise fit the view to the few nodes it has measured).
 const fitting = { padding: 0.2, includeHiddenNodes: true };
 const [minZoom, maxZoom, readableZoom] = [0.2, 2, 0.5];
+
+/**
+ * The view of a large pipeline, from its positions and the nodes' declared size: all of it when that is readable,
+ * else its first step at a readable zoom (the minimap shows the whole), which also draws a few dozen nodes instead of
+ * hundreds.
+ */
+function largeView(positions: Positions, firstStep: string, box: { width: number; height: number }): Viewport {
+  const placed = Object.values(positions);
+  const left = Math.min(...placed.map((p) => p.x));
+  const top = Math.min(...placed.map((p) => p.y));
+  const bounds = {
+    x: left,
+    y: top,
+    width: Math.max(...placed.map((p) => p.x)) + nodeSize.width - left,
+    height: Math.max(...placed.map((p) => p.y)) + nodeSize.height - top,
+  };
+  const fit = getViewportForBounds(bounds, box.width, box.height, minZoom, maxZoom, fitting.padding);
+  if (fit.zoom >= readableZoom) return fit;
+  const first = positions[firstStep];
+  return { zoom: readableZoom, x: box.width / 2 - (first.x + nodeSize.width / 2) * readableZoom, y: box.height * 0.1 - top * readableZoom };
+}
 
 type StepData = { step: StepNode; problems: Problem[]; live: StepLive | null; children: number };
 
@@ -104,45 +125,34 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
 
-  // A new layout is fitted before it is painted: every node has the same declared size, so the view follows from the
-  // positions alone, with no wait for React Flow to draw and measure the nodes (a large pipeline draws only what is
-  // in view, so most are never measured). The view jumps to the fit rather than gliding: nothing moves under a
-  // pointer that is about to press. A drag (same key) keeps the view where the user put it.
+  // A new layout is fitted, then marked laid out. Up to 150 steps every node is drawn, and React Flow's fit waits until
+  // it has measured them with their handles, so an edge drawn at once finds its handle. Above, only the nodes in view
+  // are drawn (most are never measured): the view follows from the positions and the nodes' one declared size, set
+  // before the first paint. The view jumps to the fit rather than gliding: nothing moves under a pointer that is about
+  // to press. A drag (same key) keeps the view where the user put it.
   useLayoutEffect(() => {
     if (layout.key !== key) return;
-    if (graph.steps.length > 0) {
-      const box = frame.current!.getBoundingClientRect();
-      const placed = Object.values(layout.positions);
-      const left = Math.min(...placed.map((p) => p.x));
-      const top = Math.min(...placed.map((p) => p.y));
-      const bounds = {
-        x: left,
-        y: top,
-        width: Math.max(...placed.map((p) => p.x)) + nodeSize.width - left,
-        height: Math.max(...placed.map((p) => p.y)) + nodeSize.height - top,
-      };
-      const fit = getViewportForBounds(bounds, box.width, box.height, minZoom, maxZoom, fitting.padding);
-      // A pipeline too large to fit at a readable zoom opens at its first step, readable, rather than as a picture of
-      // unreadable boxes (the minimap shows the whole): and so draws a few dozen nodes instead of hundreds.
-      const first = layout.positions[graph.steps[0].id];
-      void flow.setViewport(fit.zoom >= readableZoom ? fit : {
-        zoom: readableZoom,
-        x: box.width / 2 - (first.x + nodeSize.width / 2) * readableZoom,
-        y: box.height * 0.1 - top * readableZoom,
-      });
-    }
-    performance.mark('designer:fitted');
-    // Laid out once the browser has drawn it and React Flow measured the nodes and handles (in that frame's resize
-    // observations, after the first frame callback), so an edge drawn at once finds its handle.
+    let current = true;
+    const done = () => {
+      performance.mark('designer:fitted');
+      if (!current) return;
+      setLaidOut(key);
+      onLaidOut?.();
+      if (graph.steps.length > 0) startTransition(() => setMapShown(true));
+    };
+    if (graph.steps.length > elkUpTo) void flow.setViewport(largeView(layout.positions, graph.steps[0].id, frame.current!.getBoundingClientRect()));
+    // Two frames: one for React Flow to take the new positions, one for it to measure the nodes.
     let frameId = requestAnimationFrame(() => {
       frameId = requestAnimationFrame(() => {
         performance.mark('designer:drawn');
-        setLaidOut(key);
-        onLaidOut?.();
-        if (graph.steps.length > 0) startTransition(() => setMapShown(true));
+        if (graph.steps.length === 0 || graph.steps.length > elkUpTo) done();
+        else void flow.fitView(fitting).then(done);
       });
     });
-    return () => cancelAnimationFrame(frameId);
+    return () => {
+      current = false;
+      cancelAnimationFrame(frameId);
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layout.key]);
 
