@@ -6,7 +6,7 @@
 import { isMap, isScalar, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { removeNeed, renameStep, stepIdPattern } from './pipelineEdits';
 import { parsePipeline, type ParsedPipeline } from './pipelineGraph';
-import { applyChanges, type TextChange } from './textEdits';
+import { applyChanges, column, type TextChange } from './textEdits';
 
 export interface PasteResult {
   changes: TextChange[];
@@ -140,7 +140,7 @@ function appendToSteps(target: ParsedPipeline, blocks: StepBlock[]): TextChange[
   const { text } = target;
   const steps = target.doc.get('steps', true);
   if (isMap(steps) && !steps.flow && steps.items.length > 0 && steps.range) {
-    const indent = (steps.items[0].key as Node).range![0] - (text.lastIndexOf('\n', (steps.items[0].key as Node).range![0] - 1) + 1);
+    const indent = column(text, (steps.items[0].key as Node).range![0]);
     const end = steps.range[1];
     const insert = blocks.map((b) => reindent(b, indent)).join('');
     return [{ from: end, to: end, insert: (end === 0 || text[end - 1] === '\n' ? '' : '\n') + insert }];

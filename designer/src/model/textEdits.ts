@@ -160,7 +160,8 @@ function lineEnd(text: string, pos: number): number {
   return newline < 0 ? text.length : newline + 1;
 }
 
-function column(text: string, pos: number): number {
+/** The 0-based column of `pos`: the indentation of a key that starts there. */
+export function column(text: string, pos: number): number {
   return pos - lineStart(text, pos);
 }
 
