@@ -42,8 +42,10 @@ export function App() {
   const [text, setText] = useState(() => (linked() ? '' : sessionStorage.getItem(draftKey) ?? newPipelineText()));
   const parsed = useMemo(() => parsePipeline(text), [text]);
   const editor = useRef<EditorHandle | null>(null);
-  // Opening a link, the editor waits for the canvas to draw the opened pipeline (see loadYamlView).
+  // Opening a link, the editor waits for the canvas to draw the opened pipeline (see loadYamlView); an opened
+  // pipeline without steps gives the canvas nothing to draw, so nothing to wait for.
   const [drawn, setDrawn] = useState(() => !linked());
+  const editorShown = drawn || (text !== '' && parsed.graph.steps.length === 0);
   const [selected, setSelected] = useState<string | null>(null);
   // Steps selected besides `selected` (Ctrl+click): counted only while they include it, so any other way of choosing
   // a step (a problem, the run table, a rename) selects that one step alone.
@@ -73,11 +75,6 @@ export function App() {
   useEffect(() => {
     if (text) sessionStorage.setItem(draftKey, text);
   }, [text]);
-
-  // An opened pipeline without steps gives the canvas nothing to lay out, so nothing to wait for.
-  useEffect(() => {
-    if (text !== '' && parsed.graph.steps.length === 0) setDrawn(true);
-  }, [text, parsed]);
 
   const failed = useCallback((e: unknown) => {
     if (e instanceof ApiError && e.status === 401) setSignIn(true);
@@ -144,13 +141,10 @@ export function App() {
         setMessage(`opened the draft of ${name}`);
         return;
       }
-      const summary = definitions.find((d) => d.name === name);
-      if (!summary?.latestVersion) {
-        setMessage(`every version of ${name} is retracted`);
-        return;
-      }
-      replace((await api.version(name, summary.latestVersion)).yaml);
-      setMessage(`opened ${name}@${summary.latestVersion}`);
+      // The server says which version is the newest not retracted (and, when every one is, says so).
+      const latest = await api.latest(name);
+      replace(latest.yaml);
+      setMessage(`opened ${latest.name}@${latest.version}`);
     } catch (e) {
       failed(e);
     }
@@ -288,7 +282,7 @@ export function App() {
       <aside className="side">
         <PropertyPanel parsed={parsed} schema={schema} catalog={catalog} selected={selected} onEdit={edit} onRenamed={setSelected} />
         <Suspense fallback={<p className="muted">Loading the editor…</p>}>
-          {drawn ? <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} /> : <p className="muted">Loading the editor…</p>}
+          {editorShown ? <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} /> : <p className="muted">Loading the editor…</p>}
         </Suspense>
       </aside>
       {comparison && (

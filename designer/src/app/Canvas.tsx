@@ -9,7 +9,7 @@ import ELK, { type ELK as LayoutEngine } from 'elkjs/lib/elk-api';
 import elkWorker from 'elkjs/lib/elk-worker.min.js?url';
 import { memo, startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { elkUpTo, layoutGraph, layoutKey, nodeSize, quickLayout, type Positions } from '../model/layout';
-import type { PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
+import type { Edge as GraphEdge, PipelineGraph, Problem, StepNode } from '../model/pipelineGraph';
 import { liveStep, type RunLive, type StepLive } from '../model/runState';
 
 export const activityMime = 'application/x-pipelines-activity';
@@ -69,6 +69,8 @@ const StepView = memo(function StepView({ data, selected }: NodeProps<FlowNode<S
 });
 
 const nodeTypes = { step: StepView };
+
+const edgeId = (e: GraphEdge) => `${e.kind}:${e.source}>${e.target}`;
 
 export interface CanvasProps {
   graph: PipelineGraph;
@@ -195,9 +197,9 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
   }, [graph, layout, problems, chosen, run]);
 
   // Edges are kept likewise while the edges read from the text are the same.
-  const edgesKey = useMemo(() => graph.edges.map((e) => `${e.kind}:${e.source}>${e.target}`).join('\n'), [graph]);
+  const edgesKey = useMemo(() => graph.edges.map(edgeId).join('\n'), [graph]);
   const edges = useMemo<FlowEdge[]>(() => graph.edges.map((e) => {
-    const id = `${e.kind}:${e.source}>${e.target}`;
+    const id = edgeId(e);
     return {
       id,
       source: e.source,
@@ -252,7 +254,7 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
         minZoom={minZoom}
         maxZoom={maxZoom}
         // A large pipeline never fits the screen at a readable zoom: drawing only what is in view keeps opening,
-        // typing and panning quick (on 500 steps about a fifth of the nodes are on screen after the fit).
+        // typing and panning quick (on 500 steps it opens with 21 of them on screen).
         onlyRenderVisibleElements={graph.steps.length > elkUpTo}
       >
         <Background />
