@@ -49,6 +49,10 @@ public sealed class RunStore(SqliteDatabase database)
         return await ReadChunksAsync(connection, runId, ct);
     }
 
+    private static Task WriteChunkAsync(SqliteConnection connection, string runId, int number, IEnumerable<StepRow> steps, CancellationToken ct) =>
+        connection.ExecuteAsync("UPDATE step_chunks SET steps = $steps WHERE run_id = $run AND chunk = $chunk", ct,
+            ("$steps", System.Text.Encoding.UTF8.GetString(StepChunks.Encode(steps))), ("$run", runId), ("$chunk", number));
+
     private static async Task<List<IReadOnlyList<StepRow>>> ReadChunksAsync(SqliteConnection connection, string runId, CancellationToken ct)
     {
         await using var command = connection.Command("SELECT chunk, steps FROM step_chunks WHERE run_id = $run ORDER BY chunk", ("$run", runId));
@@ -104,8 +108,7 @@ public sealed class RunStore(SqliteDatabase database)
             var index = steps.FindIndex(s => s.StepId == stepId && s.Status == "waiting" && s.Bookmark == bookmark);
             if (index < 0) continue;
             steps[index] = steps[index] with { Status = "ready", Bookmark = null, Resume = payload };
-            await connection.ExecuteAsync("UPDATE step_chunks SET steps = $steps WHERE run_id = $run AND chunk = $chunk", ct,
-                ("$steps", System.Text.Encoding.UTF8.GetString(StepChunks.Encode(steps))), ("$run", runId), ("$chunk", number));
+            await WriteChunkAsync(connection, runId, number, steps, ct);
             resumed = true;
         }
 
@@ -149,8 +152,7 @@ public sealed class RunStore(SqliteDatabase database)
                     Error = null, Bookmark = null, Resume = null,
                 }
                 : s);
-            await connection.ExecuteAsync("UPDATE step_chunks SET steps = $steps WHERE run_id = $run AND chunk = $chunk", ct,
-                ("$steps", System.Text.Encoding.UTF8.GetString(StepChunks.Encode(steps))), ("$run", runId), ("$chunk", number));
+            await WriteChunkAsync(connection, runId, number, steps, ct);
         }
 
         await transaction.CommitAsync(ct);
