@@ -52,6 +52,17 @@ read -r vitest_passed vitest_failed < <(node -e '
   const fs = require("fs"); let r = {}; try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
   console.log((r.numPassedTests ?? 0) + " " + ((r.numFailedTests ?? 0) + (r.success !== true && !r.numFailedTests ? 1 : 0)));' "$vitest_json")
 
+# A private PostgreSQL cluster (installed from Debian's packages when missing) on a free port in a temporary folder,
+# run as a non-root user, for the store's contract tests and everything else that runs on PostgreSQL; stopped at exit.
+# A server of your own: set PIPELINES_TEST_POSTGRES to its connection string (each test makes a database of its own).
+if [[ -z "${PIPELINES_TEST_POSTGRES:-}" ]]; then
+  pg_parent="$(mktemp -d)"
+  chmod 755 "$pg_parent"
+  trap 'tests/postgres/cluster.sh stop "$pg_parent/cluster"; rm -rf "$pg_parent" "$log" "$vitest_json"' EXIT
+  PIPELINES_TEST_POSTGRES="$(tests/postgres/cluster.sh start "$pg_parent/cluster")"
+  export PIPELINES_TEST_POSTGRES
+fi
+
 dotnet test Pipelines.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
 
 # One closing line for CI: "N passed, N failed" summed over the test projects and the designer's tests.

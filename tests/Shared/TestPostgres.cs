@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace Pipelines.Tests;
+
+/// <summary>
+/// The PostgreSQL server tests run against: the private cluster <c>test.sh</c> starts (its connection string in
+/// <c>PIPELINES_TEST_POSTGRES</c>), or, when a test project runs on its own, a cluster this process starts with the same
+/// script (<c>tests/postgres/cluster.sh</c>) and stops when it exits. Each caller gets a database of its own.
+/// </summary>
+public static class TestPostgres
+{
+    public const string Variable = "PIPELINES_TEST_POSTGRES";
+
+    private static readonly Lazy<string> Server = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static int _databases;
+
+    /// <summary>The server's maintenance database (<c>postgres</c>), as a connection string.</summary>
+    public static string ServerConnectionString => Server.Value;
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string purpose = "test")
+    {
+        var name = $"{Sanitize(purpose)}_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid().ToString("N")[..8]}";
+        await using (var connection = new NpgsqlConnection(ServerConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
+    }
+
+    private static string Sanitize(string purpose) =>
+        new([.. purpose.ToLowerInvariant().Where(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_').Take(24)]);
+
+    private static string Start()
+    {
+        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given) return given;
+
+        var script = Path.Combine(RepositoryRoot(), "tests", "postgres", "cluster.sh");
+        var folder = Directory.CreateTempSubdirectory("pipelines-pg-").FullName;
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101); // the postgres user must reach it when we are root
+        // Stopped by the script once this process has gone, however it ends (a test host is often killed, not exited).
+        return RunScript(script, "start", folder, "--watch", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Trim();
+    }
+
+    private static string RunScript(string script, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{script} {arguments[0]} failed ({process.ExitCode}): {error.Result}. Run the tests with ./test.sh, or set {Variable} to a PostgreSQL connection string.");
+        }
+
+        return output.Result;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Pipelines.sln"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException("the repository root (Pipelines.sln) is not above " + AppContext.BaseDirectory);
+    }
+}
