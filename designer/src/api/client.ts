@@ -24,14 +24,62 @@ function authorized(headers?: HeadersInit): Headers {
   return all;
 }
 
+/** A response read: its status and its JSON body (`{}` when it has none). */
+interface Answer {
+  ok: boolean;
+  status: number;
+  statusText: string;
+  body: Record<string, unknown>;
+}
+
+/** The body of a good answer; an ApiError with the server's error and hint otherwise. */
+function accept<T>({ ok, status, statusText, body }: Answer): T {
+  if (!ok) throw new ApiError(status, String(body.error ?? `${status} ${statusText}`), (body.hint as string | undefined) ?? null, body);
+  return body as T;
+}
+
 export async function call<T>(path: string, init: RequestInit = {}, signal?: AbortSignal): Promise<T> {
   const headers = authorized(init.headers);
   const response = await fetch(path, { ...init, headers, signal });
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) {
-    throw new ApiError(response.status, String(body.error ?? `${response.status} ${response.statusText}`), (body.hint as string | undefined) ?? null, body);
+  return accept<T>({ ok: response.ok, status: response.status, statusText: response.statusText, body });
+}
+
+export interface PublishedText {
+  name: string;
+  version: number;
+  yaml: string;
+}
+
+/** What index.html's script asked for before the app started: the latest version of the pipeline a link opens. */
+interface EarlyLatest {
+  name: string;
+  response: Promise<Answer>;
+  /** The answer, once it came. */
+  settled?: Answer;
+}
+
+declare global {
+  interface Window {
+    pipelinesEarly?: EarlyLatest;
   }
-  return body as T;
+}
+
+/**
+ * The latest version of `name` that index.html asked for while the page loaded, taken once: `now` when it has
+ * already come (the app can start with its text), else `later`. Null when the page asked for nothing of that name.
+ */
+export function earlyLatest(name: string): { now: PublishedText | null; later: Promise<PublishedText> } | null {
+  const early = window.pipelinesEarly;
+  if (!early || early.name !== name) return null;
+  window.pipelinesEarly = undefined;
+  let now: PublishedText | null = null;
+  try {
+    now = early.settled ? accept<PublishedText>(early.settled) : null;
+  } catch {
+    now = null; // the refusal comes again through `later`
+  }
+  return { now, later: early.response.then((answer) => accept<PublishedText>(answer)) };
 }
 
 const yamlBody = (yaml: string): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ yaml }) });
@@ -64,10 +112,9 @@ export const api = {
   schema: () => call<Record<string, unknown>>('/api/schema'),
   definitions: () => call<{ definitions: DefinitionSummary[] }>('/api/definitions').then((b) => b.definitions),
   version: (name: string, version: number) =>
-    call<{ name: string; version: number; yaml: string }>(`/api/definitions/${encodeURIComponent(name)}/versions/${version}`),
+    call<PublishedText>(`/api/definitions/${encodeURIComponent(name)}/versions/${version}`),
   /** The newest version not retracted. */
-  latest: (name: string) =>
-    call<{ name: string; version: number; yaml: string }>(`/api/definitions/${encodeURIComponent(name)}/versions/latest`),
+  latest: (name: string) => call<PublishedText>(`/api/definitions/${encodeURIComponent(name)}/versions/latest`),
   /** Every version of `name`, retracted ones included, oldest first; a 404 when none is published. */
   versions: (name: string) =>
     call<{ versions: VersionSummary[] }>(`/api/definitions/${encodeURIComponent(name)}/versions`).then((b) => b.versions),

@@ -3,7 +3,7 @@
 // and every text is parsed again into the graph the canvas draws.
 import { ReactFlowProvider } from '@xyflow/react';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, runs, token, type DefinitionSummary, type DraftSummary } from '../api/client';
+import { api, ApiError, earlyLatest, runs, token, type DefinitionSummary, type DraftSummary } from '../api/client';
 import type { ActivityDescriptor } from '../model/catalog';
 import { addNeed, addStep, deleteSelection, newPipelineText } from '../model/pipelineEdits';
 import { parsePipeline } from '../model/pipelineGraph';
@@ -38,8 +38,15 @@ const themeKey = 'pipelines.designer.theme';
 const linked = () => new URLSearchParams(location.search).get('open');
 
 export function App() {
-  // A link that opens a pipeline starts from nothing rather than draw the tab's text first, then replace it.
-  const [text, setText] = useState(() => (linked() ? '' : sessionStorage.getItem(draftKey) ?? newPipelineText()));
+  // The text a link opens, asked for by index.html while the page loaded: when it is here already, the first render
+  // draws it. Else a link starts from nothing rather than draw the tab's text first, then replace it.
+  const early = useRef<ReturnType<typeof earlyLatest> | undefined>(undefined);
+  if (early.current === undefined) early.current = linked() ? earlyLatest(linked()!) : null;
+  const [text, setText] = useState(() => {
+    if (!linked()) return sessionStorage.getItem(draftKey) ?? newPipelineText();
+    if (early.current?.now) performance.mark('designer:opened');
+    return early.current?.now?.yaml ?? '';
+  });
   const parsed = useMemo(() => parsePipeline(text), [text]);
   const editor = useRef<EditorHandle | null>(null);
   // Opening a link, the editor waits for the canvas to draw the opened pipeline (see loadYamlView); an opened
@@ -89,9 +96,13 @@ export function App() {
     // A link may name the pipeline to open: /designer/?open=NAME (its latest version), fetched beside the catalog.
     const named = linked();
     if (named && !openedLink.current) {
-      api.latest(named).then((v) => {
+      // The page's own request first; asked again after signing in.
+      const opening = early.current?.later ?? api.latest(named);
+      const drawnAlready = early.current?.now != null;
+      early.current = null;
+      opening.then((v) => {
         openedLink.current = true; // once: a later load (after signing in) keeps the edits
-        performance.mark('designer:opened');
+        if (!drawnAlready) performance.mark('designer:opened');
         setText(v.yaml);
         setMessage(`opened ${v.name}@${v.version}`);
       }, (e) => {
@@ -110,7 +121,12 @@ export function App() {
   }, [failed]);
   useEffect(load, [load]);
 
-  const { verdict, status: validation } = useValidation(text, failed);
+  const { verdict, status: validation, submit } = useValidation(text, failed);
+  // A keystroke goes to the server before the designer re-reads the text.
+  const typed = useCallback((next: string) => {
+    submit(next);
+    setText(next);
+  }, [submit]);
 
   const problems = useMemo(() => currentProblems(parsed, verdict), [parsed, verdict]);
 
@@ -282,7 +298,7 @@ export function App() {
       <aside className="side">
         <PropertyPanel parsed={parsed} schema={schema} catalog={catalog} selected={selected} onEdit={edit} onRenamed={setSelected} />
         <Suspense fallback={<p className="muted">Loading the editor…</p>}>
-          {editorShown ? <YamlView text={text} onChange={setText} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} /> : <p className="muted">Loading the editor…</p>}
+          {editorShown ? <YamlView text={text} onChange={typed} problems={problems} graph={parsed.graph} catalog={catalog} dark={dark} handle={editor} /> : <p className="muted">Loading the editor…</p>}
         </Suspense>
       </aside>
       {comparison && (

@@ -46,6 +46,17 @@ function largeView(positions: Positions, firstStep: string, box: { width: number
 
 type StepData = { step: StepNode; problems: Problem[]; live: StepLive | null; children: number };
 
+// Where a step node's two handles sit (React Flow's 6 px handle and its border, centred on the top and bottom edges
+// of a node of its usual drawn height). Declared on a large pipeline's nodes: React Flow draws every node it has not
+// measured yet, once, to measure it; with the handles known it draws only those in view from the first frame (on 500
+// steps it otherwise made and then removed some 480 nodes, most of a second).
+const drawnHeight = 56;
+const handleBox = 8;
+const declaredHandles: NonNullable<FlowNode['handles']> = [
+  { type: 'target', position: Position.Top, x: nodeSize.width / 2 - handleBox / 2, y: -handleBox / 2, width: handleBox, height: handleBox },
+  { type: 'source', position: Position.Bottom, x: nodeSize.width / 2 - handleBox / 2, y: drawnHeight - handleBox / 2, width: handleBox, height: handleBox },
+];
+
 const StepView = memo(function StepView({ data, selected }: NodeProps<FlowNode<StepData>>) {
   const { step, problems, live, children } = data;
   const errors = problems.filter((p) => p.severity === 'error').length;
@@ -132,8 +143,10 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
   // are drawn (most are never measured): the view follows from the positions and the nodes' one declared size, set
   // before the first paint. The view jumps to the fit rather than gliding: nothing moves under a pointer that is about
   // to press. A drag (same key) keeps the view where the user put it.
+  // On a first render that already has the pipeline (a link's text came with the page), React Flow takes the view
+  // only once its viewport is initialised.
   useLayoutEffect(() => {
-    if (layout.key !== key) return;
+    if (layout.key !== key || !flow.viewportInitialized) return;
     let current = true;
     const done = () => {
       performance.mark('designer:fitted');
@@ -156,13 +169,14 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
       cancelAnimationFrame(frameId);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [layout.key]);
+  }, [layout.key, flow.viewportInitialized]);
 
   // A keystroke re-reads the whole text; a node whose drawing did not change keeps its object, so React Flow and the
   // memoised StepView skip it (on 500 steps, every node re-rendered on every key otherwise).
   const drawn = useRef(new Map<string, { looks: string; node: FlowNode<StepData> }>());
   const drawnList = useRef<FlowNode<StepData>[]>([]);
   const chosen = useMemo(() => new Set(selection ?? (selected ? [selected] : [])), [selection, selected]);
+  const large = graph.steps.length > elkUpTo;
   const nodes = useMemo<FlowNode<StepData>[]>(() => {
     const byStep = new Map<string, Problem[]>();
     for (const p of problems) if (p.step) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p]);
@@ -171,7 +185,7 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
       const stepProblems = byStep.get(step.id) ?? [];
       const live = liveStep(run, step.id);
       const position = layout.positions[step.id];
-      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, chosen.has(step.id)]);
+      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, chosen.has(step.id), large]);
       const kept = drawn.current.get(step.id);
       const node: FlowNode<StepData> = kept?.looks === looks ? kept.node : {
         id: step.id,
@@ -181,6 +195,7 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
         // The minimap draws nodes whose size it knows; these nodes are controlled, so React Flow's measures stay its own.
         initialWidth: nodeSize.width,
         initialHeight: nodeSize.height,
+        handles: large ? declaredHandles : undefined,
         data: { step, problems: stepProblems, ...live },
         selected: chosen.has(step.id),
         ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
@@ -194,7 +209,7 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
     if (list.length === previous.length && list.every((n, i) => n === previous[i])) return previous;
     drawnList.current = list;
     return list;
-  }, [graph, layout, problems, chosen, run]);
+  }, [graph, layout, problems, chosen, run, large]);
 
   // Edges are kept likewise while the edges read from the text are the same.
   const edgesKey = useMemo(() => graph.edges.map(edgeId).join('\n'), [graph]);
@@ -255,7 +270,7 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
         maxZoom={maxZoom}
         // A large pipeline never fits the screen at a readable zoom: drawing only what is in view keeps opening,
         // typing and panning quick (on 500 steps it opens with 21 of them on screen).
-        onlyRenderVisibleElements={graph.steps.length > elkUpTo}
+        onlyRenderVisibleElements={large}
       >
         <Background />
         {/* After the first picture: it draws every step (500 on a large pipeline), which took the open 15% longer. */}
