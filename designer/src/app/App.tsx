@@ -1,12 +1,12 @@
 // The designer: palette | canvas | YAML view, with the property and problems panels. The YAML text is the one source
 // of truth: the canvas and forms turn into text changes, which go through the editor (so they join its undo history),
-// and every text is parsed again into the graph the canvas draws.
+// and every text is read again into the graph the canvas draws (from the text before it, one step at a time when it can).
 import { ReactFlowProvider } from '@xyflow/react';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, earlyLatest, runs, token, type DefinitionSummary, type DraftSummary } from '../api/client';
 import type { ActivityDescriptor } from '../model/catalog';
 import { addNeed, addStep, deleteSelection, newPipelineText } from '../model/pipelineEdits';
-import { parsePipeline } from '../model/pipelineGraph';
+import { parsePipeline, type ParsedPipeline } from '../model/pipelineGraph';
 import { currentProblems } from '../model/problems';
 import { applyChanges, type TextChange } from '../model/textEdits';
 import { Canvas } from './Canvas';
@@ -47,7 +47,9 @@ export function App() {
     if (early.current?.now) performance.mark('designer:opened');
     return early.current?.now?.yaml ?? '';
   });
-  const parsed = useMemo(() => parsePipeline(text), [text]);
+  // Each text is read from the one before: a keystroke inside a step re-reads that step only (model/pipelineGraph.ts).
+  const lastParsed = useRef<ParsedPipeline | undefined>(undefined);
+  const parsed = useMemo(() => (lastParsed.current = parsePipeline(text, lastParsed.current)), [text]);
   const editor = useRef<EditorHandle | null>(null);
   // Opening a link, the editor waits for the canvas to draw the opened pipeline (see loadYamlView); an opened
   // pipeline without steps gives the canvas nothing to draw, so nothing to wait for.
