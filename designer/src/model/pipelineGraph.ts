@@ -1,7 +1,7 @@
 // YAML text → the graph the canvas draws: steps in document order, explicit `needs` edges, edges implied by
 // `${{ steps.X... }}` reads, params, and problems found while reading (YAML syntax, needs of unknown steps), each located
 // at a line so it shows on the step and in the YAML view. Pure: no React, no DOM.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { stepsReadBy } from './expressions';
 
 export interface StepNode {
@@ -201,7 +201,7 @@ function reread(text: string, previous: Parsed): Parsed | null {
     hasAnchors(root!)) return null;
 
   const lines = lineCounter(text);
-  moveRanges(blockDoc, (p) => p + old.start);
+  moveRanges(root, (p) => p + old.start);
   const step = readStep(pair, lines.linePos);
   if (!step) return null;
   const shift = count(text, '\n', old.start, old.end + delta) - count(before, '\n', old.start, old.end);
@@ -213,37 +213,33 @@ function reread(text: string, previous: Parsed): Parsed | null {
   // in its old one's place (a few milliseconds, against reading 500 steps again).
   const doc = previous.takeDocument();
   if (doc) {
-    moveRanges(doc, (p) => (p >= oldTo ? p + delta : p));
+    if (doc.range) doc.range = [doc.range[0], doc.range[1] + delta, doc.range[2] + delta];
+    moveRanges(doc.contents, (p) => (p >= oldTo ? p + delta : p), oldTo);
     (doc.get('steps', true) as YAMLMap).items[k] = pair;
   }
   return new Parsed(text, graph, { blocks, stepsEnd: index.stepsEnd + delta }, true, doc, doc && lines);
 }
 
-/** Moves every position a node of `doc` records. */
-function moveRanges(doc: Document.Parsed, move: (position: number) => number) {
-  if (doc.range) doc.range = [move(doc.range[0]), move(doc.range[1]), move(doc.range[2])];
-  visit(doc, {
-    Node(_, node) {
-      if (node.range) node.range = [move(node.range[0]), move(node.range[1]), move(node.range[2])];
-    },
-  });
+/** Moves the positions `node` and the nodes in it record, skipping what ends before `from` (none of it moves). */
+function moveRanges(node: unknown, move: (position: number) => number, from = 0) {
+  if (!isNode(node) || !node.range || node.range[2] < from) return;
+  node.range = [move(node.range[0]), move(node.range[1]), move(node.range[2])];
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      moveRanges(pair.key, move, from);
+      moveRanges(pair.value, move, from);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) moveRanges(item, move, from);
+  }
 }
 
-function hasAnchors(node: Node): boolean {
-  let found = false;
-  visit(node, {
-    Alias() {
-      found = true;
-      return visit.BREAK;
-    },
-    Node(_, n) {
-      if (n.anchor) {
-        found = true;
-        return visit.BREAK;
-      }
-    },
-  });
-  return found;
+function hasAnchors(node: unknown): boolean {
+  if (isAlias(node)) return true;
+  if (!isNode(node)) return false;
+  if (node.anchor) return true;
+  if (isMap(node)) return node.items.some((pair) => hasAnchors(pair.key) || hasAnchors(pair.value));
+  return isSeq(node) && node.items.some(hasAnchors);
 }
 
 /** Where each line of `text` starts, as the parser would have counted them. */
