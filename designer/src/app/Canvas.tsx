@@ -173,20 +173,29 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
 
   // A keystroke re-reads the whole text; a node whose drawing did not change keeps its object, so React Flow and the
   // memoised StepView skip it (on 500 steps, every node re-rendered on every key otherwise).
-  const drawn = useRef(new Map<string, { looks: string; node: FlowNode<StepData> }>());
+  type Drawn = {
+    looks: string; node: FlowNode<StepData>;
+    step: StepNode; problems: Problem[]; live: ReturnType<typeof liveStep>; position?: { x: number; y: number }; chosen: boolean; large: boolean;
+  };
+  const drawn = useRef(new Map<string, Drawn>());
   const drawnList = useRef<FlowNode<StepData>[]>([]);
   const chosen = useMemo(() => new Set(selection ?? (selected ? [selected] : [])), [selection, selected]);
   const large = graph.steps.length > elkUpTo;
   const nodes = useMemo<FlowNode<StepData>[]>(() => {
     const byStep = new Map<string, Problem[]>();
     for (const p of problems) if (p.step) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p]);
-    const next = new Map<string, { looks: string; node: FlowNode<StepData> }>();
+    const next = new Map<string, Drawn>();
     const list = graph.steps.map((step) => {
       const stepProblems = byStep.get(step.id) ?? [];
       const live = liveStep(run, step.id);
       const position = layout.positions[step.id];
-      const looks = JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, chosen.has(step.id), large]);
+      const isChosen = chosen.has(step.id);
       const kept = drawn.current.get(step.id);
+      // The very same step, live state and place, and problems alike: no need to describe it (most nodes, on a keystroke
+      // that re-read one step).
+      const same = kept !== undefined && kept.step === step && kept.live === live && kept.position === position && kept.chosen === isChosen && kept.large === large &&
+        kept.problems.length === stepProblems.length && kept.problems.every((p, i) => p.severity === stepProblems[i].severity && p.message === stepProblems[i].message);
+      const looks = same ? kept.looks : JSON.stringify([step.uses, step.name, stepProblems.map((p) => [p.severity, p.message]), live, position, isChosen, large]);
       const node: FlowNode<StepData> = kept?.looks === looks ? kept.node : {
         id: step.id,
         type: 'step',
@@ -197,10 +206,10 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
         initialHeight: nodeSize.height,
         handles: large ? declaredHandles : undefined,
         data: { step, problems: stepProblems, ...live },
-        selected: chosen.has(step.id),
+        selected: isChosen,
         ariaLabel: `step ${step.id}, ${step.uses ?? 'no activity'}`,
       };
-      next.set(step.id, { looks, node });
+      next.set(step.id, { looks, node, step, problems: stepProblems, live, position, chosen: isChosen, large });
       return node;
     });
     drawn.current = next;

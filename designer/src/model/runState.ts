@@ -96,8 +96,10 @@ const order = ['failed', 'running', 'retrying', 'waiting', 'ready', 'pending', '
  * What the canvas draws on step `id`: its own state, and when it fans out (a matrix: children `id[0]`, `id[1]`, ...)
  * how many children it has, its status the most pressing of theirs when it has none of its own yet.
  */
+const notRunning = Object.freeze({ live: null, children: 0 });
+
 export function liveStep(run: RunLive | null, id: string): { live: StepLive | null; children: number } {
-  if (!run) return { live: null, children: 0 };
+  if (!run) return notRunning; // one object, so a caller can tell nothing changed by identity
   const children = Object.entries(run.steps).filter(([k]) => k.startsWith(`${id}[`)).map(([, v]) => v);
   const own = run.steps[id] ?? null;
   if (children.length === 0 || (own && own.status !== 'pending' && own.status !== 'running')) return { live: own, children: children.length };
