@@ -6,6 +6,7 @@ using Pipelines.Activities.Models.Generation;
 using Pipelines.Activities.Models.Quantization;
 using Pipelines.Activities.Serving.OpenAi;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Api.Tests;

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Pipelines.Activities.Models;
 using Pipelines.Activities.Models.Generation;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Api.Tests;

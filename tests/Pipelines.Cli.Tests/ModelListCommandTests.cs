@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Pipelines.Artifacts;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Cli.Tests;
@@ -34,7 +35,7 @@ public sealed class ModelListCommandTests : IDisposable
         var registry = new SqliteModelRegistry(database);
         var trained = Folder("trained", ("model.safetensors", 4096), ("config.json", 100));
         // model.quantize's layout: the export under onnx/, stored as an artifact.
-        var gptq = await new ArtifactStore(database, _workspace.DataDirectory)
+        var gptq = await new ArtifactStore(new SqliteArtifactIndex(database), _workspace.DataDirectory)
             .PutDirectoryAsync(Folder("gptq", ("onnx/model.onnx", 1000), ("onnx/model.onnx.data", 1048)), "model", CancellationToken.None);
         var int8 = Folder("int8", ("model.onnx", 1024), ("tokenizer.json", 512));
 

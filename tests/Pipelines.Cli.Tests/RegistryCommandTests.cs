@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Cli.Tests;

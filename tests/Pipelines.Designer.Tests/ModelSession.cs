@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 using Pipelines.Api;
 using Pipelines.Api.Tests;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Designer.Tests;

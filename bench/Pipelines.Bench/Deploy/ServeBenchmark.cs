@@ -8,6 +8,7 @@ using Pipelines.Activities.Models.Quantization;
 using Pipelines.Activities.Serving.OpenAi;
 using Pipelines.Artifacts;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Bench.Deploy;
@@ -224,7 +225,7 @@ public static class ServeBenchmark
         var reference = RegistryReference.ParseShort(model);
         var version = await reference.ResolveAsync(new SqliteModelRegistry(database), ct);
         var source = (reference with { Variant = variant ?? reference.Variant ?? ServedModels.PreferredVariants.First(version.Variants.ContainsKey) }).SourceIn(version);
-        return ArtifactReference.TryParse(source, out var artifact) ? new ArtifactStore(database, data).PathOf(artifact) : source;
+        return ArtifactReference.TryParse(source, out var artifact) ? new ArtifactStore(new SqliteArtifactIndex(database), data).PathOf(artifact) : source;
     }
 
     private static void CopyFolder(string from, string to)

@@ -10,6 +10,13 @@ internal static class DefinitionContent
     public static string NormaliseLineEndings(string yaml) =>
         yaml.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
 
+    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="name"/> is not a pipeline name.</summary>
+    public static void CheckName(string name)
+    {
+        if (!DefinitionReference.IsValidName(name))
+            throw new ArgumentException($"'{name}' is not a pipeline name; names are 1 to 63 lowercase letters, digits and '-'.", nameof(name));
+    }
+
     /// <summary>Lowercase hex SHA-256 of the UTF-8 bytes of already normalised text.</summary>
     public static string Hash(string normalisedYaml) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalisedYaml)));
