@@ -19,7 +19,7 @@ public sealed class ArtifactLineageTests : IDisposable
     private async Task<ArtifactStore> OpenStoreAsync()
     {
         _database = await SqliteDatabase.OpenAsync(_directory.Path, _ct);
-        return new ArtifactStore(new SqliteArtifactIndex(_database), _directory.Path, new SteppedTimeProvider(Start));
+        return new ArtifactStore(new SqliteArtifactIndex(_database, new SteppedTimeProvider(Start)), _directory.Path);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class ArtifactStoreTests : IDisposable
     private string TemporaryRoot => Path.Join(_directory.Path, "artifacts", "tmp");
 
     private async Task<ArtifactStore> OpenStoreAsync() =>
-        new(new SqliteArtifactIndex(await SqliteDatabase.OpenAsync(_directory.Path, _ct)), _directory.Path, _time);
+        new(new SqliteArtifactIndex(await SqliteDatabase.OpenAsync(_directory.Path, _ct), _time), _directory.Path, _time);
 
     [Fact]
     public async Task Same_content_stored_every_way_gets_one_digest_and_one_file()
@@ -170,7 +170,7 @@ public sealed class ArtifactStoreTests : IDisposable
         var content = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
 
         var references = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-            new ArtifactStore(new SqliteArtifactIndex(database), _directory.Path, _time).PutBytesAsync(content, "model", _ct))));
+            new ArtifactStore(new SqliteArtifactIndex(database, _time), _directory.Path, _time).PutBytesAsync(content, "model", _ct))));
 
         Assert.Single(references.Distinct());
         Assert.Single(Directory.GetFiles(ContentRoot, "*", SearchOption.AllDirectories));
