@@ -20,15 +20,6 @@ internal static class SqliteCommands
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Every row the query returns, each turned into a record by <paramref name="read"/>.</summary>
-    public static async Task<List<T>> QueryAsync<T>(this SqliteConnection connection, string sql, Func<System.Data.Common.DbDataReader, T> read,
-        CancellationToken ct, params (string Name, object? Value)[] parameters)
-    {
-        await using var command = connection.Command(sql, parameters);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await Rows.RowReader.ReadAllAsync(reader, read, ct);
-    }
-
     public static async Task<object?> ScalarAsync(this SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var command = connection.Command(sql, parameters);

@@ -5,6 +5,7 @@ using Pipelines.Artifacts;
 using Pipelines.Checkpoints;
 using Pipelines.Definitions;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
 using Pipelines.Persistence.Sqlite;
 using Pipelines.Runtime.Stores;
 
@@ -52,16 +53,17 @@ public sealed class RunEngine : IAsyncDisposable
         Options = options;
         Time = time;
         Runs = new RunStore(database);
-        Definitions = new SqliteDefinitionStore(database, time);
-        Drafts = new SqliteDraftStore(database, time);
-        Registry = new SqliteModelRegistry(database, time);
-        RequestLog = new SqliteRequestLog(database);
-        ScheduleStates = new SqliteScheduleStateStore(database);
+        var sqlite = new SqliteDialect(database);
+        Definitions = new SqlDefinitionStore(sqlite, time);
+        Drafts = new SqlDraftStore(sqlite, time);
+        Registry = new SqlModelRegistry(sqlite, time);
+        RequestLog = new SqlRequestLog(sqlite);
+        ScheduleStates = new SqlScheduleStateStore(sqlite);
         Writer = new StoreWriter(database, options.Owner);
         Slots = new SlotPool(options.MaxParallel);
-        Artifacts = new ArtifactStore(new SqliteArtifactIndex(database, time), dataDirectory, time);
+        Artifacts = new ArtifactStore(new SqlArtifactIndex(sqlite, time), dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
-        Services = new Reviews.RuntimeServices(new SqliteReviewStore(database, time) { Mask = mask }, Registry, RequestLog);
+        Services = new Reviews.RuntimeServices(new SqlReviewStore(sqlite, time) { Mask = mask }, Registry, RequestLog);
     }
 
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,

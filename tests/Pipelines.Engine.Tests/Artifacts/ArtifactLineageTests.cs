@@ -1,11 +1,12 @@
 using Pipelines.Artifacts;
 using Pipelines.Engine.Tests.Persistence;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
 using Pipelines.Persistence.Sqlite;
 
 namespace Pipelines.Engine.Tests.Artifacts;
 
-/// <summary>The embedded store records lineage inside the run store's own transactions (the contract's rules: <c>Stores/ArtifactIndexContract</c>).</summary>
+/// <summary>The run store's writer records lineage inside its own transactions (the index's rules: <c>Stores/ArtifactIndexContract</c>).</summary>
 public sealed class ArtifactLineageTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2025, 3, 1, 9, 30, 0, 123, TimeSpan.Zero);
@@ -19,7 +20,7 @@ public sealed class ArtifactLineageTests : IDisposable
     private async Task<ArtifactStore> OpenStoreAsync()
     {
         _database = await SqliteDatabase.OpenAsync(_directory.Path, _ct);
-        return new ArtifactStore(new SqliteArtifactIndex(_database, new SteppedTimeProvider(Start)), _directory.Path);
+        return new ArtifactStore(new SqlArtifactIndex(new SqliteDialect(_database), new SteppedTimeProvider(Start)), _directory.Path);
     }
 
     [Fact]
@@ -31,8 +32,8 @@ public sealed class ArtifactLineageTests : IDisposable
         await using (var connection = await _database!.OpenConnectionAsync(_ct))
         await using (var transaction = connection.BeginTransaction(deferred: false))
         {
-            await SqliteArtifactIndex.RecordProducerAsync(connection, transaction, model, "run-1", "quantize", _ct);
-            await SqliteArtifactIndex.RecordConsumerAsync(connection, transaction, model, "run-1", "promote", _ct);
+            await connection.ExecuteAsync(ArtifactStore.RecordProducerSql, _ct, ("$digest", model.Digest), ("$run_id", "run-1"), ("$step_id", "quantize"));
+            await connection.ExecuteAsync(ArtifactStore.RecordConsumerSql, _ct, ("$digest", model.Digest), ("$run_id", "run-1"), ("$step_id", "promote"));
             await transaction.RollbackAsync(_ct);
         }
         var afterRollback = await store.Index.GetLineageAsync(model, _ct);
@@ -40,8 +41,8 @@ public sealed class ArtifactLineageTests : IDisposable
         await using (var connection = await _database.OpenConnectionAsync(_ct))
         await using (var transaction = connection.BeginTransaction(deferred: false))
         {
-            await SqliteArtifactIndex.RecordProducerAsync(connection, transaction, model, "run-2", "quantize", _ct);
-            await SqliteArtifactIndex.RecordConsumerAsync(connection, transaction, model, "run-2", "promote", _ct);
+            await connection.ExecuteAsync(ArtifactStore.RecordProducerSql, _ct, ("$digest", model.Digest), ("$run_id", "run-2"), ("$step_id", "quantize"));
+            await connection.ExecuteAsync(ArtifactStore.RecordConsumerSql, _ct, ("$digest", model.Digest), ("$run_id", "run-2"), ("$step_id", "promote"));
             await transaction.CommitAsync(_ct);
         }
         var afterCommit = await store.Index.GetLineageAsync(model, _ct);

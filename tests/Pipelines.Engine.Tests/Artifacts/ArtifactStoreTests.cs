@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Pipelines.Artifacts;
 using Pipelines.Engine.Tests.Persistence;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
 using Pipelines.Persistence.Sqlite;
 
 namespace Pipelines.Engine.Tests.Artifacts;
@@ -23,7 +24,7 @@ public sealed class ArtifactStoreTests : IDisposable
     private string TemporaryRoot => Path.Join(_directory.Path, "artifacts", "tmp");
 
     private async Task<ArtifactStore> OpenStoreAsync() =>
-        new(new SqliteArtifactIndex(await SqliteDatabase.OpenAsync(_directory.Path, _ct), _time), _directory.Path, _time);
+        new(new SqlArtifactIndex(new SqliteDialect(await SqliteDatabase.OpenAsync(_directory.Path, _ct)), _time), _directory.Path, _time);
 
     [Fact]
     public async Task Same_content_stored_every_way_gets_one_digest_and_one_file()
@@ -170,7 +171,7 @@ public sealed class ArtifactStoreTests : IDisposable
         var content = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
 
         var references = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-            new ArtifactStore(new SqliteArtifactIndex(database, _time), _directory.Path, _time).PutBytesAsync(content, "model", _ct))));
+            new ArtifactStore(new SqlArtifactIndex(new SqliteDialect(database), _time), _directory.Path, _time).PutBytesAsync(content, "model", _ct))));
 
         Assert.Single(references.Distinct());
         Assert.Single(Directory.GetFiles(ContentRoot, "*", SearchOption.AllDirectories));

@@ -3,6 +3,7 @@ using System.Text;
 using Pipelines.Artifacts;
 using Pipelines.Engine.Tests.Persistence;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
 using Pipelines.Persistence.Sqlite;
 
 namespace Pipelines.Engine.Tests.Artifacts;
@@ -25,7 +26,7 @@ public sealed class DirectoryArtifactTests : IDisposable
     private string TemporaryRoot => Path.Join(_directory.Path, "artifacts", "tmp");
 
     private async Task<ArtifactStore> OpenStoreAsync() =>
-        new(new SqliteArtifactIndex(await SqliteDatabase.OpenAsync(_directory.Path, _ct)), _directory.Path);
+        new(new SqlArtifactIndex(new SqliteDialect(await SqliteDatabase.OpenAsync(_directory.Path, _ct))), _directory.Path);
 
     private string WriteFolder(string name, IEnumerable<(string Path, string Content)> files)
     {

@@ -1,6 +1,7 @@
 using Pipelines.Engine.Tests.Persistence;
 using Pipelines.Persistence;
 using Pipelines.Persistence.Postgres;
+using Pipelines.Persistence.Sql;
 using Pipelines.Persistence.Sqlite;
 using Pipelines.Runtime.Stores;
 using Pipelines.Tests;
@@ -35,9 +36,9 @@ public sealed class SqliteTarget : StoreTarget
 
     public override async Task<OpenedStores> OpenAsync(TimeProvider time)
     {
-        var database = await SqliteDatabase.OpenAsync(_directory.Path, CancellationToken.None);
-        return new OpenedStores(new SqliteDefinitionStore(database, time), new SqliteDraftStore(database, time), new SqliteReviewStore(database, time),
-            new SqliteScheduleStateStore(database), new SqliteModelRegistry(database, time), new SqliteRequestLog(database), new SqliteArtifactIndex(database, time));
+        var sqlite = new SqliteDialect(await SqliteDatabase.OpenAsync(_directory.Path, CancellationToken.None));
+        return new OpenedStores(new SqlDefinitionStore(sqlite, time), new SqlDraftStore(sqlite, time), new SqlReviewStore(sqlite, time),
+            new SqlScheduleStateStore(sqlite), new SqlModelRegistry(sqlite, time), new SqlRequestLog(sqlite), new SqlArtifactIndex(sqlite, time));
     }
 
     public override ValueTask DisposeAsync()

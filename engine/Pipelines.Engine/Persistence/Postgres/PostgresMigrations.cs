@@ -6,9 +6,11 @@ namespace Pipelines.Persistence.Postgres;
 /// shipped ones, because existing databases have already run them.
 /// </summary>
 /// <remarks>
-/// The tables and columns are SQLite's, so one set of row readers serves both stores: times are <c>bigint</c> unix
-/// milliseconds (UTC), JSON is kept as <c>text</c> exactly as written (<c>jsonb</c> would reorder keys and respell
-/// numbers of metrics and samples), flags are <c>boolean</c>. The runs, steps and queue come with the run store.
+/// The tables and columns are SQLite's, so the stores in <see cref="Sql"/> run the same statements on both: times are
+/// <c>bigint</c> unix milliseconds (UTC), JSON is kept as <c>text</c> exactly as written (<c>jsonb</c> would reorder
+/// keys and respell numbers of metrics and samples), flags are <c>boolean</c>, and the text columns the stores sort by
+/// are <c>COLLATE "C"</c>, so they sort by code point as SQLite's do, whatever the database's locale. The runs, steps
+/// and queue come with the run store.
 /// </remarks>
 public static class PostgresMigrations
 {
@@ -16,7 +18,7 @@ public static class PostgresMigrations
     [
         new(1, "definition versions and the designer's drafts", """
             CREATE TABLE definition_versions (
-                name         text    NOT NULL,
+                name         text COLLATE "C" NOT NULL,
                 version      integer NOT NULL CHECK (version >= 1),
                 hash         text    NOT NULL,
                 yaml         text    NOT NULL,
@@ -27,7 +29,7 @@ public static class PostgresMigrations
             CREATE INDEX definition_versions_by_hash ON definition_versions (name, hash);
 
             CREATE TABLE definition_drafts (
-                name     text   PRIMARY KEY,
+                name     text COLLATE "C" PRIMARY KEY,
                 yaml     text   NOT NULL,
                 saved_at bigint NOT NULL
             );
@@ -45,14 +47,14 @@ public static class PostgresMigrations
 
             CREATE TABLE artifact_consumers (
                 digest  text NOT NULL,
-                run_id  text NOT NULL,
-                step_id text NOT NULL,
+                run_id  text COLLATE "C" NOT NULL,
+                step_id text COLLATE "C" NOT NULL,
                 PRIMARY KEY (digest, run_id, step_id)
             );
             """),
         new(3, "human reviews and their decisions", """
             CREATE TABLE reviews (
-                id           text    PRIMARY KEY,
+                id           text COLLATE "C" PRIMARY KEY,
                 run_id       text    NOT NULL,
                 step_id      text    NOT NULL,
                 title        text    NOT NULL,
@@ -73,7 +75,7 @@ public static class PostgresMigrations
 
             CREATE TABLE review_decisions (
                 review_id text   NOT NULL REFERENCES reviews (id),
-                reviewer  text   NOT NULL,
+                reviewer  text COLLATE "C" NOT NULL,
                 decision  text   NOT NULL,
                 scores    text   NOT NULL,
                 comment   text,
@@ -83,7 +85,7 @@ public static class PostgresMigrations
             """),
         new(4, "schedule state: when each trigger last fired and the run it started", """
             CREATE TABLE schedule_state (
-                pipeline      text    NOT NULL,
+                pipeline      text COLLATE "C" NOT NULL,
                 trigger_index integer NOT NULL,
                 last_fire_at  bigint,
                 last_run_id   text,
@@ -92,7 +94,7 @@ public static class PostgresMigrations
             """),
         new(5, "the model registry: versions with lineage, tags and variants, aliases and every move of them", """
             CREATE TABLE model_versions (
-                model         text    NOT NULL,
+                model         text COLLATE "C" NOT NULL,
                 version       integer NOT NULL CHECK (version >= 1),
                 source        text    NOT NULL,
                 base_model    text,
@@ -110,7 +112,7 @@ public static class PostgresMigrations
             );
 
             CREATE TABLE model_aliases (
-                model    text    NOT NULL,
+                model    text COLLATE "C" NOT NULL,
                 alias    text    NOT NULL,
                 version  integer NOT NULL,
                 moved_at bigint  NOT NULL,
@@ -134,7 +136,7 @@ public static class PostgresMigrations
             """),
         new(6, "the served requests' log: every request's figures, sampled prompts and outputs (redacted), user feedback", """
             CREATE TABLE served_requests (
-                id                text             PRIMARY KEY,
+                id                text COLLATE "C" PRIMARY KEY,
                 model             text             NOT NULL,
                 name              text             NOT NULL,
                 alias             text,

@@ -1,4 +1,5 @@
 using Npgsql;
+using Pipelines.Persistence.Sql;
 using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Persistence.Postgres;
@@ -6,20 +7,21 @@ namespace Pipelines.Persistence.Postgres;
 /// <summary>
 /// The shared store: one PostgreSQL database that several hosts open at once. Opening it applies pending migrations
 /// (<see cref="PostgresMigrations"/>) under an advisory lock, so hosts starting together migrate once; the stores it
-/// hands out then share one pooled <see cref="NpgsqlDataSource"/>.
+/// hands out (the ones in <see cref="Sql"/>, over <see cref="PostgresDialect"/>) then share one pooled <see cref="NpgsqlDataSource"/>.
 /// </summary>
 public sealed class PostgresStore : IAsyncDisposable
 {
     private PostgresStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         DataSource = dataSource;
-        Definitions = new PostgresDefinitionStore(dataSource, time);
-        Drafts = new PostgresDraftStore(dataSource, time);
-        Reviews = new PostgresReviewStore(dataSource, time);
-        ScheduleStates = new PostgresScheduleStateStore(dataSource);
-        Registry = new PostgresModelRegistry(dataSource, time);
-        RequestLog = new PostgresRequestLog(dataSource);
-        Artifacts = new PostgresArtifactIndex(dataSource, time);
+        var dialect = new PostgresDialect(dataSource);
+        Definitions = new SqlDefinitionStore(dialect, time);
+        Drafts = new SqlDraftStore(dialect, time);
+        Reviews = new SqlReviewStore(dialect, time);
+        ScheduleStates = new SqlScheduleStateStore(dialect);
+        Registry = new SqlModelRegistry(dialect, time);
+        RequestLog = new SqlRequestLog(dialect);
+        Artifacts = new SqlArtifactIndex(dialect, time);
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -74,7 +76,7 @@ public sealed class PostgresStore : IAsyncDisposable
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.LockAsync(PostgresLock.Migrations, "schema", ct);
+        await new PostgresDialect(dataSource).LockAsync(connection, StoreLock.Migrations, "schema", ct);
         await connection.ExecuteAsync("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version     integer PRIMARY KEY,

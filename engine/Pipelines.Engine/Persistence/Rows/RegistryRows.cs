@@ -18,9 +18,6 @@ internal static class RegistryRows
     /// <summary><see cref="VersionColumns"/> of the table aliased <c>v</c>.</summary>
     public static readonly string AliasedVersionColumns = string.Join(", ", VersionColumns.Split(", ").Select(c => "v." + c));
 
-    /// <summary>Positional parameters for <see cref="VersionValues"/>, <c>$1</c> to <c>$13</c> (the version number is computed).</summary>
-    public static readonly string VersionPlaceholders = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13";
-
     /// <summary>A new version's values: model, source, base_model, dataset, adapter, run_id, step_id, metrics, review, variant, tags, registered_at, variants.</summary>
     public static object?[] VersionValues(string model, ModelVersionDraft draft, long now) =>
     [
@@ -43,13 +40,10 @@ internal static class RegistryRows
         reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
         reader.GetBoolean(7));
 
-    /// <summary>A model row: name, latest version, first registration, and its aliases as a JSON object of alias → version.</summary>
-    public static RegisteredModel ReadModel(DbDataReader reader)
-    {
-        var aliases = JsonNode.Parse(reader.GetString(3))!.AsObject().ToDictionary(p => p.Key, p => (int)p.Value!, StringComparer.Ordinal);
-        return new RegisteredModel(reader.GetString(0), reader.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+    /// <summary>A model row (name, latest version, first registration) with its aliases (alias → version).</summary>
+    public static RegisteredModel ReadModel(DbDataReader reader, IDictionary<string, int> aliases) =>
+        new(reader.GetString(0), reader.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
             new SortedDictionary<string, int>(aliases, StringComparer.Ordinal));
-    }
 
     private static SortedDictionary<string, string> Sorted(string json) =>
         new(JsonSerializer.Deserialize<Dictionary<string, string>>(json)!, StringComparer.Ordinal);

@@ -3,8 +3,8 @@ using Pipelines.Persistence;
 namespace Pipelines.Runtime.Stores;
 
 /// <summary>
-/// Published pipeline definitions, versioned per name (DESIGN §3). Implemented on SQLite
-/// (<see cref="Persistence.Sqlite.SqliteDefinitionStore"/>) and PostgreSQL (<see cref="Persistence.Postgres.PostgresDefinitionStore"/>).
+/// Published pipeline definitions, versioned per name (DESIGN §3). Implemented once for SQLite and PostgreSQL by
+/// <see cref="Persistence.Sql.SqlDefinitionStore"/> (docs/stores.md).
 /// </summary>
 /// <remarks>
 /// Rules every implementation keeps: versions are immutable and numbered from 1 per name, never reused (not even after a

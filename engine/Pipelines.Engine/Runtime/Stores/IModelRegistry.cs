@@ -6,7 +6,7 @@ namespace Pipelines.Runtime.Stores;
 /// The model registry (DESIGN §5): registered models, their numbered versions with lineage, tags, and aliases
 /// (<c>staging</c>, <c>production</c>, any name) that move with a history of who moved them, when and why, so an alias
 /// can be rolled back to where it pointed before. The engine owns this contract; the embedded store implements it on
-/// SQLite (<see cref="Persistence.Sqlite.SqliteModelRegistry"/>) and on PostgreSQL (<see cref="Persistence.Postgres.PostgresModelRegistry"/>).
+/// SQLite and on PostgreSQL by <see cref="Persistence.Sql.SqlModelRegistry"/>.
 /// </summary>
 /// <remarks>
 /// Rules every implementation keeps: versions are numbered from 1 per model and never reused; a version's lineage is

@@ -3,8 +3,7 @@ using Pipelines.Monitoring;
 namespace Pipelines.Runtime.Stores;
 
 /// <summary>
-/// The served requests' log. Implemented on SQLite (<see cref="Persistence.Sqlite.SqliteRequestLog"/>) and PostgreSQL
-/// (<see cref="Persistence.Postgres.PostgresRequestLog"/>).
+/// The served requests' log. Implemented for SQLite and PostgreSQL by <see cref="Persistence.Sql.SqlRequestLog"/>.
 /// </summary>
 public interface IRequestLog
 {

@@ -1,26 +1,25 @@
-using Npgsql;
+using System.Data.Common;
 using Pipelines.Persistence.Rows;
 using Pipelines.Runtime.Stores;
 
-namespace Pipelines.Persistence.Postgres;
+namespace Pipelines.Persistence.Sql;
 
 /// <summary>
-/// Published pipeline definitions in PostgreSQL (migration 1). A publish holds the name's advisory lock while it reads
-/// and writes, so publishers on any number of hosts get distinct increasing numbers, or the same version for the same
-/// content; the primary key (name, version) backs this up.
+/// Published pipeline definitions (table <c>definition_versions</c>) on SQLite or PostgreSQL. A publish reads and writes
+/// holding the name's lock (<see cref="StoreLock.DefinitionVersions"/>), so two processes publishing at once cannot both
+/// pick the same number or both miss each other's identical content; UNIQUE (name, version) backs this up.
 /// </summary>
-public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource, TimeProvider? time = null) : IDefinitionStore
+public sealed class SqlDefinitionStore(StoreDialect database, TimeProvider? time = null) : IDefinitionStore
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async Task<PublishResult> PublishAsync(string name, string yaml, CancellationToken ct)
     {
-        DefinitionContent.CheckName(name);
-        var text = DefinitionContent.NormaliseLineEndings(yaml);
+        var text = DefinitionContent.Checked(name, yaml);
         var hash = DefinitionContent.Hash(text);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.LockAsync(PostgresLock.DefinitionVersions, name, ct);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await database.BeginWriteAsync(connection, ct);
+        await database.LockAsync(connection, StoreLock.DefinitionVersions, name, ct);
 
         var existing = await connection.QueryAsync($"""
             SELECT {DefinitionRow.Columns} FROM definition_versions
@@ -46,29 +45,22 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource, TimePro
 
     public async Task<DefinitionVersion?> GetAsync(string name, int? version, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await database.OpenConnectionAsync(ct);
         var found = version is { } number
-            ? await connection.QueryAsync($"SELECT {DefinitionRow.Columns} FROM definition_versions WHERE name = $1 AND version = $2",
-                DefinitionRow.Read, ct, name, number)
-            : await connection.QueryAsync($"""
-                SELECT {DefinitionRow.Columns} FROM definition_versions
-                WHERE name = $1 AND retracted_at IS NULL
-                ORDER BY version DESC LIMIT 1
-                """, DefinitionRow.Read, ct, name);
+            ? await QueryAsync(connection, "name = $1 AND version = $2", ct, name, number)
+            : await QueryAsync(connection, "name = $1 AND retracted_at IS NULL ORDER BY version DESC LIMIT 1", ct, name);
         return found.Count > 0 ? found[0] : null;
     }
 
     public async Task<IReadOnlyList<DefinitionVersion>> ListVersionsAsync(string name, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.QueryAsync($"SELECT {DefinitionRow.Columns} FROM definition_versions WHERE name = $1 ORDER BY version",
-            DefinitionRow.Read, ct, name);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        return await QueryAsync(connection, "name = $1 ORDER BY version", ct, name);
     }
 
     public async Task<IReadOnlyList<DefinitionSummary>> ListNamesAsync(CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        // COLLATE "C": names sort by code point, as SQLite's BINARY collation sorts them.
+        await using var connection = await database.OpenConnectionAsync(ct);
         return await connection.QueryAsync("""
             SELECT name,
                    MAX(CASE WHEN retracted_at IS NULL THEN version END),
@@ -76,14 +68,14 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource, TimePro
                    MAX(published_at)
             FROM definition_versions
             GROUP BY name
-            ORDER BY name COLLATE "C"
+            ORDER BY name
             """, DefinitionRow.ReadSummary, ct);
     }
 
     public async Task<DefinitionVersion?> RetractAsync(string name, int version, CancellationToken ct)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await database.OpenConnectionAsync(ct);
         var updated = await connection.QueryAsync($"""
             UPDATE definition_versions SET retracted_at = COALESCE(retracted_at, $3)
             WHERE name = $1 AND version = $2
@@ -91,4 +83,7 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource, TimePro
             """, DefinitionRow.Read, ct, name, version, now);
         return updated.Count > 0 ? updated[0] : null;
     }
+
+    private static Task<List<DefinitionVersion>> QueryAsync(DbConnection connection, string whereAndOrder, CancellationToken ct, params object?[] values) =>
+        connection.QueryAsync($"SELECT {DefinitionRow.Columns} FROM definition_versions WHERE {whereAndOrder}", DefinitionRow.Read, ct, values);
 }
