@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Pipelines.Activities;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
+using Pipelines.Runtime.Stores;
 using Spectre.Console;
 
 namespace Pipelines.Cli;
@@ -57,15 +60,19 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         return console;
     }
 
-    public async Task<DefinitionStore> DefinitionsAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
+    public async Task<IDefinitionStore> DefinitionsAsync(CancellationToken ct) => new SqlDefinitionStore(await SqliteAsync(ct));
+
+    public async Task<IScheduleStateStore> ScheduleStatesAsync(CancellationToken ct) => new SqlScheduleStateStore(await SqliteAsync(ct));
 
     /// <summary>Reads of runs, steps and logs (and cancellation requests), without starting a runtime.</summary>
     public async Task<RunStore> RunsAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
 
-    public async Task<Artifacts.ArtifactStore> ArtifactsAsync(CancellationToken ct) => new(await DatabaseAsync(ct), DataDirectory);
+    public async Task<Artifacts.ArtifactStore> ArtifactsAsync(CancellationToken ct) => new(new SqlArtifactIndex(await SqliteAsync(ct)), DataDirectory);
 
     /// <summary>The model registry of the data directory, read without starting a runtime.</summary>
-    public async Task<Registry.IModelRegistry> RegistryAsync(CancellationToken ct) => new SqliteModelRegistry(await DatabaseAsync(ct));
+    public async Task<IModelRegistry> RegistryAsync(CancellationToken ct) => new SqlModelRegistry(await SqliteAsync(ct));
+
+    private async Task<SqliteDialect> SqliteAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
 
     private async Task<SqliteDatabase> DatabaseAsync(CancellationToken ct) => _database ??= await SqliteDatabase.OpenAsync(DataDirectory, ct);
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipelines.Activities.Serving;
 using Pipelines.Activities.Serving.OpenAi;
 using Pipelines.Registry;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Api.Tests;
 

@@ -6,6 +6,8 @@ using Pipelines.Activities.Models.Generation;
 using Pipelines.Activities.Models.Quantization;
 using Pipelines.Activities.Serving.OpenAi;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Api.Tests;
@@ -42,7 +44,7 @@ internal static class OpenAiTestHost
     /// <summary>Registers each export in <paramref name="variants"/> as the int8 variant of a new version of model <c>m</c>, in order, and points <c>m@production</c> at version 1.</summary>
     public static async Task RegisterAsync(string data, params string[] variants)
     {
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(data, CancellationToken.None));
+        var registry = new SqlModelRegistry(new SqliteDialect(await SqliteDatabase.OpenAsync(data, CancellationToken.None)));
         foreach (var folder in variants)
             await registry.RegisterAsync("m", new ModelVersionDraft { Source = data, Variants = new Dictionary<string, string> { ["int8"] = folder } }, CancellationToken.None);
         await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
@@ -58,7 +60,7 @@ internal static class OpenAiTestHost
         var export = Export(Path.Combine(data, "exports", "int8"), seed);
         var train = Path.Combine(data, "train.jsonl");
         File.WriteAllLines(train, prompts.Select(p => new System.Text.Json.Nodes.JsonObject { ["prompt"] = p, ["completion"] = "Thursday" }.ToJsonString()));
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(data, CancellationToken.None));
+        var registry = new SqlModelRegistry(new SqliteDialect(await SqliteDatabase.OpenAsync(data, CancellationToken.None)));
         await registry.RegisterAsync("m", new ModelVersionDraft { Source = data, Dataset = train, Variants = new Dictionary<string, string> { ["int8"] = export } }, CancellationToken.None);
         await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
     }

@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Pipelines.Activities.Models;
 using Pipelines.Activities.Models.Generation;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Api.Tests;
@@ -23,7 +25,7 @@ public sealed class UnexportedModelTests : IAsyncLifetime
         _folder = Path.Combine(_data, "models", "merged");
         var (model, tokenizer) = ModelPresets.Create("llama", "tiny", seed: 11);
         using (model) ModelFolder.Save(model, tokenizer, _folder);
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_data, CancellationToken.None));
+        var registry = new SqlModelRegistry(new SqliteDialect(await SqliteDatabase.OpenAsync(_data, CancellationToken.None)));
         await registry.RegisterAsync("m", new ModelVersionDraft { Source = _folder }, CancellationToken.None);
         await registry.MoveAliasAsync("m", "production", 1, "ann", null, CancellationToken.None);
     }
@@ -61,7 +63,7 @@ public sealed class UnexportedModelTests : IAsyncLifetime
             var variant = Path.Combine(_data, "models", "old-int8");
             Pipelines.Activities.Models.Export.Onnx.OnnxExport.Write(loaded.Model, loaded.Tokenizer, null, Path.Combine(variant, "onnx"));
             Pipelines.Activities.Tests.Deploy.OnnxExports.ForgetCacheLayout(Path.Combine(variant, "onnx"));
-            var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_data, CancellationToken.None));
+            var registry = new SqlModelRegistry(new SqliteDialect(await SqliteDatabase.OpenAsync(_data, CancellationToken.None)));
             await registry.RegisterAsync("m", new ModelVersionDraft { Source = _folder, Variants = new Dictionary<string, string> { ["int8"] = variant } }, CancellationToken.None);
             await registry.MoveAliasAsync("m", "production", 2, "ann", null, CancellationToken.None);
         }

@@ -1,5 +1,7 @@
 using Pipelines.Artifacts;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 
 namespace Pipelines.Cli.Tests;
 
@@ -41,7 +43,7 @@ public sealed class ArtifactsCommandTests : IDisposable
     public async Task Path_prints_where_the_content_is_and_lineage_describes_it()
     {
         var database = await SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None);
-        var reference = await new ArtifactStore(database, _workspace.DataDirectory).PutTextAsync("a small report", "report", CancellationToken.None);
+        var reference = await new ArtifactStore(new SqlArtifactIndex(new SqliteDialect(database)), _workspace.DataDirectory).PutTextAsync("a small report", "report", CancellationToken.None);
 
         var path = await _workspace.RunAsync("artifacts", "path", reference.Uri);
         var lineage = await _workspace.RunAsync("artifacts", "lineage", reference.Uri);

@@ -36,7 +36,7 @@ public sealed class LifecycleTests : IDisposable
     /// </summary>
     private async Task<(int Corrected, int Rated)> LogTrafficAsync(string train)
     {
-        var log = new Pipelines.Persistence.SqliteRequestLog(await Pipelines.Persistence.SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None));
+        var log = new Pipelines.Persistence.Sql.SqlRequestLog(new Pipelines.Persistence.Sqlite.SqliteDialect(await Pipelines.Persistence.SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None)));
         var records = File.ReadLines(train).Select(l => JsonNode.Parse(l)!).Take(160).ToList();
         var at = DateTimeOffset.UtcNow.AddHours(-1);
         for (var i = 0; i < records.Count; i++)

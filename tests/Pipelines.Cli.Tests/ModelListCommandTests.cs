@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Pipelines.Artifacts;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Cli.Tests;
@@ -31,10 +33,10 @@ public sealed class ModelListCommandTests : IDisposable
     private async Task RegisterAsync()
     {
         var database = await SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None);
-        var registry = new SqliteModelRegistry(database);
+        var registry = new SqlModelRegistry(new SqliteDialect(database));
         var trained = Folder("trained", ("model.safetensors", 4096), ("config.json", 100));
         // model.quantize's layout: the export under onnx/, stored as an artifact.
-        var gptq = await new ArtifactStore(database, _workspace.DataDirectory)
+        var gptq = await new ArtifactStore(new SqlArtifactIndex(new SqliteDialect(database)), _workspace.DataDirectory)
             .PutDirectoryAsync(Folder("gptq", ("onnx/model.onnx", 1000), ("onnx/model.onnx.data", 1048)), "model", CancellationToken.None);
         var int8 = Folder("int8", ("model.onnx", 1024), ("tokenizer.json", 512));
 

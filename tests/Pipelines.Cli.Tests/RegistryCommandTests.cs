@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Cli.Tests;
@@ -14,7 +16,7 @@ public sealed class RegistryCommandTests : IDisposable
     private async Task RegisterAsync(params string[] variants)
     {
         Directory.CreateDirectory(_workspace.DataDirectory);
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None));
+        var registry = new SqlModelRegistry(new SqliteDialect(await SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None)));
         foreach (var variant in variants)
         {
             await registry.RegisterAsync("email-subjects", new ModelVersionDraft
@@ -110,7 +112,7 @@ public sealed class RegistryReferenceCommandTests : IDisposable
         var second = Path.Combine(_workspace.Root, "second");
         Assert.Equal(0, (await _workspace.RunAsync("model", "init", "--arch", "llama", "--preset", "tiny", "--seed", "1", "--out", first)).ExitCode);
         Assert.Equal(0, (await _workspace.RunAsync("model", "init", "--arch", "llama", "--preset", "tiny", "--seed", "2", "--out", second)).ExitCode);
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None));
+        var registry = new SqlModelRegistry(new SqliteDialect(await SqliteDatabase.OpenAsync(_workspace.DataDirectory, CancellationToken.None)));
         await registry.RegisterAsync("m", new ModelVersionDraft { Source = first }, CancellationToken.None);
         await registry.RegisterAsync("m", new ModelVersionDraft { Source = second }, CancellationToken.None);
         await registry.MoveAliasAsync("m", "production", 2, "ann", null, CancellationToken.None);

@@ -3,6 +3,8 @@ using Microsoft.Playwright;
 using Pipelines.Api;
 using Pipelines.Api.Tests;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Designer.Tests;
@@ -34,7 +36,7 @@ public sealed class ModelSession : IAsyncLifetime
         await File.WriteAllLinesAsync(train, Enumerable.Range(0, 60).Select(i =>
             new JsonObject { ["prompt"] = $"When is meeting {i % 17} about the {(i % 2 == 0 ? "budget" : "plan")}?", ["completion"] = "Thursday" }.ToJsonString()));
 
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(_data, CancellationToken.None));
+        var registry = new SqlModelRegistry(new SqliteDialect(await SqliteDatabase.OpenAsync(_data, CancellationToken.None)));
         for (var run = 1; run <= 2; run++)
         {
             await registry.RegisterAsync("m", new ModelVersionDraft

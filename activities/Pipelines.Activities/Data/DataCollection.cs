@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Pipelines.Monitoring;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Activities.Data;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipelines.Registry;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Activities.Deploy;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipelines.Reviews;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Activities.Gates;
 
@@ -112,7 +113,7 @@ public sealed class HumanGate : IActivity<HumanGateInputs, HumanGateOutputs>
 {
     public async Task<HumanGateOutputs> ExecuteAsync(HumanGateInputs inputs, ActivityContext context, CancellationToken cancellationToken)
     {
-        if (context.Services?.GetService(typeof(ReviewStore)) is not ReviewStore store)
+        if (context.Services?.GetService(typeof(IReviewStore)) is not IReviewStore store)
         {
             throw new ActivityFailedException("gate.human needs the pipelines runtime's review store, and this context has none", retryable: false);
         }

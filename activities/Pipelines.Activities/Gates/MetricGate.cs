@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Pipelines.Expressions;
 using Pipelines.Json;
 using Pipelines.Registry;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Activities.Gates;
 

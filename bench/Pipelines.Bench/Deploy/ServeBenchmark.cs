@@ -8,6 +8,8 @@ using Pipelines.Activities.Models.Quantization;
 using Pipelines.Activities.Serving.OpenAi;
 using Pipelines.Artifacts;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 using Pipelines.Registry;
 
 namespace Pipelines.Bench.Deploy;
@@ -206,7 +208,7 @@ public static class ServeBenchmark
         }
 
         Directory.CreateDirectory(data);
-        var registry = new SqliteModelRegistry(await SqliteDatabase.OpenAsync(data, ct));
+        var registry = new SqlModelRegistry(new SqliteDialect(await SqliteDatabase.OpenAsync(data, ct)));
         var version = await registry.RegisterAsync("bench", new ModelVersionDraft
         {
             Source = int8,
@@ -222,9 +224,9 @@ public static class ServeBenchmark
     {
         var database = await SqliteDatabase.OpenAsync(data, ct);
         var reference = RegistryReference.ParseShort(model);
-        var version = await reference.ResolveAsync(new SqliteModelRegistry(database), ct);
+        var version = await reference.ResolveAsync(new SqlModelRegistry(new SqliteDialect(database)), ct);
         var source = (reference with { Variant = variant ?? reference.Variant ?? ServedModels.PreferredVariants.First(version.Variants.ContainsKey) }).SourceIn(version);
-        return ArtifactReference.TryParse(source, out var artifact) ? new ArtifactStore(database, data).PathOf(artifact) : source;
+        return ArtifactReference.TryParse(source, out var artifact) ? new ArtifactStore(new SqlArtifactIndex(new SqliteDialect(database)), data).PathOf(artifact) : source;
     }
 
     private static void CopyFolder(string from, string to)

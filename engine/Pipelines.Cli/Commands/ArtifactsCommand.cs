@@ -49,7 +49,7 @@ public static class ArtifactsCommand
             var cli = context(result);
             var artifact = Parse(result.GetValue(reference)!);
             var store = await cli.ArtifactsAsync(ct);
-            var lineage = await store.GetLineageAsync(artifact, ct) ?? throw Missing(cli, artifact);
+            var lineage = await store.Index.GetLineageAsync(artifact, ct) ?? throw Missing(cli, artifact);
 
             var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
             grid.AddRow("artifact", lineage.Reference.Uri);

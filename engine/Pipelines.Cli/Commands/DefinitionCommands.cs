@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Pipelines.Definitions;
 using Pipelines.Persistence;
+using Pipelines.Runtime.Stores;
 using Spectre.Console;
 
 namespace Pipelines.Cli.Commands;
@@ -19,7 +20,7 @@ internal static class DefinitionArguments
         return reference;
     }
 
-    public static async Task<DefinitionVersion> FindAsync(DefinitionStore store, DefinitionReference reference, CancellationToken ct)
+    public static async Task<DefinitionVersion> FindAsync(IDefinitionStore store, DefinitionReference reference, CancellationToken ct)
     {
         var found = await store.GetAsync(reference.Name, reference.Version, ct);
         if (found is not null) return found;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipelines.Cli.Runs;
 using Pipelines.Registry;
+using Pipelines.Runtime.Stores;
 using Spectre.Console;
 
 namespace Pipelines.Cli.Commands;

@@ -16,8 +16,7 @@ public static class SchedulesCommand
         command.SetAction(async (result, ct) =>
         {
             var cli = context(result);
-            var database = (await cli.RunsAsync(ct)).Database;
-            var entries = await ScheduleListing.ListAsync(database, cli.Catalog, TimeProvider.System.GetUtcNow(), ct);
+            var entries = await ScheduleListing.ListAsync(await cli.DefinitionsAsync(ct), await cli.ScheduleStatesAsync(ct), cli.Catalog, TimeProvider.System.GetUtcNow(), ct);
             if (result.GetValue(json))
             {
                 await cli.Out.WriteLineAsync(JsonOutput.Format(ScheduleListing.Json(entries)));

@@ -36,7 +36,7 @@ public static class ArtifactsToOpen
             if (step.ParentId is not null || step.Outputs is null || JsonNode.Parse(step.Outputs) is not JsonObject outputs) continue;
             foreach (var (name, value) in References(outputs))
             {
-                if (!seen.Add(value.Digest) || await engine.Artifacts.GetAsync(value, ct) is not { } metadata || !Kinds.Contains(metadata.Kind)) continue;
+                if (!seen.Add(value.Digest) || await engine.Artifacts.Index.GetAsync(value, ct) is not { } metadata || !Kinds.Contains(metadata.Kind)) continue;
                 var exists = engine.Artifacts.Exists(value);
                 var path = exists ? engine.Artifacts.PathOf(value) : "(content missing from this data directory)";
                 var files = exists && metadata.IsDirectory

@@ -35,7 +35,7 @@ public sealed class ActivityContext
     /// </summary>
     public StepSuspendedException Suspend(string bookmark) => new(bookmark);
 
-    /// <summary>Services of the runtime an activity may reach (e.g. <c>Pipelines.Reviews.ReviewStore</c>); null outside a runtime.</summary>
+    /// <summary>Services of the runtime an activity may reach (e.g. <c>Pipelines.Runtime.Stores.IReviewStore</c>); null outside a runtime.</summary>
     public IServiceProvider? Services { get; init; }
 
     private readonly ArtifactStore? _artifacts;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Pipelines.Registry;
 using Pipelines.Runtime;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Api;
 

@@ -13,5 +13,5 @@ public static class ScheduleEndpoints
         api.MapGet("/schedules", ListAsync).WithMetadata(new RequiresRole(ApiRoles.Viewer));
 
     private static async Task<IResult> ListAsync(RunEngine engine, CancellationToken ct) =>
-        Results.Json(ScheduleListing.Json(await ScheduleListing.ListAsync(engine.Database, engine.Catalog, engine.Time.GetUtcNow(), ct)));
+        Results.Json(ScheduleListing.Json(await ScheduleListing.ListAsync(engine.Definitions, engine.ScheduleStates, engine.Catalog, engine.Time.GetUtcNow(), ct)));
 }

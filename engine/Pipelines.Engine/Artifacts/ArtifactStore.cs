@@ -2,14 +2,15 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using Pipelines.Persistence;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Artifacts;
 
 /// <summary>
 /// Content-addressed storage for what steps produce (datasets, adapters, models, reports): each artifact is a file or
-/// a folder at <c>&lt;dataDirectory&gt;/artifacts/sha256/&lt;first two hex&gt;/&lt;digest&gt;</c>, with a row in the
-/// database for its kind, size and lineage.
+/// a folder at <c>&lt;dataDirectory&gt;/artifacts/sha256/&lt;first two hex&gt;/&lt;digest&gt;</c>, with a record in the
+/// <see cref="Index"/> for its kind, size and lineage. Hosts sharing one index must share the data directory's
+/// <c>artifacts</c> folder too.
 /// </summary>
 /// <remarks>
 /// Content is copied into <c>artifacts/tmp</c>, flushed to disk, and only then renamed into place, so the final path
@@ -25,23 +26,23 @@ public sealed partial class ArtifactStore
 
     private const int CopyBufferSize = 1 << 20;
 
-    private readonly SqliteDatabase _database;
-    private readonly TimeProvider _time;
     private readonly string _artifactsRoot;
     private readonly string _contentRoot;
     private readonly string _temporaryRoot;
 
-    public ArtifactStore(SqliteDatabase database, string dataDirectory, TimeProvider? time = null)
+    public ArtifactStore(IArtifactIndex index, string dataDirectory, TimeProvider? time = null)
     {
-        _database = database;
-        _time = time ?? TimeProvider.System;
+        Index = index;
         _artifactsRoot = Path.GetFullPath(Path.Join(dataDirectory, "artifacts"));
         _contentRoot = Path.Join(_artifactsRoot, "sha256");
         _temporaryRoot = Path.Join(_artifactsRoot, "tmp");
         Directory.CreateDirectory(_contentRoot);
         Directory.CreateDirectory(_temporaryRoot);
-        TemporaryLeftovers.DeleteUntouchedSince(_temporaryRoot, _time.GetUtcNow() - AbandonedAfter);
+        TemporaryLeftovers.DeleteUntouchedSince(_temporaryRoot, (time ?? TimeProvider.System).GetUtcNow() - AbandonedAfter);
     }
+
+    /// <summary>The records of the stored artifacts: kind, size, and which steps produced and consumed each.</summary>
+    public IArtifactIndex Index { get; }
 
     /// <summary>Stores a copy of the file at <paramref name="sourcePath"/>.</summary>
     public async Task<ArtifactReference> PutFileAsync(string sourcePath, string kind, CancellationToken ct)
@@ -78,7 +79,7 @@ public sealed partial class ArtifactStore
             var (digest, size) = await CopyAndHashAsync(content, temporary, ct);
             var reference = new ArtifactReference(digest);
             MoveIntoPlace(temporary, reference, isDirectory: false);
-            await InsertAsync(reference, kind, size, isDirectory: false, ct);
+            await Index.AddAsync(reference, kind, size, isDirectory: false, ct);
             return reference;
         }
         finally
@@ -120,7 +121,7 @@ public sealed partial class ArtifactStore
 
             var reference = new ArtifactReference(DirectoryManifest.Digest(hashes));
             MoveIntoPlace(temporary, reference, isDirectory: true);
-            await InsertAsync(reference, kind, size, isDirectory: true, ct);
+            await Index.AddAsync(reference, kind, size, isDirectory: true, ct);
             return reference;
         }
         finally

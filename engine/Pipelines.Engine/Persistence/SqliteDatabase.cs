@@ -46,12 +46,7 @@ public sealed class SqliteDatabase
 
     internal static async Task<SqliteDatabase> OpenAsync(string dataDirectory, IReadOnlyList<SchemaMigration> migrations, CancellationToken ct)
     {
-        for (var i = 0; i < migrations.Count; i++)
-        {
-            if (migrations[i].Version != i + 1)
-                throw new InvalidOperationException($"Schema migrations must be numbered 1, 2, 3, ... in order; found {migrations[i].Version} at position {i + 1}.");
-        }
-
+        SchemaMigration.CheckNumbering(migrations);
         CreateDataDirectory(dataDirectory);
         var database = new SqliteDatabase(System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, FileName)));
         try

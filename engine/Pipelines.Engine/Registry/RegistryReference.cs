@@ -1,3 +1,5 @@
+using Pipelines.Runtime.Stores;
+
 namespace Pipelines.Registry;
 
 /// <summary>

@@ -26,13 +26,21 @@ public static class ReviewResolution
     /// Settles the reviews whose deadline passed by <paramref name="now"/> (their <c>on_timeout</c>) and resumes every
     /// decided review whose step still waits. Returns the ids of the runs it resumed.
     /// </summary>
+    /// <remarks>
+    /// A decision whose resumption was lost (a crash between the two) leaves its run waiting: a run whose only steps
+    /// left wait on bookmarks is stored as <c>waiting</c>, also after another process takes it over. So the waiting runs
+    /// are where to look, and the review store, which may live in another database than the runs, needs no join.
+    /// </remarks>
     public static async Task<IReadOnlyList<string>> SweepAsync(RunEngine engine, DateTimeOffset now, CancellationToken ct)
     {
         await engine.Reviews().ExpireDueAsync(now, ct);
         var resumed = new List<string>();
-        foreach (var review in await engine.Reviews().DecidedButWaitingAsync(Bookmark, ct))
+        foreach (var run in await engine.Runs.ListRunsAsync(null, RunStatus.Waiting.Name(), int.MaxValue, ct))
         {
-            if (await ResumeAsync(engine, review, ct)) resumed.Add(review.RunId);
+            foreach (var review in await engine.Reviews().ListForRunAsync(run.Id, ct))
+            {
+                if (review.IsDecided && await ResumeAsync(engine, review, ct)) resumed.Add(review.RunId);
+            }
         }
 
         return resumed;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Pipelines.Activities;
 using Pipelines.Registry;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Runtime;
 

@@ -5,6 +5,9 @@ using Pipelines.Artifacts;
 using Pipelines.Checkpoints;
 using Pipelines.Definitions;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Runtime;
 
@@ -50,15 +53,17 @@ public sealed class RunEngine : IAsyncDisposable
         Options = options;
         Time = time;
         Runs = new RunStore(database);
-        Definitions = new DefinitionStore(database, time);
-        Drafts = new DraftStore(database, time);
-        Registry = new SqliteModelRegistry(database, time);
-        RequestLog = new SqliteRequestLog(database);
+        var sqlite = new SqliteDialect(database);
+        Definitions = new SqlDefinitionStore(sqlite, time);
+        Drafts = new SqlDraftStore(sqlite, time);
+        Registry = new SqlModelRegistry(sqlite, time);
+        RequestLog = new SqlRequestLog(sqlite);
+        ScheduleStates = new SqlScheduleStateStore(sqlite);
         Writer = new StoreWriter(database, options.Owner);
         Slots = new SlotPool(options.MaxParallel);
-        Artifacts = new ArtifactStore(database, dataDirectory, time);
+        Artifacts = new ArtifactStore(new SqlArtifactIndex(sqlite, time), dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
-        Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time) { Mask = mask }, Registry, RequestLog);
+        Services = new Reviews.RuntimeServices(new SqlReviewStore(sqlite, time) { Mask = mask }, Registry, RequestLog);
     }
 
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
@@ -83,16 +88,19 @@ public sealed class RunEngine : IAsyncDisposable
 
     public RunStore Runs { get; }
 
-    public DefinitionStore Definitions { get; }
+    public IDefinitionStore Definitions { get; }
 
     /// <summary>The designer's drafts, apart from the published versions; nothing runs them.</summary>
-    public DraftStore Drafts { get; }
+    public IDraftStore Drafts { get; }
 
     /// <summary>The model registry: versions with lineage, aliases and their history (behind the engine's contract).</summary>
-    public Registry.IModelRegistry Registry { get; }
+    public IModelRegistry Registry { get; }
 
     /// <summary>The served models' request log (behind the engine's contract).</summary>
-    public Monitoring.IRequestLog RequestLog { get; }
+    public IRequestLog RequestLog { get; }
+
+    /// <summary>When each schedule trigger last fired and the run it started.</summary>
+    public IScheduleStateStore ScheduleStates { get; }
 
     /// <summary>Live events of the runs this process executes, secrets masked.</summary>
     public RunEvents Events { get; }

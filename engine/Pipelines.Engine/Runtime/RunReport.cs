@@ -55,7 +55,7 @@ public static class RunReport
     public static async Task<IReadOnlyList<StepRow>> StepsInOrderAsync(RunStore store, RunRow run, CancellationToken ct)
     {
         var rows = await store.GetStepsAsync(run.Id, ct).ConfigureAwait(false);
-        var definition = await new DefinitionStore(store.Database).GetAsync(run.Pipeline, run.Version, ct).ConfigureAwait(false);
+        var definition = await new Persistence.Sql.SqlDefinitionStore(new Persistence.Sqlite.SqliteDialect(store.Database)).GetAsync(run.Pipeline, run.Version, ct).ConfigureAwait(false);
         return InOrder(run.Id, rows, definition is null ? [] : StepOrder(definition.Yaml));
     }
 

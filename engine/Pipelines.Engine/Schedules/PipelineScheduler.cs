@@ -18,7 +18,7 @@ namespace Pipelines.Schedules;
 /// (so a schedule fires once across hosts); it comes with the PostgreSQL store.
 /// </para>
 /// </summary>
-public sealed class PipelineScheduler(RunEngine engine, ISchedulerFactory factory, ScheduledRunStarter starter, ScheduleStateStore states,
+public sealed class PipelineScheduler(RunEngine engine, ISchedulerFactory factory, ScheduledRunStarter starter, Runtime.Stores.IScheduleStateStore states,
     ILogger<PipelineScheduler> logger) : IHostedService
 {
     private const string GroupPrefix = "schedule:";

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Pipelines.Activities;
 using Pipelines.Definitions;
-using Pipelines.Persistence;
 using Pipelines.Runtime;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Schedules;
 
@@ -17,11 +17,11 @@ public static class ScheduleListing
 {
     public const int NextCount = 3;
 
-    public static async Task<IReadOnlyList<ScheduleEntry>> ListAsync(SqliteDatabase database, ActivityCatalog catalog, DateTimeOffset now,
-        CancellationToken ct)
+    public static async Task<IReadOnlyList<ScheduleEntry>> ListAsync(IDefinitionStore definitions, IScheduleStateStore scheduleStates, ActivityCatalog catalog,
+        DateTimeOffset now, CancellationToken ct)
     {
-        var triggers = await ScheduledTrigger.LoadAllAsync(new DefinitionStore(database), catalog, ct);
-        var states = (await new ScheduleStateStore(database).ListAsync(ct)).ToDictionary(s => (s.Pipeline, s.TriggerIndex));
+        var triggers = await ScheduledTrigger.LoadAllAsync(definitions, catalog, ct);
+        var states = (await scheduleStates.ListAsync(ct)).ToDictionary(s => (s.Pipeline, s.TriggerIndex));
         return [.. triggers.Select(t => new ScheduleEntry(t, states.GetValueOrDefault((t.Pipeline, t.Index)),
             t.Trigger.Schedule is { } cron ? CronTimes.Next(cron, t.Trigger.TimeZone, now, NextCount) : []))];
     }

@@ -18,7 +18,7 @@ public static class ScheduleServices
             configure?.Invoke(q);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
-        services.AddSingleton(sp => new ScheduleStateStore(sp.GetRequiredService<RunEngine>().Database));
+        services.AddSingleton(sp => sp.GetRequiredService<RunEngine>().ScheduleStates);
         services.AddSingleton<ScheduledRunStarter>();
         services.AddTransient<ScheduleFireJob>();
         services.AddSingleton<PipelineScheduler>();

@@ -31,7 +31,7 @@ public enum FiringOutcome
 /// window's facts (its params' expressions read them) and is refused within the monitor's cooldown of the last run it
 /// started, which <c>schedule_state</c> keeps across restarts.
 /// </summary>
-public sealed class ScheduledRunStarter(RunEngine engine, RunQueue queue, ScheduleStateStore states, ILogger<ScheduledRunStarter> logger)
+public sealed class ScheduledRunStarter(RunEngine engine, RunQueue queue, Runtime.Stores.IScheduleStateStore states, ILogger<ScheduledRunStarter> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 

@@ -20,7 +20,7 @@ public sealed record ScheduledTrigger(string Pipeline, int Version, int Index, T
     /// The triggers of <paramref name="pipeline"/>'s latest non-retracted version; none when every version is retracted,
     /// or when that version no longer validates against <paramref name="catalog"/> (it could start no run anyway).
     /// </summary>
-    public static async Task<IReadOnlyList<ScheduledTrigger>> LoadAsync(DefinitionStore definitions, ActivityCatalog catalog, string pipeline,
+    public static async Task<IReadOnlyList<ScheduledTrigger>> LoadAsync(Runtime.Stores.IDefinitionStore definitions, ActivityCatalog catalog, string pipeline,
         CancellationToken ct)
     {
         if (await definitions.GetAsync(pipeline, null, ct) is not { } latest) return [];
@@ -30,7 +30,7 @@ public sealed record ScheduledTrigger(string Pipeline, int Version, int Index, T
     }
 
     /// <summary>The triggers of every published pipeline, by pipeline name then index.</summary>
-    public static async Task<IReadOnlyList<ScheduledTrigger>> LoadAllAsync(DefinitionStore definitions, ActivityCatalog catalog, CancellationToken ct)
+    public static async Task<IReadOnlyList<ScheduledTrigger>> LoadAllAsync(Runtime.Stores.IDefinitionStore definitions, ActivityCatalog catalog, CancellationToken ct)
     {
         var all = new List<ScheduledTrigger>();
         foreach (var summary in await definitions.ListNamesAsync(ct))

@@ -73,7 +73,7 @@ public sealed class DataCurationRuntimeTests : IDisposable
 
         var card = await File.ReadAllTextAsync(engine.Artifacts.PathOf(Artifacts.ArtifactReference.Parse((string)first["card"]!)));
         Assert.StartsWith("# Dataset card", card, StringComparison.Ordinal);
-        var lineage = await engine.Artifacts.GetLineageAsync(Artifacts.ArtifactReference.Parse((string)first["train"]!), CancellationToken.None);
+        var lineage = await engine.Artifacts.Index.GetLineageAsync(Artifacts.ArtifactReference.Parse((string)first["train"]!), CancellationToken.None);
         Assert.Equal("dataset", lineage!.Kind);
     }
 

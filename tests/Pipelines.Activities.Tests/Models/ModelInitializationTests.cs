@@ -31,7 +31,7 @@ public sealed class ModelInitializationTests : IDisposable
         var outputs = await _harness.RunAsync("model.init@1", Inputs(TextDataset()));
 
         using var loaded = ModelFolder.Load(_harness.PathOf(outputs["model"]));
-        Assert.Equal("model", (await _harness.Artifacts!.GetLineageAsync(Artifacts.ArtifactReference.Parse((string)outputs["model"]!), CancellationToken.None))!.Kind);
+        Assert.Equal("model", (await _harness.Artifacts!.Index.GetLineageAsync(Artifacts.ArtifactReference.Parse((string)outputs["model"]!), CancellationToken.None))!.Kind);
         Assert.Equal(300, (int)outputs["vocab_size"]!);
         Assert.Equal(300, loaded.Tokenizer.VocabSize);
         Assert.Equal(ModelPresets.Parameters(loaded.Model), (long)outputs["parameters"]!);

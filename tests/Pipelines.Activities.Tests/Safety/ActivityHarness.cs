@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Pipelines.Artifacts;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 
 namespace Pipelines.Activities.Tests.Safety;
 
@@ -31,7 +33,7 @@ internal sealed class ActivityHarness : IDisposable
     {
         var data = DataDirectory;
         Directory.CreateDirectory(data);
-        Artifacts ??= new ArtifactStore(await SqliteDatabase.OpenAsync(data, CancellationToken.None), data);
+        Artifacts ??= new ArtifactStore(new SqlArtifactIndex(new SqliteDialect(await SqliteDatabase.OpenAsync(data, CancellationToken.None))), data);
         var (type, version) = (uses.Split('@')[0], int.Parse(uses.Split('@')[1], System.Globalization.CultureInfo.InvariantCulture));
         var descriptor = BuiltInActivities.CreateCatalog().Find(type, version) ?? throw new InvalidOperationException($"no activity {uses}");
         var context = new ActivityContext

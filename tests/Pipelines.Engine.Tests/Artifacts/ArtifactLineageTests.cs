@@ -1,9 +1,12 @@
 using Pipelines.Artifacts;
 using Pipelines.Engine.Tests.Persistence;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 
 namespace Pipelines.Engine.Tests.Artifacts;
 
+/// <summary>The run store's writer records lineage inside its own transactions (the index's rules: <c>Stores/ArtifactIndexContract</c>).</summary>
 public sealed class ArtifactLineageTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2025, 3, 1, 9, 30, 0, 123, TimeSpan.Zero);
@@ -17,67 +20,7 @@ public sealed class ArtifactLineageTests : IDisposable
     private async Task<ArtifactStore> OpenStoreAsync()
     {
         _database = await SqliteDatabase.OpenAsync(_directory.Path, _ct);
-        return new ArtifactStore(_database, _directory.Path, new SteppedTimeProvider(Start));
-    }
-
-    [Fact]
-    public async Task Producer_and_consumers_round_trip()
-    {
-        var store = await OpenStoreAsync();
-        var dataset = await store.PutTextAsync("prompt,completion\n", "dataset", _ct);
-
-        await store.RecordProducerAsync(dataset, "run-1", "curate", _ct);
-        await store.RecordConsumerAsync(dataset, "run-1", "sweep[1]", _ct);
-        await store.RecordConsumerAsync(dataset, "run-1", "sweep[0]", _ct);
-        await store.RecordConsumerAsync(dataset, "run-0", "evaluate", _ct);
-        await store.RecordConsumerAsync(dataset, "run-1", "sweep[0]", _ct);
-
-        var lineage = await store.GetLineageAsync(dataset, _ct);
-        Assert.NotNull(lineage);
-        Assert.Equal(dataset, lineage.Reference);
-        Assert.Equal("dataset", lineage.Kind);
-        Assert.Equal(18, lineage.Size);
-        Assert.False(lineage.IsDirectory);
-        Assert.Equal(Start, lineage.CreatedAt);
-        Assert.Equal(new RunStep("run-1", "curate"), lineage.Producer);
-        Assert.Equal([new("run-0", "evaluate"), new("run-1", "sweep[0]"), new("run-1", "sweep[1]")], lineage.Consumers);
-        Assert.Equal(new RunStep("run-1", "curate"), (await store.GetAsync(dataset, _ct))?.Producer);
-    }
-
-    [Fact]
-    public async Task The_first_producer_stays_when_the_same_content_is_produced_again()
-    {
-        var store = await OpenStoreAsync();
-        var adapter = await store.PutTextAsync("weights", "adapter", _ct);
-        await store.RecordProducerAsync(adapter, "run-1", "train", _ct);
-
-        await store.PutTextAsync("weights", "adapter", _ct);
-        await store.RecordProducerAsync(adapter, "run-2", "train", _ct);
-
-        Assert.Equal(new RunStep("run-1", "train"), (await store.GetLineageAsync(adapter, _ct))?.Producer);
-    }
-
-    [Fact]
-    public async Task An_artifact_with_no_lineage_has_no_producer_and_no_consumers()
-    {
-        var store = await OpenStoreAsync();
-        var report = await store.PutTextAsync("{}", "report", _ct);
-
-        var lineage = await store.GetLineageAsync(report, _ct);
-
-        Assert.Null(lineage?.Producer);
-        Assert.Empty(lineage?.Consumers ?? [new RunStep("x", "y")]);
-    }
-
-    [Fact]
-    public async Task Lineage_of_an_artifact_the_store_never_recorded_is_refused()
-    {
-        var store = await OpenStoreAsync();
-        var unknown = new ArtifactReference(new string('b', 64));
-
-        await Assert.ThrowsAsync<ArtifactNotFoundException>(() => store.RecordProducerAsync(unknown, "run-1", "train", _ct));
-        await Assert.ThrowsAsync<ArtifactNotFoundException>(() => store.RecordConsumerAsync(unknown, "run-1", "evaluate", _ct));
-        Assert.Null(await store.GetLineageAsync(unknown, _ct));
+        return new ArtifactStore(new SqlArtifactIndex(new SqliteDialect(_database), new SteppedTimeProvider(Start)), _directory.Path);
     }
 
     [Fact]
@@ -89,20 +32,20 @@ public sealed class ArtifactLineageTests : IDisposable
         await using (var connection = await _database!.OpenConnectionAsync(_ct))
         await using (var transaction = connection.BeginTransaction(deferred: false))
         {
-            await ArtifactStore.RecordProducerAsync(connection, transaction, model, "run-1", "quantize", _ct);
-            await ArtifactStore.RecordConsumerAsync(connection, transaction, model, "run-1", "promote", _ct);
+            await connection.ExecuteAsync(ArtifactStore.RecordProducerSql, _ct, ("$digest", model.Digest), ("$run_id", "run-1"), ("$step_id", "quantize"));
+            await connection.ExecuteAsync(ArtifactStore.RecordConsumerSql, _ct, ("$digest", model.Digest), ("$run_id", "run-1"), ("$step_id", "promote"));
             await transaction.RollbackAsync(_ct);
         }
-        var afterRollback = await store.GetLineageAsync(model, _ct);
+        var afterRollback = await store.Index.GetLineageAsync(model, _ct);
 
         await using (var connection = await _database.OpenConnectionAsync(_ct))
         await using (var transaction = connection.BeginTransaction(deferred: false))
         {
-            await ArtifactStore.RecordProducerAsync(connection, transaction, model, "run-2", "quantize", _ct);
-            await ArtifactStore.RecordConsumerAsync(connection, transaction, model, "run-2", "promote", _ct);
+            await connection.ExecuteAsync(ArtifactStore.RecordProducerSql, _ct, ("$digest", model.Digest), ("$run_id", "run-2"), ("$step_id", "quantize"));
+            await connection.ExecuteAsync(ArtifactStore.RecordConsumerSql, _ct, ("$digest", model.Digest), ("$run_id", "run-2"), ("$step_id", "promote"));
             await transaction.CommitAsync(_ct);
         }
-        var afterCommit = await store.GetLineageAsync(model, _ct);
+        var afterCommit = await store.Index.GetLineageAsync(model, _ct);
 
         Assert.Null(afterRollback?.Producer);
         Assert.Empty(afterRollback?.Consumers ?? [new RunStep("x", "y")]);

@@ -4,6 +4,8 @@ using Microsoft.Data.Sqlite;
 using Pipelines.Artifacts;
 using Pipelines.Engine.Tests.Persistence;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 
 namespace Pipelines.Engine.Tests.Artifacts;
 
@@ -22,7 +24,7 @@ public sealed class ArtifactStoreTests : IDisposable
     private string TemporaryRoot => Path.Join(_directory.Path, "artifacts", "tmp");
 
     private async Task<ArtifactStore> OpenStoreAsync() =>
-        new(await SqliteDatabase.OpenAsync(_directory.Path, _ct), _directory.Path, _time);
+        new(new SqlArtifactIndex(new SqliteDialect(await SqliteDatabase.OpenAsync(_directory.Path, _ct)), _time), _directory.Path, _time);
 
     [Fact]
     public async Task Same_content_stored_every_way_gets_one_digest_and_one_file()
@@ -56,8 +58,8 @@ public sealed class ArtifactStoreTests : IDisposable
         var report = await store.PutTextAsync("{\"rougeL\":0.31}", "report", _ct);
 
         Assert.NotEqual(dataset, report);
-        Assert.Equal(new ArtifactMetadata(dataset, "dataset", 8, IsDirectory: false, Start, Producer: null), await store.GetAsync(dataset, _ct));
-        Assert.Equal(new ArtifactMetadata(report, "report", 15, IsDirectory: false, Start.AddMinutes(1), Producer: null), await store.GetAsync(report, _ct));
+        Assert.Equal(new ArtifactMetadata(dataset, "dataset", 8, IsDirectory: false, Start, Producer: null), await store.Index.GetAsync(dataset, _ct));
+        Assert.Equal(new ArtifactMetadata(report, "report", 15, IsDirectory: false, Start.AddMinutes(1), Producer: null), await store.Index.GetAsync(report, _ct));
         Assert.Equal(2, Directory.GetFiles(ContentRoot, "*", SearchOption.AllDirectories).Length);
     }
 
@@ -71,7 +73,7 @@ public sealed class ArtifactStoreTests : IDisposable
         var second = await store.PutTextAsync("shared", "report", _ct);
 
         Assert.Equal(first, second);
-        var metadata = await store.GetAsync(second, _ct);
+        var metadata = await store.Index.GetAsync(second, _ct);
         Assert.Equal("dataset", metadata?.Kind);
         Assert.Equal(Start, metadata?.CreatedAt);
     }
@@ -149,7 +151,7 @@ public sealed class ArtifactStoreTests : IDisposable
         Assert.False(store.Exists(missing));
         Assert.Equal(missing, error.Reference);
         Assert.Contains(missing.Uri, error.Message, StringComparison.Ordinal);
-        Assert.Null(await store.GetAsync(missing, _ct));
+        Assert.Null(await store.Index.GetAsync(missing, _ct));
     }
 
     [Fact]
@@ -169,7 +171,7 @@ public sealed class ArtifactStoreTests : IDisposable
         var content = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
 
         var references = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-            new ArtifactStore(database, _directory.Path, _time).PutBytesAsync(content, "model", _ct))));
+            new ArtifactStore(new SqlArtifactIndex(new SqliteDialect(database), _time), _directory.Path, _time).PutBytesAsync(content, "model", _ct))));
 
         Assert.Single(references.Distinct());
         Assert.Single(Directory.GetFiles(ContentRoot, "*", SearchOption.AllDirectories));

@@ -3,6 +3,8 @@ using System.Text;
 using Pipelines.Artifacts;
 using Pipelines.Engine.Tests.Persistence;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Sql;
+using Pipelines.Persistence.Sqlite;
 
 namespace Pipelines.Engine.Tests.Artifacts;
 
@@ -24,7 +26,7 @@ public sealed class DirectoryArtifactTests : IDisposable
     private string TemporaryRoot => Path.Join(_directory.Path, "artifacts", "tmp");
 
     private async Task<ArtifactStore> OpenStoreAsync() =>
-        new(await SqliteDatabase.OpenAsync(_directory.Path, _ct), _directory.Path);
+        new(new SqlArtifactIndex(new SqliteDialect(await SqliteDatabase.OpenAsync(_directory.Path, _ct))), _directory.Path);
 
     private string WriteFolder(string name, IEnumerable<(string Path, string Content)> files)
     {
@@ -69,7 +71,7 @@ public sealed class DirectoryArtifactTests : IDisposable
         foreach (var (file, content) in Adapter)
             Assert.Equal(content, await File.ReadAllTextAsync(Path.Join(path, file), _ct));
         Assert.Equal(Adapter.Length, Directory.GetFiles(path, "*", SearchOption.AllDirectories).Length);
-        var metadata = await store.GetAsync(reference, _ct);
+        var metadata = await store.Index.GetAsync(reference, _ct);
         Assert.Equal("adapter", metadata?.Kind);
         Assert.True(metadata?.IsDirectory);
         Assert.Equal(Adapter.Sum(file => (long)Encoding.UTF8.GetByteCount(file.Content)), metadata?.Size);

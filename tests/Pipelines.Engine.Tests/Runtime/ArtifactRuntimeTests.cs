@@ -29,7 +29,7 @@ public sealed class ArtifactRuntimeTests
         var steps = await harness.StepsAsync(id);
         var reference = ArtifactReference.Parse(RuntimeHarness.Outputs(steps["make"])["artifact"]!.GetValue<string>());
         Assert.Equal("the report", RuntimeHarness.Outputs(steps["use"])["content"]!.GetValue<string>());
-        var lineage = await harness.Engine.Artifacts.GetLineageAsync(reference, CancellationToken.None);
+        var lineage = await harness.Engine.Artifacts.Index.GetLineageAsync(reference, CancellationToken.None);
         Assert.NotNull(lineage);
         Assert.Equal("report", lineage.Kind);
         Assert.Equal(new RunStep(id, "make"), lineage.Producer);
@@ -55,7 +55,7 @@ public sealed class ArtifactRuntimeTests
         var (second, _) = await harness.RunAsync(yaml);
 
         var reference = ArtifactReference.Parse(RuntimeHarness.Outputs(await harness.StepAsync(second, "make"))["artifact"]!.GetValue<string>());
-        var lineage = await harness.Engine.Artifacts.GetLineageAsync(reference, CancellationToken.None);
+        var lineage = await harness.Engine.Artifacts.Index.GetLineageAsync(reference, CancellationToken.None);
         Assert.Equal(new RunStep(first, "make"), lineage!.Producer);
     }
 }

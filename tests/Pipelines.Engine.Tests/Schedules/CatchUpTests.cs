@@ -14,7 +14,7 @@ public sealed class CatchUpTests
             await engine.Definitions.PublishAsync("fresh", SchedulePipelines.Daily.Replace("name: five", "name: fresh", StringComparison.Ordinal),
                 CancellationToken.None);
             // "five" fired three days ago, then the server was down for three of its fire times; "fresh" never fired.
-            await new ScheduleStateStore(engine.Database).RecordAsync("five", 0, lastFire, "run-before-downtime", CancellationToken.None);
+            await engine.ScheduleStates.RecordAsync("five", 0, lastFire, "run-before-downtime", CancellationToken.None);
         });
 
         var runs = await harness.ScheduledRunsAsync("five");

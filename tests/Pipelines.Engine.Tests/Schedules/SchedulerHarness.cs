@@ -7,6 +7,7 @@ using Pipelines.Activities;
 using Pipelines.Api;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
+using Pipelines.Runtime.Stores;
 using Pipelines.Schedules;
 
 namespace Pipelines.Engine.Tests.Schedules;
@@ -30,7 +31,7 @@ public sealed class SchedulerHarness : IAsyncDisposable
 
     public PipelineScheduler Scheduler => _host.Services.GetRequiredService<PipelineScheduler>();
 
-    public ScheduleStateStore States => _host.Services.GetRequiredService<ScheduleStateStore>();
+    public IScheduleStateStore States => _host.Services.GetRequiredService<IScheduleStateStore>();
 
     public MonitorTriggers Monitors => _host.Services.GetRequiredService<MonitorTriggers>();
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Pipelines.Activities.Data;
 using Pipelines.Monitoring;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Activities.Serving.OpenAi;
 

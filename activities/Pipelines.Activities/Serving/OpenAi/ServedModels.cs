@@ -6,6 +6,7 @@ using Pipelines.Activities.Models.Tokenization;
 using Pipelines.Artifacts;
 using Pipelines.Registry;
 using Pipelines.Runtime;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Activities.Serving.OpenAi;
 
@@ -57,7 +58,7 @@ public sealed class ServedModels(RunEngine engine, ServingSettings settings, Tim
     public TimeProvider Time => time;
 
     /// <summary>The store's log of answered requests.</summary>
-    public global::Pipelines.Monitoring.IRequestLog RequestLog => engine.RequestLog;
+    public IRequestLog RequestLog => engine.RequestLog;
 
     /// <summary>Writes answered requests to the store's request log.</summary>
     internal RequestRecorder Recorder { get; } = new(engine.RequestLog, settings.SampleRate);

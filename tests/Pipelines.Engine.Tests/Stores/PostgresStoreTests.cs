@@ -1,0 +1,106 @@
+using Npgsql;
+using Pipelines.Persistence;
+using Pipelines.Persistence.Postgres;
+using Pipelines.Tests;
+
+namespace Pipelines.Engine.Tests.Stores;
+
+/// <summary>Opening the shared store: migrations applied once however many hosts start together, and the connection string forms.</summary>
+public sealed class PostgresStoreTests
+{
+    private readonly CancellationToken _ct = CancellationToken.None;
+
+    [Fact]
+    public async Task Hosts_opening_an_empty_database_at_once_apply_each_migration_once()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync("migrate");
+
+        var stores = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => PostgresStore.OpenAsync(database, ct: _ct))));
+
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync(_ct);
+        await using var command = new NpgsqlCommand("SELECT version FROM schema_migrations ORDER BY version", connection);
+        await using var reader = await command.ExecuteReaderAsync(_ct);
+        var applied = new List<int>();
+        while (await reader.ReadAsync(_ct)) applied.Add(reader.GetInt32(0));
+        Assert.Equal(PostgresMigrations.All.Select(m => m.Version), applied);
+        foreach (var store in stores) await store.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Reopening_applies_only_the_migrations_added_since()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync("migrate");
+        await (await PostgresStore.OpenAsync(database, [PostgresMigrations.All[0]], null, _ct)).DisposeAsync();
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync(_ct);
+            await using var insert = new NpgsqlCommand("INSERT INTO definition_drafts (name, yaml, saved_at) VALUES ('kept', 'x', 1)", connection);
+            await insert.ExecuteNonQueryAsync(_ct);
+        }
+
+        await using var store = await PostgresStore.OpenAsync(database, ct: _ct);
+
+        Assert.Equal("kept", Assert.Single(await store.Drafts.ListAsync(_ct)).Name);
+        Assert.Empty(await store.Registry.ListModelsAsync(_ct));
+    }
+
+    [Fact]
+    public async Task A_database_migrated_by_a_newer_build_is_refused_with_what_to_do()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync("migrate");
+        await (await PostgresStore.OpenAsync(database, ct: _ct)).DisposeAsync();
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync(_ct);
+            await using var insert = new NpgsqlCommand("INSERT INTO schema_migrations VALUES (99, 'from the future', 0)", connection);
+            await insert.ExecuteNonQueryAsync(_ct);
+        }
+
+        var error = await Assert.ThrowsAsync<StoreUnusableException>(() => PostgresStore.OpenAsync(database, ct: _ct));
+
+        Assert.Contains("schema version 99; this build knows up to", error.Message, StringComparison.Ordinal);
+        Assert.Equal("use that newer build, or point the connection string at another database", error.Hint);
+    }
+
+    [Fact]
+    public async Task A_uri_connection_string_opens_the_same_database()
+    {
+        var keywords = new NpgsqlConnectionStringBuilder(await TestPostgres.CreateDatabaseAsync("uri"));
+        var password = string.IsNullOrEmpty(keywords.Password) ? "" : ":" + Uri.EscapeDataString(keywords.Password);
+        var uri = $"postgresql://{Uri.EscapeDataString(keywords.Username!)}{password}@{keywords.Host}:{keywords.Port}/{keywords.Database}";
+
+        await using var store = await PostgresStore.OpenAsync(uri, ct: _ct);
+        await store.Drafts.SaveAsync("via-uri", "x", _ct);
+
+        await using var again = await PostgresStore.OpenAsync(keywords.ConnectionString, ct: _ct);
+        Assert.Equal("via-uri", Assert.Single(await again.Drafts.ListAsync(_ct)).Name);
+    }
+
+    [Theory]
+    [InlineData("postgresql://app:s%40cret@db.example:6543/pipelines?sslmode=require&application_name=host-1",
+        "Host=db.example;Port=6543;Database=pipelines;Username=app;Password=s@cret;SSL Mode=Require;Application Name=host-1")]
+    [InlineData("postgres://db.example/pipelines", "Host=db.example;Database=pipelines")]
+    [InlineData("Host=db.example;Database=pipelines;Username=app", "Host=db.example;Database=pipelines;Username=app")]
+    public void Connection_strings_come_as_keywords_or_as_a_uri(string given, string expected)
+    {
+        Assert.Equal(new NpgsqlConnectionStringBuilder(expected), new NpgsqlConnectionStringBuilder(PostgresConnectionString.Parse(given)), ConnectionStrings.Instance);
+    }
+
+    [Fact]
+    public void A_malformed_uri_is_refused_without_echoing_its_password()
+    {
+        var error = Assert.Throws<ArgumentException>(() => PostgresConnectionString.Parse("postgresql://app:secret@/"));
+
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ConnectionStrings : IEqualityComparer<NpgsqlConnectionStringBuilder>
+    {
+        public static readonly ConnectionStrings Instance = new();
+
+        public bool Equals(NpgsqlConnectionStringBuilder? x, NpgsqlConnectionStringBuilder? y) => x!.EquivalentTo(y!);
+
+        public int GetHashCode(NpgsqlConnectionStringBuilder obj) => 0;
+    }
+}
