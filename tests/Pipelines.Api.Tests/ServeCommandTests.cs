@@ -51,6 +51,34 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_says_what_is_wrong_with_a_schedule_store_and_never_prints_its_password()
+    {
+        var data = Directory.CreateTempSubdirectory("pipelines-api-test-").FullName;
+        try
+        {
+            var malformed = new StringWriter();
+            var code = await CliApp.RunAsync(["serve", "--schedule-store", "postgres://app:Secret-1@db:99999/pipelines", "--data-dir", Path.Combine(data, "d")],
+                new StringWriter(), malformed);
+            Assert.Equal(2, code);
+            Assert.Contains("--schedule-store is not a usable PostgreSQL address: the port 99999 of host db is not a number from 1 to 65535", malformed.ToString(), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(data, "d")), "nothing is created before the checks pass");
+
+            // Nothing listens on port 1: the server stops at start-up, naming the store without its password.
+            var unreachable = new StringWriter();
+            code = await CliApp.RunAsync(["serve", "--schedule-store", "postgres://app:Secret-1@127.0.0.1:1/pipelines", "--urls", $"http://127.0.0.1:{TestServer.FreePort()}",
+                "--data-dir", data], new StringWriter(), unreachable);
+            Assert.Equal(2, code);
+            Assert.Contains("error: cannot use the schedule store postgres://app@127.0.0.1:1/pipelines: ", unreachable.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("Secret-1", malformed.ToString() + unreachable.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Serve_has_usage_and_checks_max_parallel()
     {
         var output = new StringWriter();
@@ -58,6 +86,7 @@ public sealed class ServeCommandTests
         Assert.Equal(0, await CliApp.RunAsync(["serve", "--help"], output, error));
         Assert.Contains("--urls", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("--max-parallel", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--schedule-store", output.ToString(), StringComparison.Ordinal);
 
         var data = Path.Combine(Path.GetTempPath(), $"pipelines-api-test-{Guid.NewGuid():N}");
         error = new StringWriter();

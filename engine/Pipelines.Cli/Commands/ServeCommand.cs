@@ -19,8 +19,12 @@ public static class ServeCommand
             Description = "Serve a registered model on the OpenAI-compatible /v1 endpoint: NAME@ALIAS (its int8 export), NAME@ALIAS#VARIANT or NAME/VERSION; repeat for more (also Serving:Models)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("serve", "Serve the HTTP API and execute the runs it starts (Ctrl+C stops; running runs stay resumable)") { urls, maxParallel, models };
-        command.SetAction((result, ct) => RunAsync(context(result), result.GetValue(urls), result.GetValue(maxParallel), result.GetValue(models) ?? [], ct));
+        var scheduleStore = new Option<string?>("--schedule-store")
+        {
+            Description = "A PostgreSQL database shared by several servers, so each schedule fires once across them: postgres://USER:PASSWORD@HOST:5432/DATABASE (default: schedules in memory, one server)",
+        };
+        var command = new Command("serve", "Serve the HTTP API and execute the runs it starts (Ctrl+C stops; running runs stay resumable)") { urls, maxParallel, models, scheduleStore };
+        command.SetAction((result, ct) => RunAsync(context(result), result.GetValue(urls), result.GetValue(maxParallel), result.GetValue(models) ?? [], ct, result.GetValue(scheduleStore)));
         return command;
     }
 
@@ -49,10 +53,11 @@ public static class ServeCommand
 
     private static Option<int?> MaxParallel() => new("--max-parallel") { Description = "Steps running at once across all runs (default: number of cores)" };
 
-    private static async Task<int> RunAsync(CliContext cli, string[]? urls, int? maxParallel, string[] models, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext cli, string[]? urls, int? maxParallel, string[] models, CancellationToken ct, string? scheduleStore = null)
     {
         var options = new ApiHostOptions
         {
+            ScheduleStore = scheduleStore,
             DataDirectory = cli.DataDirectory,
             Urls = urls is { Length: > 0 } given ? given : [ApiHostOptions.DefaultUrl],
             Runtime = CliContext.RuntimeOptions(maxParallel),

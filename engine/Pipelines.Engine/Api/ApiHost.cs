@@ -38,6 +38,7 @@ public static class ApiHost
         var auth = ReadAuth(builder.Configuration);
         var validation = ReadValidation(builder.Configuration);
         ListenAddresses.EnsureSafe(urls, auth.Tokens.Count > 0);
+        var scheduleStore = options.ScheduleStore is { } store ? Persistence.Postgres.PostgresAddress.Parse(store, "--schedule-store") : null;
         // A hosted service always confines local paths: to the data directory, and to the roots configured.
         var runtime = options.Runtime with { FileRoots = [.. options.Runtime.FileRoots ?? [], .. ReadFileRoots(builder.Configuration)] };
 
@@ -64,7 +65,7 @@ public static class ApiHost
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService<RunWorker>();
         // After the worker: start-up catch-up runs are enqueued to it. Review deadlines fire through the same Quartz.
-        builder.Services.AddPipelineSchedules(Reviews.ReviewDeadlineJob.Configure);
+        builder.Services.AddPipelineSchedules(scheduleStore, Reviews.ReviewDeadlineJob.Configure);
         builder.Services.AddObservability();
         builder.Services.AddRateLimiter(_ => { }); // policies come from modules (the OpenAI endpoint's per-token limit)
 

@@ -14,6 +14,12 @@ public sealed record ApiHostOptions
 
     public RuntimeOptions Runtime { get; init; } = new();
 
+    /// <summary>
+    /// <c>--schedule-store</c>: a PostgreSQL database (<c>postgres://...</c> or Npgsql keywords) where Quartz keeps its jobs
+    /// and triggers, clustered, so that hosts sharing it fire each schedule once; null keeps Quartz in memory.
+    /// </summary>
+    public string? ScheduleStore { get; init; }
+
     /// <summary>Settings layered over appsettings.json and the environment (tests pass <c>Auth:Tokens:0:Secret</c> here).</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Pipelines.Persistence.Postgres;
 using Pipelines.Runtime;
 using Quartz;
 
@@ -8,13 +9,18 @@ namespace Pipelines.Schedules;
 public static class ScheduleServices
 {
     /// <param name="services">The host's services.</param>
+    /// <param name="clusterStore">
+    /// Where several hosts share Quartz's jobs and triggers (<see cref="ClusteredQuartz"/>), so a schedule fires once across
+    /// them; null keeps Quartz in memory, for one host, restarts covered by <see cref="PipelineScheduler"/>'s own catch-up.
+    /// </param>
     /// <param name="configure">More jobs for the same Quartz scheduler (review deadlines).</param>
-    public static IServiceCollection AddPipelineSchedules(this IServiceCollection services, Action<IQuartzBuilder>? configure = null)
+    public static IServiceCollection AddPipelineSchedules(this IServiceCollection services, PostgresAddress? clusterStore = null, Action<IQuartzBuilder>? configure = null)
     {
-        // In memory: restarts are covered by PipelineScheduler's own catch-up; the clustered store comes with PostgreSQL.
+        if (clusterStore is not null) services.AddHostedService(sp => new ClusteredQuartz.TablesMigration(clusterStore, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ClusteredQuartz.TablesMigration>>()));
         services.AddQuartz(q =>
         {
-            q.UseInMemoryStore();
+            if (clusterStore is null) q.UseInMemoryStore();
+            else ClusteredQuartz.Use(q, clusterStore);
             configure?.Invoke(q);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);

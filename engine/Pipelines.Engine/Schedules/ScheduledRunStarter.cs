@@ -102,7 +102,7 @@ public sealed class ScheduledRunStarter(RunEngine engine, RunQueue queue, Runtim
         try
         {
             var parameters = monitor is null ? trigger.Trigger.Params.DeepClone().AsObject() : MonitorTriggers.Params(trigger.Trigger, facts!);
-            runId = await engine.CreateRunAsync(version, parameters, new RunRequest { Trigger = $"{(monitor is null ? "schedule" : "monitor")}:{trigger.Name}" }, ct);
+            runId = await engine.CreateRunAsync(version, parameters, new RunRequest { Trigger = TriggerText(trigger, firedAt) }, ct);
         }
         catch (Expressions.ExpressionException e)
         {
@@ -120,4 +120,12 @@ public sealed class ScheduledRunStarter(RunEngine engine, RunQueue queue, Runtim
         logger.LogInformation("{Kind} {Trigger} started run {RunId} of {Reference}", monitor is null ? "schedule" : "monitor", trigger.Name, runId, version.Reference);
         return FiringOutcome.Started;
     }
+
+    /// <summary>
+    /// What a run records as its trigger: <c>monitor:pipeline#index</c>, or <c>schedule:pipeline#index at TIME</c> with the
+    /// cron's fire time this run stands for (not when it started), which tells firings apart where several hosts fire one schedule.
+    /// </summary>
+    public static string TriggerText(ScheduledTrigger trigger, DateTimeOffset firedAt) => trigger.Trigger.Monitor is not null
+        ? $"monitor:{trigger.Name}"
+        : $"schedule:{trigger.Name} at {firedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -73,6 +73,9 @@ public sealed partial class CliProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, which the child also sees as its own.</summary>
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     [GeneratedRegex("^run ([0-9a-z]{16})$")]

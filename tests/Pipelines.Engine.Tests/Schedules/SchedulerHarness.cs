@@ -39,9 +39,11 @@ public sealed class SchedulerHarness : IAsyncDisposable
 
     /// <summary>
     /// Opens the runtime; <paramref name="beforeStart"/> may seed the store before the host (and the scheduler) starts.
-    /// <paramref name="time"/> is the engine's clock; <paramref name="monitor"/> measures served models for monitor triggers.
+    /// <paramref name="time"/> is the engine's clock; <paramref name="monitor"/> measures served models for monitor triggers;
+    /// <paramref name="clusterStore"/> puts Quartz on PostgreSQL, clustered, as <c>serve --schedule-store</c> does.
     /// </summary>
-    public static async Task<SchedulerHarness> StartAsync(Func<RunEngine, Task>? beforeStart = null, TimeProvider? time = null, Pipelines.Monitoring.IModelMonitor? monitor = null)
+    public static async Task<SchedulerHarness> StartAsync(Func<RunEngine, Task>? beforeStart = null, TimeProvider? time = null, Pipelines.Monitoring.IModelMonitor? monitor = null,
+        Pipelines.Persistence.Postgres.PostgresAddress? clusterStore = null)
     {
         var directory = Directory.CreateTempSubdirectory("pipelines-schedule-test-").FullName;
         var engine = await RunEngine.OpenAsync(directory, BuiltInActivities.CreateCatalog(), new RuntimeOptions { MaxParallel = 4 }, time);
@@ -53,7 +55,7 @@ public sealed class SchedulerHarness : IAsyncDisposable
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService<RunWorker>();
-        builder.Services.AddPipelineSchedules();
+        builder.Services.AddPipelineSchedules(clusterStore);
         if (monitor is not null) builder.Services.AddSingleton(monitor);
         harness._host = builder.Build();
         await harness._host.StartAsync();
