@@ -71,7 +71,7 @@ public sealed class ClusteredCatchUpTests
         await using var harness = await SchedulerHarness.StartAsync(async engine =>
         {
             await engine.Definitions.PublishAsync("kept", Daily, CancellationToken.None);
-            await new ScheduleStateStore(engine.Database).RecordAsync("kept", 0, midnight.AddDays(-3), "run-before-downtime", CancellationToken.None);
+            await engine.ScheduleStates.RecordAsync("kept", 0, midnight.AddDays(-3), "run-before-downtime", CancellationToken.None);
         }, clusterStore: store);
 
         // Quartz's misfire handling fires it once and moves it on to the next midnight; once that firing has finished

@@ -76,31 +76,4 @@ public sealed class PostgresStoreTests
         await using var again = await PostgresStore.OpenAsync(keywords.ConnectionString, ct: _ct);
         Assert.Equal("via-uri", Assert.Single(await again.Drafts.ListAsync(_ct)).Name);
     }
-
-    [Theory]
-    [InlineData("postgresql://app:s%40cret@db.example:6543/pipelines?sslmode=require&application_name=host-1",
-        "Host=db.example;Port=6543;Database=pipelines;Username=app;Password=s@cret;SSL Mode=Require;Application Name=host-1")]
-    [InlineData("postgres://db.example/pipelines", "Host=db.example;Database=pipelines")]
-    [InlineData("Host=db.example;Database=pipelines;Username=app", "Host=db.example;Database=pipelines;Username=app")]
-    public void Connection_strings_come_as_keywords_or_as_a_uri(string given, string expected)
-    {
-        Assert.Equal(new NpgsqlConnectionStringBuilder(expected), new NpgsqlConnectionStringBuilder(PostgresConnectionString.Parse(given)), ConnectionStrings.Instance);
-    }
-
-    [Fact]
-    public void A_malformed_uri_is_refused_without_echoing_its_password()
-    {
-        var error = Assert.Throws<ArgumentException>(() => PostgresConnectionString.Parse("postgresql://app:secret@/"));
-
-        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class ConnectionStrings : IEqualityComparer<NpgsqlConnectionStringBuilder>
-    {
-        public static readonly ConnectionStrings Instance = new();
-
-        public bool Equals(NpgsqlConnectionStringBuilder? x, NpgsqlConnectionStringBuilder? y) => x!.EquivalentTo(y!);
-
-        public int GetHashCode(NpgsqlConnectionStringBuilder obj) => 0;
-    }
 }

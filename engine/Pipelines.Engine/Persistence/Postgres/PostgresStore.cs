@@ -42,8 +42,9 @@ public sealed class PostgresStore : IAsyncDisposable
     public IArtifactIndex Artifacts { get; }
 
     /// <summary>
-    /// Connects with <paramref name="connectionString"/> (see <see cref="PostgresConnectionString.Parse"/> for its forms)
-    /// and brings the schema up to date. Throws <see cref="StoreUnusableException"/> for a database a newer build migrated.
+    /// Connects to <paramref name="connectionString"/> (a postgres:// URL or Npgsql's keywords: <see cref="PostgresAddress"/>)
+    /// and brings the schema up to date. Throws <see cref="StoreUnusableException"/> for an address that is not one, or a
+    /// database a newer build migrated.
     /// </summary>
     public static Task<PostgresStore> OpenAsync(string connectionString, TimeProvider? time = null, CancellationToken ct = default) =>
         OpenAsync(connectionString, PostgresMigrations.All, time, ct);
@@ -52,7 +53,7 @@ public sealed class PostgresStore : IAsyncDisposable
         CancellationToken ct)
     {
         SchemaMigration.CheckNumbering(migrations);
-        var dataSource = NpgsqlDataSource.Create(PostgresConnectionString.Parse(connectionString));
+        var dataSource = NpgsqlDataSource.Create(PostgresAddress.Parse(connectionString, "the PostgreSQL store").ConnectionString);
         try
         {
             await MigrateAsync(dataSource, migrations, ct);
