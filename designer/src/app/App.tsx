@@ -2,7 +2,7 @@
 // of truth: the canvas and forms turn into text changes, which go through the editor (so they join its undo history),
 // and every text is read again into the graph the canvas draws (from the text before it, one step at a time when it can).
 import { ReactFlowProvider } from '@xyflow/react';
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, startTransition, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, earlyLatest, runs, token, type DefinitionSummary, type DraftSummary } from '../api/client';
 import type { ActivityDescriptor } from '../model/catalog';
 import { addNeed, addStep, deleteSelection, newPipelineText } from '../model/pipelineEdits';
@@ -23,19 +23,20 @@ import { useValidation } from './useValidation';
 import { VersionsDialog, type Comparison } from './VersionsDialog';
 import { useStepClipboard } from './stepClipboard';
 
-// The editor's chunk is fetched at once but mounted once the canvas has drawn its first layout: on a large pipeline
-// making the editor (its document, gutters, highlighting) takes a few hundred milliseconds that the picture need not
-// wait for.
+/** The pipeline a link asks to open: /designer/?open=NAME. */
+const linked = () => new URLSearchParams(location.search).get('open');
+
+// The editor mounts once the canvas has drawn its first layout: on a large pipeline making the editor (its document,
+// gutters, highlighting) takes a few hundred milliseconds that the picture need not wait for. Its chunk is fetched at
+// once, except when a link opens a pipeline: then it is fetched once the picture is drawn, so that evaluating it does
+// not land in the middle of the open.
 const loadYamlView = () => import('./YamlView');
 const YamlView = lazy(loadYamlView);
-void loadYamlView();
+if (!linked()) void loadYamlView();
 const CompareView = lazy(() => import('./CompareView'));
 const ModelsDialog = lazy(() => import('./ModelsDialog'));
 const draftKey = 'pipelines.designer.text';
 const themeKey = 'pipelines.designer.theme';
-
-/** The pipeline a link asks to open: /designer/?open=NAME. */
-const linked = () => new URLSearchParams(location.search).get('open');
 
 export function App() {
   // The text a link opens, asked for by index.html while the page loaded: when it is here already, the first render
@@ -274,7 +275,11 @@ export function App() {
       <main className="center">
         <ReactFlowProvider>
           <Canvas graph={parsed.graph} problems={problems} selected={selected} selection={selection} onSelectionChange={setPicked} dark={dark} run={run} onSelect={setSelected}
-            onLaidOut={() => text !== '' && setDrawn(true)}
+            onLaidOut={() => {
+              if (text === '') return;
+              void loadYamlView();
+              startTransition(() => setDrawn(true)); // after the canvas says it is laid out, not in the same commit
+            }}
             onConnect={(source, target) => edit(addNeed(parsed, target, source))}
             onDelete={(steps, needs) => {
               edit(deleteSelection(parsed, steps, needs));
