@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipelines.Activities;
 using Pipelines.Api;
+using Pipelines.Hosting;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
 using Pipelines.Schedules;

@@ -1,7 +1,7 @@
 using Pipelines.Persistence;
 using Pipelines.Runtime;
 
-namespace Pipelines.Api;
+namespace Pipelines.Hosting;
 
 /// <summary>
 /// Runs left unfinished by a process that is gone: <c>pending</c> or <c>running</c>, and with no owner (detached),
