@@ -9,7 +9,7 @@ namespace Pipelines.Hosting;
 /// </summary>
 public static class ResumableRuns
 {
-    public static async Task<IReadOnlyList<string>> FindAsync(RunStore store, TimeProvider time, CancellationToken ct)
+    public static async Task<IReadOnlyList<string>> FindAsync(Pipelines.Runtime.Stores.IRunStore store, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var open = new List<RunRow>();

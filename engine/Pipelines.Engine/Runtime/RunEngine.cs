@@ -5,6 +5,7 @@ using Pipelines.Artifacts;
 using Pipelines.Checkpoints;
 using Pipelines.Definitions;
 using Pipelines.Persistence;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Runtime;
 
@@ -49,16 +50,16 @@ public sealed class RunEngine : IAsyncDisposable
         Catalog = catalog;
         Options = options;
         Time = time;
-        Runs = new RunStore(database);
+        Runs = new SqliteRunStore(database, options.Owner);
         Definitions = new DefinitionStore(database, time);
         Drafts = new DraftStore(database, time);
         Registry = new SqliteModelRegistry(database, time);
         RequestLog = new SqliteRequestLog(database);
-        Writer = new StoreWriter(database, options.Owner);
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(database, dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
         Services = new Reviews.RuntimeServices(new Reviews.ReviewStore(database, time) { Mask = mask }, Registry, RequestLog);
+        StepServices = new StepServices(Slots, Runs, Registry, FileRoots, Artifacts, Checkpoints, DataDirectory, Services, time);
     }
 
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
@@ -81,7 +82,8 @@ public sealed class RunEngine : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
-    public RunStore Runs { get; }
+    /// <summary>Runs and their steps, the run queue and its leases.</summary>
+    public IRunStore Runs { get; }
 
     public DefinitionStore Definitions { get; }
 
@@ -110,9 +112,10 @@ public sealed class RunEngine : IAsyncDisposable
     /// <summary>What activities reach through <see cref="ActivityContext.Services"/>: the review store, the model registry and the request log.</summary>
     public IServiceProvider Services { get; }
 
-    internal StoreWriter Writer { get; }
-
     internal SlotPool Slots { get; }
+
+    /// <summary>What every step attempt of this process uses (slots, stores, file roots, services).</summary>
+    internal StepServices StepServices { get; }
 
     /// <summary>
     /// Publishes a pipeline this process has just loaded (or matches it to its existing version) and keeps the loaded
@@ -146,13 +149,10 @@ public sealed class RunEngine : IAsyncDisposable
 
         var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
         var id = RunId.New(Time);
-        var batch = new StoreBatch();
         // Created owned by this process (with a lease), so executing it here needs no second write to take it.
         var run = new RunRow(id, version.Name, version.Version, RunStatus.Pending.Name(), parameters.ToJsonString(), request.Trigger, request.NoCache,
             (long?)request.Timeout?.TotalMilliseconds, now, null, null, null, false, Options.Owner, now + (long)Options.LeaseDuration.TotalMilliseconds);
-        batch.Runs.Add(run); // steps get their rows at their first transition; until then they are pending by definition
-
-        await Writer.CommitAsync(batch).ConfigureAwait(false);
+        await Runs.CreateAsync(run, ct).ConfigureAwait(false);
         _created[id] = (run, pipeline, parameters);
         return id;
     }
@@ -165,10 +165,12 @@ public sealed class RunEngine : IAsyncDisposable
     public async Task<RunStatus> ExecuteAsync(string runId, CancellationToken detach = default)
     {
         RunState state;
+        IRunJournal journal;
         int? deadLetter = null; // attempts lost in a row to the process dying, when that many fail the steps caught running
         if (_created.TryRemove(runId, out var fresh))
         {
             state = new RunState(fresh.Run, fresh.Pipeline, Mask, fresh.Params);
+            journal = Runs.NewJournal(runId);
         }
         else
         {
@@ -195,7 +197,8 @@ public sealed class RunEngine : IAsyncDisposable
                 : Pipeline(row.Pipeline, row.Version, (await Definitions.GetAsync(row.Pipeline, row.Version, detach).ConfigureAwait(false)
                                                        ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"])).Yaml);
             state = new RunState(row, pipeline, Mask);
-            state.Load(await Runs.GetStepChunksAsync(runId, detach).ConfigureAwait(false));
+            journal = await Runs.OpenJournalAsync(runId, detach).ConfigureAwait(false);
+            state.Load(journal.Stored);
             if (crashed)
             {
                 var inARow = await Runs.CountCrashTakeOverAsync(runId, state.All.Count(e => e.Status.IsTerminal()), detach).ConfigureAwait(false);
@@ -203,7 +206,9 @@ public sealed class RunEngine : IAsyncDisposable
             }
         }
 
-        var coordinator = new RunCoordinator(this, state, onlyHere: fresh.Run is not null, deadLetter);
+        var onlyHere = fresh.Run is not null;
+        var committer = new RunCommitter(state, journal, Events, Checkpoints, Time, Options.Owner, Options.LeaseDuration, onlyHere);
+        var coordinator = new RunCoordinator(state, committer, StepServices, Catalog, Options.Owner, onlyHere, deadLetter);
         if (!_active.TryAdd(runId, coordinator))
         {
             throw new RunRequestException([$"run {runId} is already being executed by this process"]);
@@ -305,7 +310,7 @@ public sealed class RunEngine : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposedFlag, 1) == 1) return;
         await _disposed.CancelAsync().ConfigureAwait(false);
         if (_heartbeat is not null) await _heartbeat.ConfigureAwait(false);
-        await Writer.DisposeAsync().ConfigureAwait(false);
+        await Runs.DisposeAsync().ConfigureAwait(false);
         _disposed.Dispose();
     }
 }

@@ -65,7 +65,7 @@ public sealed class RuntimeHarness : IAsyncDisposable
 
     /// <summary>The run's step rows (matrix children included, steps not yet started as pending) by step id.</summary>
     public async Task<IReadOnlyDictionary<string, StepRow>> StepsAsync(string runId) =>
-        (await RunReport.StepsInOrderAsync(Engine.Runs, await RunRowAsync(runId), CancellationToken.None)).ToDictionary(s => s.StepId, StringComparer.Ordinal);
+        (await RunReport.StepsInOrderAsync(Engine.Runs, Engine.Definitions, await RunRowAsync(runId), CancellationToken.None)).ToDictionary(s => s.StepId, StringComparer.Ordinal);
 
     public async Task<StepRow> StepAsync(string runId, string stepId) => (await StepsAsync(runId))[stepId];
 
