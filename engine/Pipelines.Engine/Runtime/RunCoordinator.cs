@@ -21,7 +21,6 @@ internal sealed class RunCoordinator
     private readonly StepTransitions _steps;
     private readonly RunCommitter _committer;
     private readonly StepLauncher _launcher;
-    private readonly ActivityCatalog _catalog;
     private readonly TimeProvider _time;
     private readonly string _owner;
     private readonly bool _onlyHere;
@@ -59,12 +58,11 @@ internal sealed class RunCoordinator
     /// <param name="onlyHere">The run was created by this process and never executed elsewhere (nothing to recover).</param>
     /// <param name="deadLetter">How many take-overs in a row found the previous owner dead with nothing finished since
     /// the last, when that reached <see cref="RuntimeOptions.MaxLostAttempts"/>: what was running is failed, not retried.</param>
-    public RunCoordinator(RunState state, RunCommitter committer, StepServices services, ActivityCatalog catalog, string owner, bool onlyHere,
+    public RunCoordinator(RunState state, RunCommitter committer, StepServices services, string owner, bool onlyHere,
         int? deadLetter = null)
     {
         _state = state;
         _committer = committer;
-        _catalog = catalog;
         _time = services.Time;
         _owner = owner;
         _onlyHere = onlyHere;
@@ -191,7 +189,7 @@ internal sealed class RunCoordinator
             _steps.Advance(now);
             while (!_cancelling && _steps.TryPeekReady(out var execution))
             {
-                var activity = _catalog.Find(execution.Definition.ActivityType, execution.Definition.ActivityVersion)!;
+                var activity = _state.Plan.ActivityOf(execution.Definition);
                 if (!activity.Inline && !_launcher.TryTakeSlot())
                 {
                     blocked = true;

@@ -19,10 +19,11 @@ internal sealed class RunState
     private readonly List<StepExecution> _taken = [];
 
     /// <param name="parameters">The run's params when the caller has them parsed already (they are <paramref name="run"/>'s, as text).</param>
-    public RunState(RunRow run, PipelineDefinition definition, SecretMask mask, JsonObject? parameters = null)
+    public RunState(RunRow run, RunPlan plan, SecretMask mask, JsonObject? parameters = null)
     {
         Row = run;
-        Definition = definition;
+        Plan = plan;
+        var definition = plan.Pipeline;
         Params = parameters ?? JsonNode.Parse(run.Params)!.AsObject();
         Mask = mask;
         Status = StatusNames.ParseRun(run.Status);
@@ -38,7 +39,10 @@ internal sealed class RunState
 
     public string Id => Row.Id;
 
-    public PipelineDefinition Definition { get; }
+    /// <summary>The version's plan: its definition, graph and activities, shared with every run of it.</summary>
+    public RunPlan Plan { get; }
+
+    public PipelineDefinition Definition => Plan.Pipeline;
 
     public JsonObject Params { get; }
 

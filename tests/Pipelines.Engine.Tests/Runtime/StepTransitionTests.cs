@@ -29,7 +29,7 @@ public sealed class StepTransitionTests
         var loaded = PipelineLoader.Load("rules.yaml", yaml, RuntimeHarness.Catalog);
         Assert.True(loaded.Succeeded, string.Join('\n', loaded.Diagnostics));
         var run = new RunRow("r1", "rules", 1, "pending", """{"go": true}""", "manual", false, null, Now, null, null, null, false, Owner, null);
-        var state = new RunState(run, loaded.Pipeline!, new SecretMask(new Dictionary<string, string>()));
+        var state = new RunState(run, new RunPlan(loaded.Pipeline!, RuntimeHarness.Catalog), new SecretMask(new Dictionary<string, string>()));
         return (state, new StepTransitions(state));
     }
 
