@@ -44,7 +44,7 @@ public sealed class SchedulerHarness : IAsyncDisposable
     public static async Task<SchedulerHarness> StartAsync(Func<RunEngine, Task>? beforeStart = null, TimeProvider? time = null, Pipelines.Monitoring.IModelMonitor? monitor = null)
     {
         var directory = Directory.CreateTempSubdirectory("pipelines-schedule-test-").FullName;
-        var engine = await RunEngine.OpenAsync(directory, BuiltInActivities.CreateCatalog(), new RuntimeOptions { MaxParallel = 4 }, time);
+        var engine = await RunEngine.OpenAsync(directory, Runtime.RuntimeHarness.Catalog, new RuntimeOptions { MaxParallel = 4 }, time);
         var harness = new SchedulerHarness(directory, engine);
         if (beforeStart is not null) await beforeStart(engine);
 
