@@ -13,14 +13,18 @@ internal sealed class SqliteRunJournal : IRunJournal
     private readonly string _runId;
     private readonly StoreWriter _writer;
     private readonly List<List<StepRow>> _chunks = [];
-    private readonly Dictionary<string, (int Chunk, int Index)> _places = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Chunk, int Index)> _places;
     private readonly List<bool> _chunkDirty = [];
     private readonly List<int> _dirtyChunks = [];
+    private readonly int _expected;
 
-    public SqliteRunJournal(string runId, StoreWriter writer, IReadOnlyList<IReadOnlyList<StepRow>> stored)
+    /// <param name="expected">How many executions a new run is expected to store (a capacity hint, so a small run's lists are made once).</param>
+    public SqliteRunJournal(string runId, StoreWriter writer, IReadOnlyList<IReadOnlyList<StepRow>> stored, int expected)
     {
         _runId = runId;
         _writer = writer;
+        _expected = Math.Clamp(expected, 1, StepChunks.Size);
+        _places = new Dictionary<string, (int, int)>(Math.Max(expected, stored.Sum(c => c.Count)), StringComparer.Ordinal);
         var all = new List<StepRow>();
         foreach (var chunk in stored)
         {
@@ -74,7 +78,7 @@ internal sealed class SqliteRunJournal : IRunJournal
         {
             if (_chunks.Count == 0 || _chunks[^1].Count >= StepChunks.Size)
             {
-                _chunks.Add(new List<StepRow>(StepChunks.Size));
+                _chunks.Add(new List<StepRow>(_chunks.Count == 0 ? _expected : StepChunks.Size));
                 _chunkDirty.Add(false);
             }
 

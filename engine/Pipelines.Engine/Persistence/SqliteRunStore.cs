@@ -56,10 +56,10 @@ public sealed class SqliteRunStore(SqliteDatabase database, string? owner = null
         return Writer.CommitAsync(batch);
     }
 
-    public IRunJournal NewJournal(string runId) => new SqliteRunJournal(runId, Writer, []);
+    public IRunJournal NewJournal(string runId, int steps) => new SqliteRunJournal(runId, Writer, [], steps);
 
     public async Task<IRunJournal> OpenJournalAsync(string runId, CancellationToken ct) =>
-        new SqliteRunJournal(runId, Writer, await GetStepChunksAsync(runId, ct));
+        new SqliteRunJournal(runId, Writer, await GetStepChunksAsync(runId, ct), 0);
 
     /// <summary>The one writer of this process's run state, made at first use (a store only read never starts one).</summary>
     internal StoreWriter Writer

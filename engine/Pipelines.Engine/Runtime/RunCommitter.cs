@@ -82,6 +82,9 @@ internal sealed class RunCommitter
         }
     }
 
+    /// <summary>A line the coordinator writes on its loop (a transition explaining itself).</summary>
+    public void LogOnLoop(StepExecution execution, string line) => Log(execution, line, onLoop: true);
+
     /// <summary>A step's progress report: published live, never stored.</summary>
     public void Progress(StepExecution execution, ProgressUpdate value) =>
         _events.Publish(new StepProgressed(_state.Id, _time.GetUtcNow(), execution.Id, value.Fraction, value.Message, value.Metrics));

@@ -67,8 +67,8 @@ internal sealed class RunCoordinator
         _owner = owner;
         _onlyHere = onlyHere;
         _deadLetter = deadLetter;
-        _steps = new StepTransitions(state) { Logged = (execution, line) => committer.Log(execution, line, onLoop: true) };
-        _launcher = new StepLauncher(state, committer, services, (execution, result) => Post(new Completed(execution, result)));
+        _steps = new StepTransitions(state) { Logged = committer.LogOnLoop };
+        _launcher = new StepLauncher(state, committer, services, PostCompleted);
     }
 
     public string RunId => _state.Id;
@@ -276,6 +276,8 @@ internal sealed class RunCoordinator
             return Interlocked.CompareExchange(ref _signals, signals, null) ?? signals;
         }
     }
+
+    private void PostCompleted(StepExecution execution, StepResult result) => Post(new Completed(execution, result));
 
     /// <summary>Hands the loop a signal, from any thread.</summary>
     private bool Post(Signal signal) => Signals.Writer.TryWrite(signal);

@@ -188,7 +188,7 @@ public sealed class RunEngine : IAsyncDisposable
         if (_created.TryRemove(runId, out var fresh))
         {
             state = new RunState(fresh.Run, fresh.Plan, Mask, fresh.Params);
-            journal = Runs.NewJournal(runId);
+            journal = Runs.NewJournal(runId, fresh.Plan.Pipeline.Steps.Count);
         }
         else
         {

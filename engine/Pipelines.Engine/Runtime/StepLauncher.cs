@@ -152,8 +152,7 @@ internal sealed class StepLauncher
         {
             // The claim (running, attempt n) was handed to the journal in this pass: the attempt starts once it is
             // durable, so an attempt cut short by a crash is always counted when the next owner takes the run over.
-            var claimed = _committer.Committed;
-            _ = Task.Run(() => RunAttemptAsync(execution, activity, inputs, cacheKey, lookup, context, claimed));
+            StartOnPool(execution, activity, inputs, cacheKey, lookup, context, _committer.Committed);
             return null;
         }
 
@@ -200,6 +199,11 @@ internal sealed class StepLauncher
         ReleaseGrantedSlots();
         _stop.Dispose();
     }
+
+    // A method of its own, so that the closure is made only for attempts that go to the thread pool, not for every start.
+    private void StartOnPool(StepExecution execution, ActivityDescriptor activity, JsonObject inputs, string? cacheKey, bool lookup, ActivityContext context,
+        Task claimed) =>
+        _ = Task.Run(() => RunAttemptAsync(execution, activity, inputs, cacheKey, lookup, context, claimed));
 
     /// <summary>An inline attempt that did not finish at once (it awaits something): its result comes back as a signal.</summary>
     private async Task SignalWhenDoneAsync(StepExecution execution, Task<StepResult> attempt) =>

@@ -71,7 +71,8 @@ public interface IRunStore : IAsyncDisposable
     Task<bool> ReopenAsync(string runId, CancellationToken ct);
 
     /// <summary>The write path of a run this process has just created (nothing of its steps is stored yet).</summary>
-    IRunJournal NewJournal(string runId);
+    /// <param name="steps">How many step executions the run is expected to have (its top-level steps): a capacity hint.</param>
+    IRunJournal NewJournal(string runId, int steps);
 
     /// <summary>The write path of a stored run this process now owns, with its step executions as stored.</summary>
     Task<IRunJournal> OpenJournalAsync(string runId, CancellationToken ct);
