@@ -65,7 +65,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
     public async Task<IScheduleStateStore> ScheduleStatesAsync(CancellationToken ct) => new SqlScheduleStateStore(await SqliteAsync(ct));
 
     /// <summary>Reads of runs, steps and logs (and cancellation requests), without starting a runtime.</summary>
-    public async Task<RunStore> RunsAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
+    public async Task<SqliteRunStore> RunsAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
 
     public async Task<Artifacts.ArtifactStore> ArtifactsAsync(CancellationToken ct) => new(new SqlArtifactIndex(await SqliteAsync(ct)), DataDirectory);
 

@@ -16,6 +16,6 @@ internal static class PipelineRuns
         var id = await engine.CreateRunAsync(version, [], new RunRequest { NoCache = noCache });
         var status = await engine.ExecuteAsync(id).WaitAsync(TimeSpan.FromSeconds(seconds));
         var run = (await engine.Runs.GetRunAsync(id, CancellationToken.None))!;
-        return (status, await RunReport.StepsInOrderAsync(engine.Runs, run, CancellationToken.None));
+        return (status, await RunReport.StepsInOrderAsync(engine.Runs, engine.Definitions, run, CancellationToken.None));
     }
 }

@@ -41,16 +41,16 @@ public static class RunCommand
 
             await using var engine = await cli.OpenEngineAsync(result.GetValue(maxParallel), ct);
             var (version, published) = await ResolveAsync(cli, engine, result.GetValue(target)!, ct);
-            var pipeline = PipelineLoader.Load(version.Reference, version.Yaml, engine.Catalog).Pipeline!;
-            var overrides = RunParams.FromPairs(pipeline, result.GetValue(parameters) ?? [], out var unreadable);
-            RunParams.Resolve(pipeline, overrides, out var invalid); // every problem at once: unreadable values, unknown names, missing ones
-            var errors = unreadable.Concat(invalid).ToList();
-            if (errors.Count > 0) throw new UserError(string.Join("; ", errors), "params are NAME=VALUE; lists and objects as JSON, e.g. sizes=[4,8]");
-
             string runId;
             try
             {
-                runId = await engine.CreateRunAsync(version, overrides, new RunRequest { NoCache = result.GetValue(noCache), Timeout = limit }, ct);
+                // The plan of a file just published is the definition validated above: the YAML is not parsed again.
+                var plan = engine.Plan(version);
+                var overrides = RunParams.FromPairs(plan.Pipeline, result.GetValue(parameters) ?? [], out var unreadable);
+                var resolved = plan.ResolveParams(overrides, out var invalid); // every problem at once: unreadable values, unknown names, missing ones
+                var errors = unreadable.Concat(invalid).ToList();
+                if (errors.Count > 0) throw new UserError(string.Join("; ", errors), "params are NAME=VALUE; lists and objects as JSON, e.g. sizes=[4,8]");
+                runId = await engine.CreateRunAsync(version, resolved!, new RunRequest { NoCache = result.GetValue(noCache), Timeout = limit }, ct);
             }
             catch (RunRequestException e)
             {

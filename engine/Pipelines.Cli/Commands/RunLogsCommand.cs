@@ -21,7 +21,7 @@ public static class RunLogsCommand
             var only = result.GetValue(step);
             if (only is not null)
             {
-                var steps = (await RunReport.StepsInOrderAsync(store, run, ct)).Select(s => s.StepId).ToList();
+                var steps = (await RunReport.StepsInOrderAsync(store, await cli.DefinitionsAsync(ct), run, ct)).Select(s => s.StepId).ToList();
                 if (!steps.Contains(only, StringComparer.Ordinal))
                 {
                     var topLevel = steps.Where(s => !s.Contains('[', StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();

@@ -24,7 +24,7 @@ public static class RunShowCommand
             var cli = context(result);
             var store = await cli.RunsAsync(ct);
             var run = await RunArguments.FindAsync(store, result.GetValue(id)!, ct);
-            var report = await RunReport.BuildAsync(store, run.Id, ct) ?? throw RunArguments.NotFound(run.Id);
+            var report = await RunReport.BuildAsync(store, await cli.DefinitionsAsync(ct), run.Id, ct) ?? throw RunArguments.NotFound(run.Id);
             if (result.GetValue(json))
             {
                 await cli.Out.WriteLineAsync(JsonOutput.Format(report));

@@ -13,7 +13,7 @@ internal static class RunArguments
     public static Argument<string> Id() => new("id") { Description = "A run id, as printed by `pipelines run` and listed by `pipelines runs`" };
 
     /// <summary>The run with that id (ids are case-insensitive), or a user error saying where to find ids.</summary>
-    public static async Task<RunRow> FindAsync(RunStore store, string id, CancellationToken ct) =>
+    public static async Task<RunRow> FindAsync(Pipelines.Runtime.Stores.IRunStore store, string id, CancellationToken ct) =>
         await store.GetRunAsync(id.Trim().ToLowerInvariant(), ct) ?? throw NotFound(id);
 
     public static UserError NotFound(string id) => new($"no run with id {id}", "`pipelines runs` lists them");

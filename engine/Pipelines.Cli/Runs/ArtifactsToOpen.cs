@@ -31,7 +31,7 @@ public static class ArtifactsToOpen
     {
         var found = new List<ArtifactToOpen>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var step in await RunReport.StepsInOrderAsync(engine.Runs, run, ct))
+        foreach (var step in await RunReport.StepsInOrderAsync(engine.Runs, engine.Definitions, run, ct))
         {
             if (step.ParentId is not null || step.Outputs is null || JsonNode.Parse(step.Outputs) is not JsonObject outputs) continue;
             foreach (var (name, value) in References(outputs))

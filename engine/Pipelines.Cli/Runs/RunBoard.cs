@@ -34,7 +34,7 @@ public sealed class RunBoard
     {
         var rows = await engine.Runs.GetStepsAsync(run.Id, ct);
         var version = await engine.Definitions.GetAsync(run.Pipeline, run.Version, ct);
-        var pipeline = version is null ? null : PipelineLoader.Load(version.Reference, version.Yaml, engine.Catalog).Pipeline;
+        var pipeline = version is null ? null : PlanOrNull(engine, version)?.Pipeline;
         var order = pipeline?.Steps.Select(s => s.Id).ToList() ?? (version is null ? [] : RunReport.StepOrder(version.Yaml));
         var width = Math.Max(
             pipeline?.Steps.Select(s => s.Id.Length + (s.Matrix is null ? 0 : 3)).DefaultIfEmpty(0).Max() ?? 0,
@@ -54,6 +54,19 @@ public sealed class RunBoard
         }
 
         return board;
+    }
+
+    /// <summary>The version's plan (made once per process, so a board loaded again reads no YAML); null when it no longer validates.</summary>
+    private static RunPlan? PlanOrNull(RunEngine engine, DefinitionVersion version)
+    {
+        try
+        {
+            return engine.Plan(version);
+        }
+        catch (RunRequestException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Applies an event; returns the step it was about, if any.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Pipelines.Hosting;
 using Pipelines.Activities;
 using Pipelines.Runtime;
 using Pipelines.Schedules;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Pipelines.Hosting;
 using Pipelines.Definitions;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
@@ -128,7 +129,7 @@ public static class RunEndpoints
     }
 
     private static async Task<IResult> ShowAsync(string id, RunEngine engine, CancellationToken ct) =>
-        await RunReport.BuildAsync(engine.Runs, id, ct) is { } report ? Results.Json(report) : UnknownRun(id);
+        await RunReport.BuildAsync(engine.Runs, engine.Definitions, id, ct) is { } report ? Results.Json(report) : UnknownRun(id);
 
     /// <summary>
     /// <c>GET /api/runs/{id}/logs[?step=ID]</c>: the run's stored log lines (a step's and its matrix children's with
@@ -161,7 +162,7 @@ public static class RunEndpoints
 
     /// <summary>
     /// <c>POST /api/runs/{id}/resume</c>: queues the run for this host's worker again. A failed or cancelled run is
-    /// reopened first (<see cref="RunStore.ReopenAsync"/>: what did not succeed runs again, what succeeded stays); an
+    /// reopened first (<see cref="Runtime.Stores.IRunStore.ReopenAsync"/>: what did not succeed runs again, what succeeded stays); an
     /// interrupted one (pending or running, its process gone) is taken over as at start-up. 409 for a run that
     /// succeeded, waits on a review, or runs in a live process.
     /// </summary>

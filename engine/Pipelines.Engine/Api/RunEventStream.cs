@@ -19,7 +19,7 @@ public static class RunEventStream
     {
         // Subscribe before the snapshot, so nothing that happens in between is lost (at worst it is sent twice).
         using var subscription = engine.Events.Subscribe(id);
-        if (await RunReport.BuildAsync(engine.Runs, id, ct) is not { } snapshot)
+        if (await RunReport.BuildAsync(engine.Runs, engine.Definitions, id, ct) is not { } snapshot)
         {
             return ApiErrors.NotFound($"no run with id '{id}'", "GET /api/runs lists the runs, newest first");
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pipelines.Api;
+using Pipelines.Hosting;
 using Pipelines.Runtime;
 using Quartz;
 

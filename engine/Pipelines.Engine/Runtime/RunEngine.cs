@@ -32,10 +32,10 @@ public sealed record RunRequest
 public sealed class RunEngine : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, RunCoordinator> _active = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string, int), PipelineDefinition> _definitions = new();
+    private readonly ConcurrentDictionary<(string, int), RunPlan> _plans = new();
 
     // Runs this process created and has not started yet: executing one needs no read of what was just written.
-    private readonly ConcurrentDictionary<string, (RunRow Run, PipelineDefinition Pipeline, JsonObject Params)> _created = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (RunRow Run, RunPlan Plan, JsonObject Params)> _created = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _heartbeatLock = new();
     private readonly ConcurrentDictionary<string, bool> _cancelled = new(StringComparer.Ordinal);
@@ -52,18 +52,18 @@ public sealed class RunEngine : IAsyncDisposable
         Catalog = catalog;
         Options = options;
         Time = time;
-        Runs = new RunStore(database);
+        Runs = new SqliteRunStore(database, options.Owner);
         var sqlite = new SqliteDialect(database);
         Definitions = new SqlDefinitionStore(sqlite, time);
         Drafts = new SqlDraftStore(sqlite, time);
         Registry = new SqlModelRegistry(sqlite, time);
         RequestLog = new SqlRequestLog(sqlite);
         ScheduleStates = new SqlScheduleStateStore(sqlite);
-        Writer = new StoreWriter(database, options.Owner);
         Slots = new SlotPool(options.MaxParallel);
         Artifacts = new ArtifactStore(new SqlArtifactIndex(sqlite, time), dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
         Services = new Reviews.RuntimeServices(new SqlReviewStore(sqlite, time) { Mask = mask }, Registry, RequestLog);
+        StepServices = new StepServices(Slots, Runs, Registry, FileRoots, Artifacts, Checkpoints, DataDirectory, Services, time);
     }
 
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
@@ -86,7 +86,8 @@ public sealed class RunEngine : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
-    public RunStore Runs { get; }
+    /// <summary>Runs and their steps, the run queue and its leases.</summary>
+    public IRunStore Runs { get; }
 
     public IDefinitionStore Definitions { get; }
 
@@ -118,51 +119,67 @@ public sealed class RunEngine : IAsyncDisposable
     /// <summary>What activities reach through <see cref="ActivityContext.Services"/>: the review store, the model registry and the request log.</summary>
     public IServiceProvider Services { get; }
 
-    internal StoreWriter Writer { get; }
-
     internal SlotPool Slots { get; }
 
+    /// <summary>What every step attempt of this process uses (slots, stores, file roots, services).</summary>
+    internal StepServices StepServices { get; }
+
     /// <summary>
-    /// Publishes a pipeline this process has just loaded (or matches it to its existing version) and keeps the loaded
-    /// definition, so its runs start without parsing and validating the YAML a second time.
+    /// Publishes a pipeline this process has just loaded (or matches it to its existing version) and makes its plan from
+    /// the loaded definition, so its runs start without parsing and validating the YAML a second time.
     /// </summary>
     public async Task<PublishResult> PublishAsync(PipelineDefinition pipeline, CancellationToken ct = default)
     {
         var published = await Definitions.PublishAsync(pipeline.Name, pipeline.Source, ct).ConfigureAwait(false);
-        _definitions.TryAdd((published.Version.Name, published.Version.Version), pipeline);
+        _plans.TryAdd((published.Version.Name, published.Version.Version), new RunPlan(pipeline, Catalog));
         return published;
     }
+
+    /// <summary>
+    /// The plan of a published version: made once per <c>name@N</c> in this process (the YAML parsed and validated
+    /// then, unless <see cref="PublishAsync"/> was handed the definition) and reused by every run of it.
+    /// </summary>
+    /// <exception cref="RunRequestException">The version no longer validates against this catalog.</exception>
+    public RunPlan Plan(DefinitionVersion version) => Plan(version.Name, version.Version, version.Yaml);
 
     /// <summary>
     /// Creates a run of <paramref name="version"/> (pending, nothing executed yet) and returns its id. Params are the
     /// pipeline's defaults with <paramref name="overrides"/>; every problem with them is reported at once.
     /// </summary>
-    public async Task<string> CreateRunAsync(DefinitionVersion version, JsonObject overrides, RunRequest? request = null, CancellationToken ct = default)
+    public Task<string> CreateRunAsync(DefinitionVersion version, JsonObject overrides, RunRequest? request = null, CancellationToken ct = default)
+    {
+        Retracted(version);
+        var parameters = Plan(version).ResolveParams(overrides, out var errors) ?? throw new RunRequestException(errors);
+        return CreateRunAsync(version, parameters, request, ct);
+    }
+
+    /// <summary>Creates a run of <paramref name="version"/> with params its plan has resolved already (<see cref="RunPlan.ResolveParams"/>).</summary>
+    public async Task<string> CreateRunAsync(DefinitionVersion version, ResolvedParams parameters, RunRequest? request = null, CancellationToken ct = default)
     {
         request ??= new RunRequest();
-        if (version.IsRetracted)
+        Retracted(version);
+        var plan = parameters.Plan;
+        if (plan.Pipeline.Name != version.Name || !ReferenceEquals(plan, Plan(version)))
         {
-            throw new RunRequestException([$"{version.Reference} is retracted and starts no new runs; publish it again to run it"]);
-        }
-
-        var pipeline = Pipeline(version.Name, version.Version, version.Yaml);
-        var parameters = RunParams.Resolve(pipeline, overrides, out var errors);
-        if (errors.Count > 0)
-        {
-            throw new RunRequestException(errors);
+            throw new ArgumentException($"the params were resolved for another version than {version.Reference}", nameof(parameters));
         }
 
         var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
         var id = RunId.New(Time);
-        var batch = new StoreBatch();
         // Created owned by this process (with a lease), so executing it here needs no second write to take it.
-        var run = new RunRow(id, version.Name, version.Version, RunStatus.Pending.Name(), parameters.ToJsonString(), request.Trigger, request.NoCache,
+        var run = new RunRow(id, version.Name, version.Version, RunStatus.Pending.Name(), parameters.Values.ToJsonString(), request.Trigger, request.NoCache,
             (long?)request.Timeout?.TotalMilliseconds, now, null, null, null, false, Options.Owner, now + (long)Options.LeaseDuration.TotalMilliseconds);
-        batch.Runs.Add(run); // steps get their rows at their first transition; until then they are pending by definition
-
-        await Writer.CommitAsync(batch).ConfigureAwait(false);
-        _created[id] = (run, pipeline, parameters);
+        await Runs.CreateAsync(run, ct).ConfigureAwait(false);
+        _created[id] = (run, plan, parameters.Values);
         return id;
+    }
+
+    private static void Retracted(DefinitionVersion version)
+    {
+        if (version.IsRetracted)
+        {
+            throw new RunRequestException([$"{version.Reference} is retracted and starts no new runs; publish it again to run it"]);
+        }
     }
 
     /// <summary>
@@ -173,10 +190,12 @@ public sealed class RunEngine : IAsyncDisposable
     public async Task<RunStatus> ExecuteAsync(string runId, CancellationToken detach = default)
     {
         RunState state;
+        IRunJournal journal;
         int? deadLetter = null; // attempts lost in a row to the process dying, when that many fail the steps caught running
         if (_created.TryRemove(runId, out var fresh))
         {
-            state = new RunState(fresh.Run, fresh.Pipeline, Mask, fresh.Params);
+            state = new RunState(fresh.Run, fresh.Plan, Mask, fresh.Params);
+            journal = Runs.NewJournal(runId, fresh.Plan.Pipeline.Steps.Count);
         }
         else
         {
@@ -199,11 +218,12 @@ public sealed class RunEngine : IAsyncDisposable
                 throw new RunRequestException([$"run {runId} is being executed by another live process ({current?.Owner}); its lease expires within {Options.LeaseDuration.TotalSeconds:0}s of that process dying"]);
             }
 
-            var pipeline = _definitions.TryGetValue((row.Pipeline, row.Version), out var known) ? known
-                : Pipeline(row.Pipeline, row.Version, (await Definitions.GetAsync(row.Pipeline, row.Version, detach).ConfigureAwait(false)
-                                                       ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"])).Yaml);
-            state = new RunState(row, pipeline, Mask);
-            state.Load(await Runs.GetStepChunksAsync(runId, detach).ConfigureAwait(false));
+            var plan = _plans.TryGetValue((row.Pipeline, row.Version), out var known) ? known
+                : Plan(row.Pipeline, row.Version, (await Definitions.GetAsync(row.Pipeline, row.Version, detach).ConfigureAwait(false)
+                                                   ?? throw new RunRequestException([$"{row.Pipeline}@{row.Version} is not in the store"])).Yaml);
+            state = new RunState(row, plan, Mask);
+            journal = await Runs.OpenJournalAsync(runId, detach).ConfigureAwait(false);
+            state.Load(journal.Stored);
             if (crashed)
             {
                 var inARow = await Runs.CountCrashTakeOverAsync(runId, state.All.Count(e => e.Status.IsTerminal()), detach).ConfigureAwait(false);
@@ -211,7 +231,9 @@ public sealed class RunEngine : IAsyncDisposable
             }
         }
 
-        var coordinator = new RunCoordinator(this, state, onlyHere: fresh.Run is not null, deadLetter);
+        var onlyHere = fresh.Run is not null;
+        var committer = new RunCommitter(state, journal, Events, Checkpoints, Time, Options.Owner, Options.LeaseDuration, onlyHere);
+        var coordinator = new RunCoordinator(state, committer, StepServices, Options.Owner, onlyHere, deadLetter);
         if (!_active.TryAdd(runId, coordinator))
         {
             throw new RunRequestException([$"run {runId} is already being executed by this process"]);
@@ -258,12 +280,12 @@ public sealed class RunEngine : IAsyncDisposable
         return known;
     }
 
-    private PipelineDefinition Pipeline(string name, int version, string yaml) =>
-        _definitions.TryGetValue((name, version), out var known) ? known : _definitions.GetOrAdd((name, version), _ =>
+    private RunPlan Plan(string name, int version, string yaml) =>
+        _plans.TryGetValue((name, version), out var known) ? known : _plans.GetOrAdd((name, version), _ =>
         {
             var loaded = PipelineLoader.Load($"{name}@{version}", yaml, Catalog);
-            return loaded.Pipeline ?? throw new RunRequestException(
-                [$"{name}@{version} no longer validates against this catalog:", .. loaded.Diagnostics.Select(d => d.ToString())]);
+            return new RunPlan(loaded.Pipeline ?? throw new RunRequestException(
+                [$"{name}@{version} no longer validates against this catalog:", .. loaded.Diagnostics.Select(d => d.ToString())]), Catalog);
         });
 
     private void EnsureHeartbeat()
@@ -313,7 +335,7 @@ public sealed class RunEngine : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposedFlag, 1) == 1) return;
         await _disposed.CancelAsync().ConfigureAwait(false);
         if (_heartbeat is not null) await _heartbeat.ConfigureAwait(false);
-        await Writer.DisposeAsync().ConfigureAwait(false);
+        await Runs.DisposeAsync().ConfigureAwait(false);
         _disposed.Dispose();
     }
 }

@@ -16,13 +16,13 @@ namespace Pipelines.Runtime;
 public static class RunReport
 {
     /// <summary>The run's report, or null when the store has no run with that id.</summary>
-    public static async Task<JsonObject?> BuildAsync(RunStore store, string runId, CancellationToken ct)
+    public static async Task<JsonObject?> BuildAsync(Stores.IRunStore store, Stores.IDefinitionStore definitions, string runId, CancellationToken ct)
     {
         var run = await store.GetRunAsync(runId, ct).ConfigureAwait(false);
         if (run is null) return null;
 
         var steps = new JsonArray();
-        foreach (var step in await StepsInOrderAsync(store, run, ct).ConfigureAwait(false))
+        foreach (var step in await StepsInOrderAsync(store, definitions, run, ct).ConfigureAwait(false))
         {
             steps.Add(new JsonObject
             {
@@ -52,10 +52,10 @@ public static class RunReport
     /// A run's step executions in the order its pipeline file lists the steps, each matrix step followed by its
     /// combinations by index. Steps the file does not list (it cannot be read) come last, by id.
     /// </summary>
-    public static async Task<IReadOnlyList<StepRow>> StepsInOrderAsync(RunStore store, RunRow run, CancellationToken ct)
+    public static async Task<IReadOnlyList<StepRow>> StepsInOrderAsync(Stores.IRunStore store, Stores.IDefinitionStore definitions, RunRow run, CancellationToken ct)
     {
         var rows = await store.GetStepsAsync(run.Id, ct).ConfigureAwait(false);
-        var definition = await new Persistence.Sql.SqlDefinitionStore(new Persistence.Sqlite.SqliteDialect(store.Database)).GetAsync(run.Pipeline, run.Version, ct).ConfigureAwait(false);
+        var definition = await definitions.GetAsync(run.Pipeline, run.Version, ct).ConfigureAwait(false);
         return InOrder(run.Id, rows, definition is null ? [] : StepOrder(definition.Yaml));
     }
 

@@ -49,9 +49,6 @@ internal sealed class StepExecution(string id, StepDefinition definition)
     /// <summary>The executing attempt's telemetry (span and clock).</summary>
     public RuntimeMetrics.StepAttempt Telemetry { get; set; }
 
-    /// <summary>The <see cref="Persistence.StepChunks">chunk</see> its state is stored in; −1 until first stored.</summary>
-    public int Chunk { get; set; } = -1;
-
     public JsonObject? Inputs { get; set; }
 
     public JsonObject? Outputs { get; set; }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipelines.Activities;
 using Pipelines.Definitions;
-using Pipelines.Persistence;
 
 namespace Pipelines.Runtime;
 
@@ -17,7 +16,7 @@ internal static class StepRunner
         JsonObject inputs,
         string? cacheKey,
         bool lookup,
-        RunStore store,
+        Stores.IRunStore store,
         TimeSpan? timeout,
         ActivityContext context,
         SecretMask mask,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Pipelines.Api;
+using Pipelines.Hosting;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
 

@@ -7,9 +7,9 @@ public sealed record StoreSnapshot(RunRow Run, IReadOnlyDictionary<string, StepR
 {
     public static async Task<StoreSnapshot> ReadAsync(string dataDirectory, string runId)
     {
-        var store = new RunStore(await SqliteDatabase.OpenAsync(dataDirectory, CancellationToken.None));
+        var store = new SqliteRunStore(await SqliteDatabase.OpenAsync(dataDirectory, CancellationToken.None));
         var run = await store.GetRunAsync(runId, CancellationToken.None) ?? throw new InvalidOperationException($"no run {runId}");
-        var steps = (await Runtime.RunReport.StepsInOrderAsync(store, run, CancellationToken.None)).ToDictionary(s => s.StepId, StringComparer.Ordinal);
+        var steps = (await Runtime.RunReport.StepsInOrderAsync(store, new Persistence.Sql.SqlDefinitionStore(new Persistence.Sqlite.SqliteDialect(store.Database)), run, CancellationToken.None)).ToDictionary(s => s.StepId, StringComparer.Ordinal);
         var logs = (await store.GetLogsAsync(runId, null, CancellationToken.None))
             .GroupBy(l => l.StepId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.OrderBy(l => l.Seq).Select(l => l.Line).ToList(), StringComparer.Ordinal);

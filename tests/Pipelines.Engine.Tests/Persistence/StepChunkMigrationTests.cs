@@ -50,7 +50,7 @@ public sealed class StepChunkMigrationTests : IDisposable
             }
         }
 
-        var store = new RunStore(await SqliteDatabase.OpenAsync(_directory.Path, _ct));
+        var store = new SqliteRunStore(await SqliteDatabase.OpenAsync(_directory.Path, _ct));
 
         var r1 = await store.GetStepChunksAsync("r1", _ct);
         Assert.Equal([32, 9], r1.Select(c => c.Count));

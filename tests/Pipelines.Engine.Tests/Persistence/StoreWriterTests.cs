@@ -12,7 +12,7 @@ public sealed class StoreWriterTests : IDisposable
     public async Task Rows_read_back_as_written_text_empty_null_and_unicode_alike()
     {
         var database = await SqliteDatabase.OpenAsync(_directory.Path, CancellationToken.None);
-        var store = new RunStore(database);
+        var store = new SqliteRunStore(database);
         var run = new RunRow("r1", "p", 1, "running", "{\"name\":\"Zoë ✓\"}", "manual", false, null, 1, 2, null, Error: "", false, "me", 99);
         // NULLs after values and values after NULLs in one statement: bindings outlive a reset, so each row must bind its own.
         StepRow[] steps =

@@ -8,7 +8,9 @@ using Pipelines.Runtime;
 namespace Pipelines.Engine.Tests.Runtime;
 
 /// <summary>
-/// A real engine over a fresh data directory (a real SQLite file), with the built-in and test activities. Publishes
+/// A real engine over a fresh data directory (a real SQLite file), with the control activities (<c>core.*</c>) and this
+/// project's test activities only, so the engine is shown to stand without the ML catalog (another catalog can be given:
+/// the activities' own tests run theirs on this harness). Publishes
 /// YAML after checking it validates, and waits for runs with a bound so a hung run fails the test instead of the suite.
 /// </summary>
 public sealed class RuntimeHarness : IAsyncDisposable
@@ -18,20 +20,27 @@ public sealed class RuntimeHarness : IAsyncDisposable
     private readonly TemporaryDataDirectory _directory = new();
     private bool _closed;
 
-    private RuntimeHarness()
+    private RuntimeHarness(ActivityCatalog activities)
     {
+        Activities = activities;
     }
 
-    public static ActivityCatalog Catalog { get; } = ActivityCatalog.FromAssemblies(BuiltInActivities.Assembly, typeof(RuntimeHarness).Assembly);
+    /// <summary><c>core.*</c> and the test activities of this project.</summary>
+    public static ActivityCatalog Catalog { get; } = new(
+        ActivityCatalog.FromAssemblies(BuiltInActivities.Assembly).All.Where(a => a.Type.StartsWith("core.", StringComparison.Ordinal))
+            .Concat(ActivityCatalog.FromAssemblies(typeof(RuntimeHarness).Assembly).All));
+
+    /// <summary>The catalog this harness's engine runs with (<see cref="Catalog"/> unless another was given).</summary>
+    public ActivityCatalog Activities { get; }
 
     public RunEngine Engine { get; private set; } = null!;
 
     public string DataDirectory => _directory.Path;
 
-    public static async Task<RuntimeHarness> StartAsync(RuntimeOptions? options = null, TimeProvider? time = null)
+    public static async Task<RuntimeHarness> StartAsync(RuntimeOptions? options = null, TimeProvider? time = null, ActivityCatalog? activities = null)
     {
-        var harness = new RuntimeHarness();
-        harness.Engine = await RunEngine.OpenAsync(harness.DataDirectory, Catalog, options ?? new RuntimeOptions { MaxParallel = 4 }, time);
+        var harness = new RuntimeHarness(activities ?? Catalog);
+        harness.Engine = await RunEngine.OpenAsync(harness.DataDirectory, harness.Activities, options ?? new RuntimeOptions { MaxParallel = 4 }, time);
         return harness;
     }
 
@@ -39,12 +48,12 @@ public sealed class RuntimeHarness : IAsyncDisposable
     public async Task ReopenAsync(RuntimeOptions? options = null)
     {
         await Engine.DisposeAsync();
-        Engine = await RunEngine.OpenAsync(DataDirectory, Catalog, options ?? new RuntimeOptions { MaxParallel = 4 });
+        Engine = await RunEngine.OpenAsync(DataDirectory, Activities, options ?? new RuntimeOptions { MaxParallel = 4 });
     }
 
     public async Task<DefinitionVersion> PublishAsync(string yaml)
     {
-        var loaded = PipelineLoader.Load("test.yaml", yaml, Catalog);
+        var loaded = PipelineLoader.Load("test.yaml", yaml, Activities);
         Assert.True(loaded.Succeeded, "the test pipeline does not validate:\n" + string.Join('\n', loaded.Diagnostics));
         return (await Engine.Definitions.PublishAsync(loaded.Pipeline!.Name, yaml, CancellationToken.None)).Version;
     }
@@ -65,7 +74,7 @@ public sealed class RuntimeHarness : IAsyncDisposable
 
     /// <summary>The run's step rows (matrix children included, steps not yet started as pending) by step id.</summary>
     public async Task<IReadOnlyDictionary<string, StepRow>> StepsAsync(string runId) =>
-        (await RunReport.StepsInOrderAsync(Engine.Runs, await RunRowAsync(runId), CancellationToken.None)).ToDictionary(s => s.StepId, StringComparer.Ordinal);
+        (await RunReport.StepsInOrderAsync(Engine.Runs, Engine.Definitions, await RunRowAsync(runId), CancellationToken.None)).ToDictionary(s => s.StepId, StringComparer.Ordinal);
 
     public async Task<StepRow> StepAsync(string runId, string stepId) => (await StepsAsync(runId))[stepId];
 

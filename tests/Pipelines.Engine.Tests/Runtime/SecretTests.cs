@@ -172,39 +172,6 @@ public sealed class SecretTests
     }
 
     [Fact]
-    public async Task A_secret_as_an_object_key_is_masked_in_the_stored_inputs()
-    {
-        var (harness, id) = await RunLeakAsync("""
-            steps:
-              gate:
-                uses: gate.metric@1
-                with:
-                  require: true
-                  metrics: "${{ ({ [secrets.token]: 1, [secrets.token + '!']: 2 }) }}"
-            """);
-        await using var _ = harness;
-
-        Assert.Equal("""{"require":true,"metrics":{"***":1,"***!":2}}""", (await harness.StepAsync(id, "gate")).Inputs);
-    }
-
-    [Fact]
-    public async Task A_secret_in_what_a_review_shows_is_masked_in_the_stored_review()
-    {
-        var (harness, id) = await RunLeakAsync("""
-            steps:
-              review:
-                uses: gate.human@1
-                with:
-                  title: "Deploy with ${{ secrets.token }}?"
-                  samples: [{ input: "${{ secrets.token }}", output: "ok" }]
-            """);
-        await using var _ = harness;
-
-        var review = Assert.Single(await harness.Engine.Reviews().ListAsync(null, CancellationToken.None));
-        Assert.Equal((id, "Deploy with ***?", "***"), (review.RunId, review.Title, review.Samples[0]!["input"]!.GetValue<string>()));
-    }
-
-    [Fact]
     public async Task A_secret_name_is_read_in_any_case()
     {
         var (harness, id) = await RunLeakAsync("""
@@ -255,10 +222,14 @@ public sealed class SecretTests
     /// Runs <paramref name="steps"/> with secret <c>token</c> set while listening to every event, and asserts the
     /// secret is in none of them, nor in any file of the data directory (the database and its write-ahead log).
     /// </summary>
-    private static async Task<(RuntimeHarness Harness, string Id)> RunLeakAsync(string steps)
+    /// <summary>
+    /// Runs <paramref name="steps"/> with the secret set, and checks that no event, log line or file of the data
+    /// directory holds it; the activities' tests use it with their catalog.
+    /// </summary>
+    public static async Task<(RuntimeHarness Harness, string Id)> RunLeakAsync(string steps, Pipelines.Activities.ActivityCatalog? activities = null)
     {
         var yaml = "apiVersion: pipelines/v1\nkind: Pipeline\nmetadata: { name: leak }\n" + steps;
-        var harness = await RuntimeHarness.StartAsync(new RuntimeOptions { Secrets = new Dictionary<string, string> { ["token"] = Secret } });
+        var harness = await RuntimeHarness.StartAsync(new RuntimeOptions { Secrets = new Dictionary<string, string> { ["token"] = Secret } }, activities: activities);
         using var events = harness.Engine.Events.Subscribe(null);
         var (id, _) = await harness.RunAsync(yaml);
         events.Dispose();

@@ -33,13 +33,13 @@ public sealed class StepChunkTests
         await using var harness = await RuntimeHarness.StartAsync();
         var (id, status) = await harness.RunAsync(Wide);
         Assert.Equal(RunStatus.Waiting, status);
-        var waiting = await harness.Engine.Runs.GetStepChunksAsync(id, CancellationToken.None);
+        var waiting = await ((SqliteRunStore)harness.Engine.Runs).GetStepChunksAsync(id, CancellationToken.None);
 
         await harness.ReopenAsync(); // resumed through the store, then executed by a new process
         Assert.True(await harness.Engine.ResumeBookmarkAsync(id, "approve", "approval", new JsonObject { ["approved"] = true }));
         Assert.Equal(RunStatus.Succeeded, await harness.ExecuteAsync(id));
 
-        var chunks = await harness.Engine.Runs.GetStepChunksAsync(id, CancellationToken.None);
+        var chunks = await ((SqliteRunStore)harness.Engine.Runs).GetStepChunksAsync(id, CancellationToken.None);
         Assert.Equal([32, 11], chunks.Select(c => c.Count));
         var ids = chunks.SelectMany(c => c).Select(s => s.StepId).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipelines.Activities;
 using Pipelines.Api;
+using Pipelines.Hosting;
 using Pipelines.Persistence;
 using Pipelines.Runtime;
 using Pipelines.Runtime.Stores;
@@ -46,7 +47,7 @@ public sealed class SchedulerHarness : IAsyncDisposable
         Pipelines.Persistence.Postgres.PostgresAddress? clusterStore = null)
     {
         var directory = Directory.CreateTempSubdirectory("pipelines-schedule-test-").FullName;
-        var engine = await RunEngine.OpenAsync(directory, BuiltInActivities.CreateCatalog(), new RuntimeOptions { MaxParallel = 4 }, time);
+        var engine = await RunEngine.OpenAsync(directory, Runtime.RuntimeHarness.Catalog, new RuntimeOptions { MaxParallel = 4 }, time);
         var harness = new SchedulerHarness(directory, engine);
         if (beforeStart is not null) await beforeStart(engine);
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipelines.Runtime;
 
-namespace Pipelines.Api;
+namespace Pipelines.Hosting;
 
 /// <summary>
 /// Executes the runs started through the API, several at once (their steps share the engine's slots), and on

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Pipelines.Activities;
 using Pipelines.Definitions;
 
-namespace Pipelines.Engine.Tests.Activities;
+namespace Pipelines.Activities.Tests.Gates;
 
 /// <summary>gate.metric@1 through its descriptor, as the runtime calls it, and its inputs through validation.</summary>
 public sealed class MetricGateTests

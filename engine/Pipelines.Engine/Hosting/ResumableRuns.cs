@@ -1,7 +1,7 @@
 using Pipelines.Persistence;
 using Pipelines.Runtime;
 
-namespace Pipelines.Api;
+namespace Pipelines.Hosting;
 
 /// <summary>
 /// Runs left unfinished by a process that is gone: <c>pending</c> or <c>running</c>, and with no owner (detached),
@@ -9,7 +9,7 @@ namespace Pipelines.Api;
 /// </summary>
 public static class ResumableRuns
 {
-    public static async Task<IReadOnlyList<string>> FindAsync(RunStore store, TimeProvider time, CancellationToken ct)
+    public static async Task<IReadOnlyList<string>> FindAsync(Pipelines.Runtime.Stores.IRunStore store, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var open = new List<RunRow>();

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Pipelines.Runtime;
 
-namespace Pipelines.Api;
+namespace Pipelines.Hosting;
 
 /// <summary>Ids of runs waiting for the <see cref="RunWorker"/> to execute them in this process.</summary>
 public sealed class RunQueue

@@ -1,8 +1,9 @@
+using Pipelines.Activities.Tests.Runtime;
 using Pipelines.Engine.Tests.Runtime;
 using Pipelines.Reviews;
 using Pipelines.Runtime;
 
-namespace Pipelines.Engine.Tests.Reviews;
+namespace Pipelines.Activities.Tests.Gates;
 
 /// <summary>gate.human end to end over a real engine and SQLite file: the run waits on a review until decisions settle it.</summary>
 public sealed class HumanGateTests
@@ -35,7 +36,7 @@ public sealed class HumanGateTests
 
     private static async Task<(RuntimeHarness Harness, string RunId, Review Review)> WaitingAsync(string extra = "")
     {
-        var harness = await RuntimeHarness.StartAsync();
+        var harness = await RuntimeHarness.StartAsync(activities: EngineHarness.Catalog);
         var (id, status) = await harness.RunAsync(Pipeline(extra));
         Assert.Equal(RunStatus.Waiting, status);
         var review = Assert.Single(await harness.Engine.Reviews().ListAsync(Review.Open, CancellationToken.None));

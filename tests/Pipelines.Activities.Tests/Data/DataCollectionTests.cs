@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
+using Pipelines.Activities.Tests.Runtime;
 using Pipelines.Engine.Tests.Runtime;
 using Pipelines.Monitoring;
 using Pipelines.Runtime;
 
-namespace Pipelines.Engine.Tests.Registry;
+namespace Pipelines.Activities.Tests.Data;
 
 /// <summary>data.collect@1: a served model's logged traffic, in a window and above a rating, as a dataset data.curate reads.</summary>
 public sealed class DataCollectionTests
@@ -29,7 +30,7 @@ public sealed class DataCollectionTests
     [Fact]
     public async Task Rated_sampled_answers_of_the_window_become_prompt_completion_records_that_curation_reads()
     {
-        await using var harness = await RuntimeHarness.StartAsync();
+        await using var harness = await RuntimeHarness.StartAsync(activities: EngineHarness.Catalog);
         var now = DateTimeOffset.UtcNow;
         LoggedRequest Row(string id, TimeSpan ago, string? prompt, string? output, double? rating) =>
             new(id, "m@production", "m", "production", 1, "int8", now - ago, prompt, output, "stop", 5, 3, 0.01, 0.002, rating);
@@ -56,7 +57,7 @@ public sealed class DataCollectionTests
     [Fact]
     public async Task A_users_correction_replaces_the_models_answer_and_corrections_only_keeps_just_those()
     {
-        await using var harness = await RuntimeHarness.StartAsync();
+        await using var harness = await RuntimeHarness.StartAsync(activities: EngineHarness.Catalog);
         var now = DateTimeOffset.UtcNow;
         var log = harness.Engine.RequestLog;
         await log.AppendAsync(new("fixed", "m@production", "m", "production", 1, "int8", now.AddHours(-1), "Write a subject: budget", "the the", "stop", 5, 3, 0.01, 0.002),

@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
 using Pipelines.Activities;
 using Pipelines.Engine.Tests.Persistence;
+using Pipelines.Activities.Tests.Runtime;
 using Pipelines.Engine.Tests.Runtime;
 using Pipelines.Runtime;
 
-namespace Pipelines.Engine.Tests.Registry;
+namespace Pipelines.Activities.Tests.Deploy;
 
 /// <summary>
 /// deploy.promote@1 and gate.metric@1's champion in a pipeline, as the flagship uses them: register and promote to
@@ -56,7 +57,7 @@ public sealed class PromotionTests : IDisposable
     [Fact]
     public async Task The_first_deployment_passes_a_worse_challenger_stays_in_staging_and_a_better_one_takes_production()
     {
-        await using var harness = await RuntimeHarness.StartAsync();
+        await using var harness = await RuntimeHarness.StartAsync(activities: EngineHarness.Catalog);
 
         var (first, firstStatus) = await harness.RunAsync(Pipeline, Params(0.30));
         var (worse, _) = await harness.RunAsync(Pipeline, Params(0.20));
@@ -95,8 +96,8 @@ public sealed class PromotionTests : IDisposable
     [Fact]
     public async Task A_promotion_run_again_by_the_same_step_reuses_its_version_and_does_not_move_the_alias_twice()
     {
-        await using var harness = await RuntimeHarness.StartAsync();
-        var promote = RuntimeHarness.Catalog.Find("deploy.promote", 1)!;
+        await using var harness = await RuntimeHarness.StartAsync(activities: EngineHarness.Catalog);
+        var promote = EngineHarness.Catalog.Find("deploy.promote", 1)!;
         var context = new ActivityContext { RunId = "run-a", StepId = "staging", Services = harness.Engine.Services };
         var inputs = new JsonObject { ["name"] = "m", ["alias"] = "staging", ["model"] = _models.Path };
 
@@ -112,10 +113,10 @@ public sealed class PromotionTests : IDisposable
     [Fact]
     public async Task The_same_artifact_promoted_by_another_run_is_the_same_version()
     {
-        await using var harness = await RuntimeHarness.StartAsync();
+        await using var harness = await RuntimeHarness.StartAsync(activities: EngineHarness.Catalog);
         var artifact = (await harness.Engine.Artifacts.PutTextAsync("weights", "model", Ct)).ToString();
         var other = (await harness.Engine.Artifacts.PutTextAsync("other weights", "model", Ct)).ToString();
-        var promote = RuntimeHarness.Catalog.Find("deploy.promote", 1)!;
+        var promote = EngineHarness.Catalog.Find("deploy.promote", 1)!;
         JsonObject Inputs(string model) => new() { ["name"] = "m", ["alias"] = "staging", ["model"] = model };
 
         var first = await promote.ExecuteAsync(Inputs(artifact), new ActivityContext { RunId = "run-a", StepId = "s", Services = harness.Engine.Services }, Ct);
@@ -135,8 +136,8 @@ public sealed class PromotionTests : IDisposable
     [InlineData("{\"name\": \"m\", \"alias\": \"staging\", \"model\": \"/no/such/folder\"}", "model: /no/such/folder does not exist")]
     public async Task Bad_promotions_fail_saying_what_to_fix(string json, string expected)
     {
-        await using var harness = await RuntimeHarness.StartAsync();
-        var promote = RuntimeHarness.Catalog.Find("deploy.promote", 1)!;
+        await using var harness = await RuntimeHarness.StartAsync(activities: EngineHarness.Catalog);
+        var promote = EngineHarness.Catalog.Find("deploy.promote", 1)!;
         var context = new ActivityContext { RunId = "r", StepId = "s", Services = harness.Engine.Services };
 
         var error = await Assert.ThrowsAsync<ActivityFailedException>(() => promote.ExecuteAsync(JsonNode.Parse(json)!.AsObject(), context, Ct));
@@ -153,7 +154,7 @@ public sealed class PromotionTests : IDisposable
     [InlineData("champion: m@production\n      compare: metrics.rougeL > champion.metrics.bleu.score", "compare: ")]
     public async Task A_champion_comparison_written_wrong_fails_saying_how_to_write_it(string with, string expected)
     {
-        await using var harness = await RuntimeHarness.StartAsync();
+        await using var harness = await RuntimeHarness.StartAsync(activities: EngineHarness.Catalog);
         await harness.Engine.Registry.RegisterAsync("m", new Pipelines.Registry.ModelVersionDraft { Source = "/x", Metrics = new JsonObject { ["rougeL"] = 0.1 } }, Ct);
         await harness.Engine.Registry.MoveAliasAsync("m", "production", 1, "ann", null, Ct);
         var yaml = $"""

@@ -1,13 +1,20 @@
 using Microsoft.Data.Sqlite;
+using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Persistence;
 
 /// <summary>
-/// Reads of run state, and the few writes that must happen outside a running coordinator: taking ownership of a
-/// run, renewing leases, and asking for cancellation (which may come from another process).
+/// The run store on SQLite. Runs are rows of <c>runs</c>; a run's step executions are JSON chunks of
+/// <c>step_chunks</c> (<see cref="StepChunks"/>), laid out by each run's <see cref="SqliteRunJournal"/>; statuses are
+/// stored as their lower-case names. Everything the runtime writes while executing goes through one
+/// <see cref="StoreWriter"/> (group commit, fenced by ownership), made at the first journal.
 /// </summary>
-public sealed class RunStore(SqliteDatabase database)
+/// <param name="owner">The runtime whose runs this store's journals write (<c>RuntimeOptions.Owner</c>); null for a store only read.</param>
+public sealed class SqliteRunStore(SqliteDatabase database, string? owner = null) : IRunStore
 {
+    private readonly Lock _writerLock = new();
+    private StoreWriter? _writer;
+
     private const string RunColumns = """
         id, pipeline, version, status, params, trigger_name, no_cache, timeout_ms, created_at, started_at, finished_at,
         error, cancel_requested, owner, lease_expires_at
@@ -41,6 +48,37 @@ public sealed class RunStore(SqliteDatabase database)
     /// <summary>A run's step executions (matrix children included), in the order they were first stored.</summary>
     public async Task<IReadOnlyList<StepRow>> GetStepsAsync(string runId, CancellationToken ct) =>
         [.. (await GetStepChunksAsync(runId, ct)).SelectMany(chunk => chunk)];
+
+    public Task CreateAsync(RunRow run, CancellationToken ct)
+    {
+        var batch = new StoreBatch();
+        batch.Runs.Add(run); // steps get their rows at their first transition; until then they are pending by definition
+        return Writer.CommitAsync(batch);
+    }
+
+    public IRunJournal NewJournal(string runId, int steps) => new SqliteRunJournal(runId, Writer, [], steps);
+
+    public async Task<IRunJournal> OpenJournalAsync(string runId, CancellationToken ct) =>
+        new SqliteRunJournal(runId, Writer, await GetStepChunksAsync(runId, ct), 0);
+
+    /// <summary>The one writer of this process's run state, made at first use (a store only read never starts one).</summary>
+    internal StoreWriter Writer
+    {
+        get
+        {
+            lock (_writerLock)
+            {
+                return _writer ??= new StoreWriter(database, owner ?? throw new InvalidOperationException("a run store opened without an owner only reads"));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        StoreWriter? writer;
+        lock (_writerLock) (writer, _writer) = (_writer, null);
+        if (writer is not null) await writer.DisposeAsync();
+    }
 
     /// <summary>A run's step executions by chunk (<see cref="StepChunks"/>): the list's index is the chunk's number.</summary>
     public async Task<IReadOnlyList<IReadOnlyList<StepRow>>> GetStepChunksAsync(string runId, CancellationToken ct)
