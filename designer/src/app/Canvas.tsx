@@ -115,9 +115,12 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
   const [laidOut, setLaidOut] = useState<string | null>(null);
   const [mapShown, setMapShown] = useState(false);
 
+  // Above `elkUpTo` steps: laid out here at once, drawn only in view, its nodes' handles declared.
+  const large = graph.steps.length > elkUpTo;
+
   // A large pipeline is laid out in this very render (milliseconds, model/layeredLayout.ts), so React Flow never
   // takes its nodes unplaced first; a smaller one waits for ELK in its worker, below.
-  if (layout.key !== key && graph.steps.length > elkUpTo) {
+  if (layout.key !== key && large) {
     performance.mark('designer:layout-start');
     setLayout({ key, positions: quickLayout(graph)! });
     performance.mark('designer:layout-end');
@@ -155,12 +158,12 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
       onLaidOut?.();
       if (graph.steps.length > 0) startTransition(() => setMapShown(true));
     };
-    if (graph.steps.length > elkUpTo) void flow.setViewport(largeView(layout.positions, graph.steps[0].id, frame.current!.getBoundingClientRect()));
+    if (large) void flow.setViewport(largeView(layout.positions, graph.steps[0].id, frame.current!.getBoundingClientRect()));
     // Two frames: one for React Flow to take the new positions, one for it to measure the nodes.
     let frameId = requestAnimationFrame(() => {
       frameId = requestAnimationFrame(() => {
         performance.mark('designer:drawn');
-        if (graph.steps.length === 0 || graph.steps.length > elkUpTo) done();
+        if (graph.steps.length === 0 || large) done();
         else void flow.fitView(fitting).then(done);
       });
     });
@@ -180,7 +183,6 @@ export function Canvas({ graph, problems, selected, selection, onSelectionChange
   const drawn = useRef(new Map<string, Drawn>());
   const drawnList = useRef<FlowNode<StepData>[]>([]);
   const chosen = useMemo(() => new Set(selection ?? (selected ? [selected] : [])), [selection, selected]);
-  const large = graph.steps.length > elkUpTo;
   const nodes = useMemo<FlowNode<StepData>[]>(() => {
     const byStep = new Map<string, Problem[]>();
     for (const p of problems) if (p.step) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p]);
