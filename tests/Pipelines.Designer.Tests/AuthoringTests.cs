@@ -66,7 +66,7 @@ public sealed class AuthoringTests(DesignerSession session) : IClassFixture<Desi
         var page = await session.OpenAsync();
         await page.ReplaceYamlAsync(ThreeSteps);
         await Expect(page.Locator(".react-flow__node")).ToHaveCountAsync(3);
-        await Expect(page.Locator(".react-flow__edge")).ToHaveCountAsync(2, new() { Timeout = 10_000 });
+        await Expect(page.Locator(".react-flow__edge")).ToHaveCountAsync(2);
         await Expect(page.Locator(".problems")).ToContainTextAsync("No problems.");
         await Expect(page.Locator(".problems h2")).ToContainTextAsync("valid");
 

@@ -171,13 +171,13 @@ public sealed class ComfortTests(DesignerSession session) : IClassFixture<Design
         await page.GetByRole(AriaRole.Dialog, new() { Name = "Start a run" }).GetByRole(AriaRole.Button, new() { Name = "Start" }).ClickAsync();
 
         var run = page.GetByRole(AriaRole.Region, new() { Name = "Run" });
-        await Expect(page.Node("nap").Locator(".step-node")).ToHaveClassAsync(new Regex("status-running"), new() { Timeout = 30_000 });
+        await Expect(page.Node("nap").Locator(".step-node")).ToHaveClassAsync(new Regex("status-running"));
         await run.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
-        await Expect(run.Locator(".run-status")).ToHaveTextAsync("cancelled", new() { Timeout = 30_000 });
+        await Expect(run.Locator(".run-status")).ToHaveTextAsync("cancelled");
         await Expect(page.Node("after").Locator(".step-node")).Not.ToHaveClassAsync(new Regex("status-succeeded"));
 
         await run.GetByRole(AriaRole.Button, new() { Name = "Resume run" }).ClickAsync();
-        await Expect(run.Locator(".run-status")).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
+        await Expect(run.Locator(".run-status")).ToHaveTextAsync("succeeded");
         await Expect(page.Node("after").Locator(".step-node")).ToHaveClassAsync(new Regex("status-succeeded"));
         await page.ScreenshotAsync("run-resumed");
 
@@ -192,7 +192,7 @@ public sealed class ComfortTests(DesignerSession session) : IClassFixture<Design
 
     /// <summary>Waits until the document holds <paramref name="text"/> (form edits reach it as the user types).</summary>
     private static Task YamlContainsAsync(IPage page, string text) =>
-        page.WaitForFunctionAsync("t => (sessionStorage.getItem('pipelines.designer.text') ?? '').includes(t)", text, new() { Timeout = 5_000 });
+        page.WaitForFunctionAsync("t => (sessionStorage.getItem('pipelines.designer.text') ?? '').includes(t)", text, new() { Timeout = DesignerSession.ExpectTimeoutMs });
 
     private static string CheckoutRoot()
     {

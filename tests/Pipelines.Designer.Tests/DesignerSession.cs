@@ -26,6 +26,9 @@ public sealed class DesignerSession : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>How long an expectation waits for the page by default.</summary>
+    public const float ExpectTimeoutMs = 30_000;
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Screenshots);
@@ -42,6 +45,9 @@ public sealed class DesignerSession : IAsyncLifetime
     /// <summary>Debian's Chromium, headless, with background networking off: the page reaches nothing but the server.</summary>
     public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
     {
+        // Playwright's 5 s for an expectation is a speed claim on a quiet machine; these tests check behaviour, and CI
+        // runs them on two cores beside a server per class. How fast the designer is belongs to bench/ (designer).
+        Assertions.SetDefaultExpectTimeout(ExpectTimeoutMs);
         if (!File.Exists(ChromiumPath))
         {
             throw new InvalidOperationException($"no Chromium at {ChromiumPath}: install Debian's package (apt-get install chromium; ./test.sh does) or set PIPELINES_CHROMIUM to a Chromium binary");

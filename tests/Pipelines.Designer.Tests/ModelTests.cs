@@ -69,7 +69,7 @@ public sealed class ModelTests(ModelSession session) : IClassFixture<ModelSessio
 
         // Live: requests sent while the view is open show up without reopening it, in the figures and the charts.
         await ChatAsync(2);
-        await Expect(monitoring.Locator(".requests-count")).ToHaveTextAsync("7", new() { Timeout = 15_000 });
+        await Expect(monitoring.Locator(".requests-count")).ToHaveTextAsync("7");
         var charts = monitoring.Locator(".monitoring-charts [role=img]");
         await Expect(charts).ToHaveCountAsync(3);
         await Expect(monitoring.Locator(".monitoring-charts canvas")).ToHaveCountAsync(3);

@@ -62,7 +62,7 @@ public sealed class RunTests(DesignerSession session) : IClassFixture<DesignerSe
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Start" }).ClickAsync();
 
         var run = page.GetByRole(AriaRole.Region, new() { Name = "Run" });
-        await Expect(run.Locator(".run-status")).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
+        await Expect(run.Locator(".run-status")).ToHaveTextAsync("succeeded");
         await Expect(page.Node("greet").Locator(".step-node")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("status-succeeded"));
         await Expect(page.Node("check").Locator(".step-node")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("status-succeeded"));
         await page.ScreenshotAsync("run-succeeded");
@@ -93,7 +93,7 @@ public sealed class RunTests(DesignerSession session) : IClassFixture<DesignerSe
         await page.GetByRole(AriaRole.Dialog, new() { Name = "Start a run" }).GetByRole(AriaRole.Button, new() { Name = "Start" }).ClickAsync();
 
         var run = page.GetByRole(AriaRole.Region, new() { Name = "Run" });
-        await Expect(run.Locator(".run-status")).ToHaveTextAsync("waiting", new() { Timeout = 30_000 });
+        await Expect(run.Locator(".run-status")).ToHaveTextAsync("waiting");
         await Expect(page.Node("review").Locator(".step-node")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("status-waiting"));
         await Expect(page.Node("ship").Locator(".step-node")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("status-succeeded"));
 
@@ -106,7 +106,7 @@ public sealed class RunTests(DesignerSession session) : IClassFixture<DesignerSe
         await Expect(review).ToHaveCountAsync(0);
         await page.GetByRole(AriaRole.Dialog, new() { Name = "Open reviews" }).GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
 
-        await Expect(run.Locator(".run-status")).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
+        await Expect(run.Locator(".run-status")).ToHaveTextAsync("succeeded");
         await Expect(page.Node("ship").Locator(".step-node")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("status-succeeded"));
     }
 }
