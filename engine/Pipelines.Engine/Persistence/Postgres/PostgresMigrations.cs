@@ -9,8 +9,9 @@ namespace Pipelines.Persistence.Postgres;
 /// The tables and columns are SQLite's, so the stores in <see cref="Sql"/> run the same statements on both: times are
 /// <c>bigint</c> unix milliseconds (UTC), JSON is kept as <c>text</c> exactly as written (<c>jsonb</c> would reorder
 /// keys and respell numbers of metrics and samples), flags are <c>boolean</c>, and the text columns the stores sort by
-/// are <c>COLLATE "C"</c>, so they sort by code point as SQLite's do, whatever the database's locale. The runs, steps
-/// and queue come with the run store.
+/// are <c>COLLATE "C"</c>, so they sort by code point as SQLite's do, whatever the database's locale. Where the layout
+/// differs, the store is PostgreSQL's own: the run store keeps a row per step execution (<see cref="PostgresRunStore"/>),
+/// where SQLite keeps JSON chunks.
 /// </remarks>
 public static class PostgresMigrations
 {
@@ -155,6 +156,77 @@ public static class PostgresMigrations
                 correction        text
             );
             CREATE INDEX served_requests_by_model ON served_requests (model, at);
+            """),
+        new(7, "runs, a row per step execution, logs and the step cache (the run store)", """
+            CREATE TABLE runs (
+                id               text COLLATE "C" PRIMARY KEY,
+                pipeline         text COLLATE "C" NOT NULL,
+                version          integer NOT NULL,
+                status           text    NOT NULL,
+                params           text    NOT NULL,
+                trigger_name     text    NOT NULL,
+                no_cache         boolean NOT NULL DEFAULT false,
+                timeout_ms       bigint,
+                created_at       bigint  NOT NULL,
+                started_at       bigint,
+                finished_at      bigint,
+                error            text,
+                cancel_requested boolean NOT NULL DEFAULT false,
+                owner            text,
+                lease_expires_at bigint,
+                crash_takeovers  integer NOT NULL DEFAULT 0,
+                crash_progress   integer
+            );
+            CREATE INDEX runs_by_created ON runs (created_at, id);
+            CREATE INDEX runs_by_pipeline ON runs (pipeline, created_at);
+            CREATE INDEX runs_by_status ON runs (status, created_at);
+            -- The heartbeat's renewal and cancel checks: the runs one owner holds.
+            CREATE INDEX runs_by_owner ON runs (owner, status) WHERE owner IS NOT NULL;
+
+            -- A row per step execution (a plain step, a matrix step, one per combination "sweep[0]"), not SQLite's
+            -- chunks: row locks and MVCC make a row cheap here, and a row is what a step claim can lock. seq is the
+            -- order the run's journal first stored it in.
+            CREATE TABLE steps (
+                run_id          text COLLATE "C" NOT NULL,
+                step_id         text COLLATE "C" NOT NULL,
+                seq             bigint  NOT NULL,
+                parent_id       text,
+                matrix          text,
+                status          text    NOT NULL,
+                attempts        integer NOT NULL,
+                failures        integer NOT NULL,
+                cached          boolean NOT NULL,
+                started_at      bigint,
+                finished_at     bigint,
+                next_attempt_at bigint,
+                lease_owner     text,
+                inputs          text,
+                outputs         text,
+                error           text,
+                cache_key       text,
+                bookmark        text,
+                resume          text,
+                PRIMARY KEY (run_id, step_id)
+            );
+            CREATE INDEX steps_in_order ON steps (run_id, seq);
+
+            CREATE TABLE step_logs (
+                run_id  text COLLATE "C" NOT NULL,
+                step_id text COLLATE "C" NOT NULL,
+                seq     bigint NOT NULL,
+                at      bigint NOT NULL,
+                line    text   NOT NULL,
+                PRIMARY KEY (run_id, step_id, seq)
+            );
+
+            -- key = sha256(activity type@version, resolved inputs, digests of input artifacts)
+            CREATE TABLE step_cache (
+                cache_key  text   PRIMARY KEY,
+                outputs    text   NOT NULL,
+                run_id     text   NOT NULL,
+                step_id    text   NOT NULL,
+                created_at bigint NOT NULL
+            );
             """),
     ];
 }

@@ -11,6 +11,8 @@ namespace Pipelines.Persistence.Postgres;
 /// </summary>
 public sealed class PostgresStore : IAsyncDisposable
 {
+    private readonly List<PostgresRunStore> _runStores = [];
+
     private PostgresStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         DataSource = dataSource;
@@ -42,6 +44,18 @@ public sealed class PostgresStore : IAsyncDisposable
     public IArtifactIndex Artifacts { get; }
 
     /// <summary>
+    /// The run store over this database, writing as <paramref name="owner"/> (<c>RuntimeOptions.Owner</c>; null for a
+    /// store only read). Each call opens another, as another host would have; they are disposed (their pending
+    /// hand-overs written) before this store closes its connections.
+    /// </summary>
+    public PostgresRunStore OpenRunStore(string? owner)
+    {
+        var runs = new PostgresRunStore(DataSource, owner);
+        lock (_runStores) _runStores.Add(runs);
+        return runs;
+    }
+
+    /// <summary>
     /// Connects to <paramref name="connectionString"/> (a postgres:// URL or Npgsql's keywords: <see cref="PostgresAddress"/>)
     /// and brings the schema up to date. Throws <see cref="StoreUnusableException"/> for an address that is not one, or a
     /// database a newer build migrated.
@@ -66,7 +80,13 @@ public sealed class PostgresStore : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        PostgresRunStore[] runStores;
+        lock (_runStores) runStores = [.. _runStores];
+        foreach (var runs in runStores) await runs.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
 
     /// <summary>
     /// Applies the migrations the database lacks, all in one transaction that holds the migration lock: a host that
