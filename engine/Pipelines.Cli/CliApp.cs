@@ -21,9 +21,15 @@ public static class CliApp
             Description = "Where pipelines keep their database and artifacts (default: $PIPELINES_DATA, else ./.pipelines)",
             Recursive = true,
         };
+        var store = new Option<string?>("--store")
+        {
+            Description = "Run on a PostgreSQL database shared by several hosts (postgres://USER:PASSWORD@HOST:5432/DATABASE; default: $PIPELINES_STORE, else the SQLite database in the data directory). The data directory must then be a folder every host sees",
+            Recursive = true,
+        };
         CliContext Context(ParseResult result) => new(output, error, CliContext.ResolveDataDirectory(result.GetValue(dataDir)), terminal)
         {
             DataDirectoryOption = result.GetValue(dataDir),
+            SharedStore = CliContext.ResolveStore(result.GetValue(store)),
         };
 
         var root = new RootCommand("Pipelines: declarative pipelines for the life of a generative-AI model.")
@@ -42,6 +48,7 @@ public static class CliApp
             RegistryCommand.Create(Context),
             ArtifactsCommand.Create(Context),
             ServeCommand.Create(Context),
+            WorkerCommand.Create(Context),
             MonitorCommand.Create(Context),
             SchedulesCommand.Create(Context),
             DataCommand.Create(Context),
@@ -49,6 +56,7 @@ public static class CliApp
             ModelCommand.Create(Context),
         };
         root.Options.Add(dataDir);
+        root.Options.Add(store);
 
         // No response files: `diff NAME@1 @2` means version 2, not a file called 2.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -16,6 +16,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
 {
     private readonly Lazy<ActivityCatalog> _catalog = new(BuiltInActivities.CreateCatalog);
     private SqliteDatabase? _database;
+    private Persistence.Postgres.PostgresStore? _shared;
     private IAnsiConsole? _terminal = terminal;
 
     public TextWriter Out { get; } = output;
@@ -60,21 +61,35 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         return console;
     }
 
-    public async Task<IDefinitionStore> DefinitionsAsync(CancellationToken ct) => new SqlDefinitionStore(await SqliteAsync(ct));
+    /// <summary><c>--store</c> (or <c>PIPELINES_STORE</c>): the shared PostgreSQL store; null: the data directory's SQLite database.</summary>
+    public string? SharedStore { get; init; }
 
-    public async Task<IScheduleStateStore> ScheduleStatesAsync(CancellationToken ct) => new SqlScheduleStateStore(await SqliteAsync(ct));
+    /// <summary>Where runs are stored: <c>--store</c>, else <c>PIPELINES_STORE</c>, else null (the embedded database).</summary>
+    public static string? ResolveStore(string? option) =>
+        !string.IsNullOrWhiteSpace(option) ? option
+        : Environment.GetEnvironmentVariable("PIPELINES_STORE") is { Length: > 0 } env ? env
+        : null;
+
+    public async Task<IDefinitionStore> DefinitionsAsync(CancellationToken ct) => new SqlDefinitionStore(await DialectAsync(ct));
+
+    public async Task<IScheduleStateStore> ScheduleStatesAsync(CancellationToken ct) => new SqlScheduleStateStore(await DialectAsync(ct));
 
     /// <summary>Reads of runs, steps and logs (and cancellation requests), without starting a runtime.</summary>
-    public async Task<SqliteRunStore> RunsAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
+    public async Task<IRunStore> RunsAsync(CancellationToken ct) =>
+        SharedStore is null ? new SqliteRunStore(await DatabaseAsync(ct)) : (await SharedAsync(ct)).OpenRunStore(null);
 
-    public async Task<Artifacts.ArtifactStore> ArtifactsAsync(CancellationToken ct) => new(new SqlArtifactIndex(await SqliteAsync(ct)), DataDirectory);
+    public async Task<Artifacts.ArtifactStore> ArtifactsAsync(CancellationToken ct) => new(new SqlArtifactIndex(await DialectAsync(ct)), DataDirectory);
 
     /// <summary>The model registry of the data directory, read without starting a runtime.</summary>
-    public async Task<IModelRegistry> RegistryAsync(CancellationToken ct) => new SqlModelRegistry(await SqliteAsync(ct));
+    public async Task<IModelRegistry> RegistryAsync(CancellationToken ct) => new SqlModelRegistry(await DialectAsync(ct));
 
-    private async Task<SqliteDialect> SqliteAsync(CancellationToken ct) => new(await DatabaseAsync(ct));
+    private async Task<StoreDialect> DialectAsync(CancellationToken ct) =>
+        SharedStore is null ? new SqliteDialect(await DatabaseAsync(ct)) : new Persistence.Postgres.PostgresDialect((await SharedAsync(ct)).DataSource);
 
     private async Task<SqliteDatabase> DatabaseAsync(CancellationToken ct) => _database ??= await SqliteDatabase.OpenAsync(DataDirectory, ct);
+
+    private async Task<Persistence.Postgres.PostgresStore> SharedAsync(CancellationToken ct) =>
+        _shared ??= await Persistence.Postgres.PostgresStore.OpenAsync(SharedStore!, ct: ct);
 
     /// <summary>Creates the data directory, refusing one that cannot be (a file, or under one) before anything is written into it.</summary>
     public void EnsureDataDirectoryUsable() => SqliteDatabase.CreateDataDirectory(DataDirectory);
@@ -136,7 +151,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
     /// <summary>The runtime over this data directory; <paramref name="maxParallel"/> overrides the number of cores.</summary>
     public async Task<Runtime.RunEngine> OpenEngineAsync(int? maxParallel, CancellationToken ct)
     {
-        var options = RuntimeOptions(maxParallel);
+        var options = RuntimeOptions(maxParallel) with { SharedStore = SharedStore };
         return await Runtime.RunEngine.OpenAsync(DataDirectory, Catalog, options, ct: ct);
     }
 
@@ -146,5 +161,5 @@ public sealed class CliContext(TextWriter output, TextWriter error, string dataD
         : Environment.GetEnvironmentVariable("PIPELINES_DATA") is { Length: > 0 } env ? env
         : ".pipelines";
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => _shared?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

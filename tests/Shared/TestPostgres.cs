@@ -35,19 +35,50 @@ public static class TestPostgres
     private static string Sanitize(string purpose) =>
         new([.. purpose.ToLowerInvariant().Where(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_').Take(24)]);
 
-    private static string Start()
-    {
-        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given) return given;
+    private static string Start() =>
+        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given ? given : PrivateServer.Start().ConnectionString;
 
-        var script = Path.Combine(RepositoryRoot(), "tests", "postgres", "cluster.sh");
-        var folder = Directory.CreateTempSubdirectory("pipelines-pg-").FullName;
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101); // the postgres user must reach it when we are root
-        // Stopped by the script once this process has gone, however it ends (a test host is often killed, not exited).
-        return RunScript(script, "start", folder, "--watch", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Trim();
+    /// <summary>
+    /// A server of the caller's own, for a test that restarts it (the shared one serves every other test meanwhile):
+    /// started in a folder of its own, and stopped once this process has gone, however it ends (a test host is often
+    /// killed, not exited), or by <see cref="Dispose"/>.
+    /// </summary>
+    public sealed class PrivateServer : IDisposable
+    {
+        private readonly string _folder;
+
+        private PrivateServer(string folder, string connectionString)
+        {
+            _folder = folder;
+            ConnectionString = connectionString;
+        }
+
+        /// <summary>The maintenance database (<c>postgres</c>).</summary>
+        public string ConnectionString { get; }
+
+        private string Cluster => Path.Combine(_folder, "cluster");
+
+        public static PrivateServer Start()
+        {
+            var folder = Directory.CreateTempSubdirectory("pipelines-pg-").FullName;
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101); // the postgres user must reach it when we are root
+            var cluster = Path.Combine(folder, "cluster");
+            return new PrivateServer(folder, RunScript("start", cluster, "--watch", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Trim());
+        }
+
+        /// <summary>Stops the server at once, as a crash would, and starts it again on the same port.</summary>
+        public void Restart() => RunScript("restart", Cluster);
+
+        public void Dispose()
+        {
+            RunScript("stop", Cluster);
+            Directory.Delete(_folder, recursive: true);
+        }
     }
 
-    private static string RunScript(string script, params string[] arguments)
+    private static string RunScript(params string[] arguments)
     {
+        var script = Path.Combine(RepositoryRoot(), "tests", "postgres", "cluster.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(script);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);

@@ -4,6 +4,8 @@
 #
 #   tests/postgres/cluster.sh start DIR [--durable] [--watch PID]
 #                                        prints the connection string (also written to DIR/connection)
+#   tests/postgres/cluster.sh restart DIR
+#                                        stops the server at once (as a crash would) and starts it on the same port
 #   tests/postgres/cluster.sh stop DIR
 #
 # Installs Debian's postgresql package when no server is found and this runs as root. The test cluster trades
@@ -81,6 +83,11 @@ case "$command" in
     fi
     echo "Host=127.0.0.1;Port=$port;Username=pipelines;Database=postgres" | tee "$dir/connection"
     ;;
+  restart)
+    bin=$(bindir)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate -w -t 60 restart >/dev/null \
+      || { cat "$dir/server.log" >&2; exit 1; }
+    ;;
   stop)
     [[ -d "$dir/data" ]] || exit 0
     bin=$(bindir)
@@ -88,7 +95,7 @@ case "$command" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start|stop DIR [--durable]" >&2
+    echo "usage: $0 start|restart|stop DIR [--durable]" >&2
     exit 2
     ;;
 esac

@@ -23,8 +23,16 @@ public static class ServeCommand
         {
             Description = "A PostgreSQL database shared by several servers, so each schedule fires once across them: postgres://USER:PASSWORD@HOST:5432/DATABASE (default: schedules in memory, one server)",
         };
-        var command = new Command("serve", "Serve the HTTP API and execute the runs it starts (Ctrl+C stops; running runs stay resumable)") { urls, maxParallel, models, scheduleStore };
-        command.SetAction((result, ct) => RunAsync(context(result), result.GetValue(urls), result.GetValue(maxParallel), result.GetValue(models) ?? [], ct, result.GetValue(scheduleStore)));
+        var noWorker = new Option<bool>("--no-worker")
+        {
+            Description = "With --store: run no steps in this server (it still serves the API and coordinates runs; `pipelines worker` processes run the steps)",
+        };
+        var command = new Command("serve", "Serve the HTTP API and execute the runs it starts (Ctrl+C stops; running runs stay resumable)")
+        {
+            urls, maxParallel, models, scheduleStore, noWorker,
+        };
+        command.SetAction((result, ct) => RunAsync(context(result), result.GetValue(urls), result.GetValue(maxParallel), result.GetValue(models) ?? [], ct,
+            result.GetValue(scheduleStore), result.GetValue(noWorker)));
         return command;
     }
 
@@ -53,14 +61,22 @@ public static class ServeCommand
 
     private static Option<int?> MaxParallel() => new("--max-parallel") { Description = "Steps running at once across all runs (default: number of cores)" };
 
-    private static async Task<int> RunAsync(CliContext cli, string[]? urls, int? maxParallel, string[] models, CancellationToken ct, string? scheduleStore = null)
+    private static async Task<int> RunAsync(CliContext cli, string[]? urls, int? maxParallel, string[] models, CancellationToken ct, string? scheduleStore = null,
+        bool noWorker = false)
     {
+        if (noWorker && cli.SharedStore is null)
+        {
+            throw new UserError("--no-worker needs --store: a server on the embedded database is the only one that can run its steps",
+                "drop --no-worker, or give --store postgres://... and start `pipelines worker` processes on the same store");
+        }
+
         var options = new ApiHostOptions
         {
-            ScheduleStore = scheduleStore,
+            // A shared store keeps the schedules too (clustered), unless they are given a database of their own.
+            ScheduleStore = scheduleStore ?? cli.SharedStore,
             DataDirectory = cli.DataDirectory,
             Urls = urls is { Length: > 0 } given ? given : [ApiHostOptions.DefaultUrl],
-            Runtime = CliContext.RuntimeOptions(maxParallel),
+            Runtime = CliContext.RuntimeOptions(maxParallel) with { SharedStore = cli.SharedStore, ExecutesSteps = !noWorker },
             Modules = [new Activities.Serving.OpenAi.OpenAiModule(models)],
         };
 

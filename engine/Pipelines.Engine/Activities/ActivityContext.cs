@@ -21,6 +21,9 @@ public sealed class ActivityContext
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The process running this attempt (<c>host:pid:start</c>): on a shared store, whichever worker claimed the step.</summary>
+    public string? Worker { get; init; }
+
     public IProgress<ProgressUpdate> Progress { get; init; } = Discard.Instance;
 
     /// <summary>Writes a line to this step's log.</summary>

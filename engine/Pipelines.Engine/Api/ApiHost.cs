@@ -45,17 +45,7 @@ public static class ApiHost
 
         builder.WebHost.UseUrls([.. urls]);
         builder.Logging.ClearProviders();
-        if (options.ConsoleLogging)
-        {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-            });
-            builder.Logging.SetMinimumLevel(LogLevel.Information);
-            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-            builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-        }
+        if (options.ConsoleLogging) Hosting.HostLogging.UseConsole(builder.Logging);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true); // `serve` prints its own lines

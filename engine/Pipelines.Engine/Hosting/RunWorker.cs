@@ -24,6 +24,8 @@ public sealed class RunWorker(RunEngine engine, RunQueue queue, ILogger<RunWorke
             var resumable = await ResumableRuns.FindAsync(engine.Runs, engine.Time, stoppingToken);
             if (resumable.Count > 0) logger.LogInformation("resuming {Count} interrupted run(s)", resumable.Count);
             foreach (var id in resumable) queue.Enqueue(id);
+            // On the shared store a host anywhere may die holding runs: look for them while serving, not only at start.
+            if (engine.IsShared) _ = WatchForInterruptedRunsAsync(stoppingToken);
 
             await foreach (var id in queue.ReadAllAsync(stoppingToken))
             {
@@ -38,6 +40,37 @@ public sealed class RunWorker(RunEngine engine, RunQueue queue, ILogger<RunWorke
             var detaching = _executing.Values.ToArray();
             if (detaching.Length > 0) logger.LogInformation("detaching {Count} run(s); they resume on the next start", detaching.Length);
             await Task.WhenAll(detaching);
+        }
+    }
+
+    /// <summary>
+    /// How often a worker on the shared store looks for runs whose coordinator died (its lease lapsed, or its process on
+    /// this host is gone); whichever host takes one over first coordinates it (<see cref="RunEngine.ExecuteAsync"/>).
+    /// </summary>
+    public static readonly TimeSpan InterruptedScanInterval = TimeSpan.FromSeconds(2);
+
+    private async Task WatchForInterruptedRunsAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(InterruptedScanInterval, engine.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    foreach (var id in await ResumableRuns.FindAsync(engine.Runs, engine.Time, stoppingToken))
+                    {
+                        if (!_executing.ContainsKey(id)) queue.Enqueue(id);
+                    }
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException)
+                {
+                    // The store is down for now: look again at the next tick.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -70,6 +103,10 @@ public sealed class RunWorker(RunEngine engine, RunQueue queue, ILogger<RunWorke
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        catch (RunRequestException e) when (e.OwnedElsewhere && engine.IsShared)
+        {
+            // Another host took it over first: nothing to do here.
         }
         catch (RunRequestException e)
         {

@@ -5,6 +5,7 @@ using Pipelines.Artifacts;
 using Pipelines.Checkpoints;
 using Pipelines.Definitions;
 using Pipelines.Persistence;
+using Pipelines.Persistence.Postgres;
 using Pipelines.Persistence.Sql;
 using Pipelines.Persistence.Sqlite;
 using Pipelines.Runtime.Stores;
@@ -39,12 +40,19 @@ public sealed class RunEngine : IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _heartbeatLock = new();
     private readonly ConcurrentDictionary<string, bool> _cancelled = new(StringComparer.Ordinal);
+    private readonly SqliteDatabase? _sqlite;
+    private readonly PostgresStore? _shared;
+    private readonly StepDispatcher? _dispatcher;
+    private readonly StepExecutor? _executor;
+    private readonly Task? _listener;
     private int _disposedFlag;
     private Task? _heartbeat;
 
-    private RunEngine(SqliteDatabase database, string dataDirectory, ActivityCatalog catalog, RuntimeOptions options, SecretMask mask, TimeProvider time)
+    private RunEngine(StoreDialect dialect, IRunStore runs, SqliteDatabase? sqlite, PostgresStore? shared, string dataDirectory, ActivityCatalog catalog,
+        RuntimeOptions options, SecretMask mask, TimeProvider time)
     {
-        Database = database;
+        _sqlite = sqlite;
+        _shared = shared;
         DataDirectory = dataDirectory;
         Mask = mask;
         FileRoots = options.FileRoots is { } roots ? new FileRoots([dataDirectory, .. roots]) : null;
@@ -52,30 +60,69 @@ public sealed class RunEngine : IAsyncDisposable
         Catalog = catalog;
         Options = options;
         Time = time;
-        Runs = new SqliteRunStore(database, options.Owner);
-        var sqlite = new SqliteDialect(database);
-        Definitions = new SqlDefinitionStore(sqlite, time);
-        Drafts = new SqlDraftStore(sqlite, time);
-        Registry = new SqlModelRegistry(sqlite, time);
-        RequestLog = new SqlRequestLog(sqlite);
-        ScheduleStates = new SqlScheduleStateStore(sqlite);
+        Runs = runs;
+        Definitions = new SqlDefinitionStore(dialect, time);
+        Drafts = new SqlDraftStore(dialect, time);
+        Registry = new SqlModelRegistry(dialect, time);
+        RequestLog = new SqlRequestLog(dialect);
+        ScheduleStates = new SqlScheduleStateStore(dialect);
         Slots = new SlotPool(options.MaxParallel);
-        Artifacts = new ArtifactStore(new SqlArtifactIndex(sqlite, time), dataDirectory, time);
+        Artifacts = new ArtifactStore(new SqlArtifactIndex(dialect, time), dataDirectory, time);
         Checkpoints = new CheckpointStore(dataDirectory);
-        Services = new Reviews.RuntimeServices(new SqlReviewStore(sqlite, time) { Mask = mask }, Registry, RequestLog);
-        StepServices = new StepServices(Slots, Runs, Registry, FileRoots, Artifacts, Checkpoints, DataDirectory, Services, time);
+        Services = new Reviews.RuntimeServices(new SqlReviewStore(dialect, time) { Mask = mask }, Registry, RequestLog);
+        var local = new StepServices(Slots, Runs, Registry, FileRoots, Artifacts, Checkpoints, DataDirectory, Services, time) { Worker = options.Owner };
+        if (shared is null)
+        {
+            StepServices = local;
+            return;
+        }
+
+        // On the shared store every attempt that needs a slot goes through the step queue: this process's runs take
+        // dispatch slots instead, and its executor (when it is a worker) claims attempts into its execution slots.
+        var queue = new PostgresStepQueue(shared.DataSource);
+        StepQueue = queue;
+        _dispatcher = new StepDispatcher(queue, time, options.MaxDispatched);
+        StepServices = local with { Slots = _dispatcher.Slots, Dispatcher = _dispatcher };
+        if (options.ExecutesSteps) _executor = new StepExecutor(queue, catalog, local, mask, options);
+        _listener = queue.ListenAsync(() => _executor?.Queued(), _dispatcher.Finished, _disposed.Token);
+        if (_executor is not null)
+        {
+            _executor.Start();
+            EnsureHeartbeat();
+        }
     }
 
+    /// <summary>
+    /// Opens the runtime of this process on its store: the embedded SQLite database in <paramref name="dataDirectory"/>,
+    /// or the shared PostgreSQL database of <see cref="RuntimeOptions.SharedStore"/>, with the data directory then a
+    /// folder every host sees (artifacts and checkpoints).
+    /// </summary>
     public static async Task<RunEngine> OpenAsync(string dataDirectory, ActivityCatalog catalog, RuntimeOptions? options = null, TimeProvider? time = null,
         CancellationToken ct = default)
     {
         options ??= new RuntimeOptions();
+        time ??= TimeProvider.System;
         var mask = new SecretMask(options.Secrets); // refuses secrets too short to mask before anything is opened
+        var directory = Path.GetFullPath(dataDirectory);
+        if (options.SharedStore is { } address)
+        {
+            var shared = await PostgresStore.OpenAsync(address, time, ct).ConfigureAwait(false);
+            Directory.CreateDirectory(directory);
+            return new RunEngine(new PostgresDialect(shared.DataSource), shared.OpenRunStore(options.Owner), null, shared, directory, catalog, options, mask, time);
+        }
+
         var database = await SqliteDatabase.OpenAsync(dataDirectory, ct).ConfigureAwait(false);
-        return new RunEngine(database, Path.GetFullPath(dataDirectory), catalog, options, mask, time ?? TimeProvider.System);
+        return new RunEngine(new SqliteDialect(database), new SqliteRunStore(database, options.Owner), database, null, directory, catalog, options, mask, time);
     }
 
-    public SqliteDatabase Database { get; }
+    /// <summary>The embedded database (tests and benchmarks look inside it); an engine on the shared store has none.</summary>
+    public SqliteDatabase Database => _sqlite ?? throw new InvalidOperationException("this engine's store is PostgreSQL, not the embedded SQLite database");
+
+    /// <summary>True when the store is the shared PostgreSQL database, where several hosts run the same runs.</summary>
+    public bool IsShared => _shared is not null;
+
+    /// <summary>On the shared store, the queue of step attempts that workers claim (and its record of where each ran); null on SQLite.</summary>
+    public IStepQueue? StepQueue { get; }
 
     /// <summary>Where the store, artifacts and checkpoints live (absolute); activities see it as <see cref="ActivityContext.DataDirectory"/>.</summary>
     public string DataDirectory { get; }
@@ -215,7 +262,7 @@ public sealed class RunEngine : IAsyncDisposable
                 // Someone else won the take-over (or the run ended since it was read): say who, from the store.
                 var current = await Runs.GetRunAsync(runId, detach).ConfigureAwait(false);
                 if (current is not null && StatusNames.ParseRun(current.Status).IsTerminal()) return StatusNames.ParseRun(current.Status);
-                throw new RunRequestException([$"run {runId} is being executed by another live process ({current?.Owner}); its lease expires within {Options.LeaseDuration.TotalSeconds:0}s of that process dying"]);
+                throw new RunRequestException([$"run {runId} is being executed by another live process ({current?.Owner}); its lease expires within {Options.LeaseDuration.TotalSeconds:0}s of that process dying"], ownedElsewhere: true);
             }
 
             var plan = _plans.TryGetValue((row.Pipeline, row.Version), out var known) ? known
@@ -247,7 +294,9 @@ public sealed class RunEngine : IAsyncDisposable
         EnsureHeartbeat();
         try
         {
-            return await coordinator.RunAsync(detach).ConfigureAwait(false);
+            var status = await coordinator.RunAsync(detach).ConfigureAwait(false);
+            if (_dispatcher is not null && status.IsTerminal()) await _dispatcher.ForgetRunAsync(runId, CancellationToken.None).ConfigureAwait(false);
+            return status;
         }
         finally
         {
@@ -304,9 +353,10 @@ public sealed class RunEngine : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_disposed.Token).ConfigureAwait(false))
             {
-                if (_active.IsEmpty) continue;
                 try
                 {
+                    if (_executor is { Running: > 0 }) await _executor.RenewAsync(_disposed.Token).ConfigureAwait(false);
+                    if (_active.IsEmpty) continue;
                     var expires = Time.GetUtcNow().ToUnixTimeMilliseconds() + (long)Options.LeaseDuration.TotalMilliseconds;
                     var (cancelled, lost) = await Runs.RenewAsync(Options.Owner, expires, [.. _active.Keys], _disposed.Token).ConfigureAwait(false);
                     foreach (var runId in cancelled)
@@ -319,9 +369,9 @@ public sealed class RunEngine : IAsyncDisposable
                         if (_active.TryGetValue(runId, out var coordinator)) coordinator.Abandon();
                     }
                 }
-                catch (Microsoft.Data.Sqlite.SqliteException)
+                catch (Exception e) when (StepExecutor.IsUnreachable(e))
                 {
-                    // A busy database delays one heartbeat; the lease is long enough to survive a few.
+                    // A busy or restarting database delays a heartbeat or two; the lease is long enough to survive a few.
                 }
             }
         }
@@ -333,9 +383,14 @@ public sealed class RunEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposedFlag, 1) == 1) return;
+        // The executor first: it hands its claimed tickets back while the heartbeat still renews them.
+        if (_executor is not null) await _executor.DisposeAsync().ConfigureAwait(false);
         await _disposed.CancelAsync().ConfigureAwait(false);
         if (_heartbeat is not null) await _heartbeat.ConfigureAwait(false);
+        if (_listener is not null) await _listener.ConfigureAwait(false);
+        if (_dispatcher is not null) await _dispatcher.DisposeAsync().ConfigureAwait(false);
         await Runs.DisposeAsync().ConfigureAwait(false);
+        if (_shared is not null) await _shared.DisposeAsync().ConfigureAwait(false);
         _disposed.Dispose();
     }
 }

@@ -9,6 +9,27 @@ public sealed record RuntimeOptions
     /// <summary>Steps executing at once in this process, across all runs.</summary>
     public int MaxParallel { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// The shared store (<c>--store postgres://...</c>): a PostgreSQL database that several hosts run pipelines on
+    /// together; null: the embedded SQLite database in the data directory, for one host.
+    /// </summary>
+    public string? SharedStore { get; init; }
+
+    /// <summary>
+    /// The worker pools this process serves besides the default one (<c>--pool gpu</c>): on a shared store, a step with
+    /// <c>resources.pool</c> runs only on a worker serving that pool, and a step without one on any worker.
+    /// </summary>
+    public IReadOnlyList<string> Pools { get; init; } = [];
+
+    /// <summary>
+    /// On a shared store, whether this process claims steps from the step queue (a worker); false for a host that only
+    /// serves the API and coordinates runs while workers elsewhere execute their steps.
+    /// </summary>
+    public bool ExecutesSteps { get; init; } = true;
+
+    /// <summary>On a shared store, how many attempts this process's runs may have queued or running on workers at once.</summary>
+    public int MaxDispatched { get; init; } = 1024;
+
     /// <summary>How long a run or step lease lasts without renewal; a process that dies loses its runs after this.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
 

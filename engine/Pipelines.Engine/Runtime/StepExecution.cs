@@ -46,6 +46,9 @@ internal sealed class StepExecution(string id, StepDefinition definition)
     /// <summary>The executing attempt holds one of the process's execution slots (inline attempts do not).</summary>
     public bool HoldsSlot { get; set; }
 
+    /// <summary>Caught running when the run was taken over: its attempt may still be in the step queue, to be adopted rather than run again.</summary>
+    public bool Recovered { get; set; }
+
     /// <summary>The executing attempt's telemetry (span and clock).</summary>
     public RuntimeMetrics.StepAttempt Telemetry { get; set; }
 

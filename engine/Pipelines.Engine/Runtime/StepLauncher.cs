@@ -17,7 +17,14 @@ internal sealed record StepServices(
     CheckpointStore Checkpoints,
     string DataDirectory,
     IServiceProvider Services,
-    TimeProvider Time);
+    TimeProvider Time)
+{
+    /// <summary>On the shared store: where attempts that need a slot go, to be run by whichever worker claims them.</summary>
+    public StepDispatcher? Dispatcher { get; init; }
+
+    /// <summary>This process, as activities see it (<see cref="ActivityContext.Worker"/>).</summary>
+    public string? Worker { get; init; }
+}
 
 /// <summary>
 /// Starts the attempts of one run's claimed steps: takes execution slots (a step that finds none waits for the next
@@ -140,6 +147,7 @@ internal sealed class StepLauncher
             StepId = execution.Id,
             Attempt = execution.Attempts,
             Time = _services.Time,
+            Worker = _services.Worker,
             Log = sink.Log,
             Progress = sink,
             Artifacts = _services.Artifacts,
@@ -202,8 +210,18 @@ internal sealed class StepLauncher
 
     // A method of its own, so that the closure is made only for attempts that go to the thread pool, not for every start.
     private void StartOnPool(StepExecution execution, ActivityDescriptor activity, JsonObject inputs, string? cacheKey, bool lookup, ActivityContext context,
-        Task claimed) =>
-        _ = Task.Run(() => RunAttemptAsync(execution, activity, inputs, cacheKey, lookup, context, claimed));
+        Task claimed)
+    {
+        // Read on the loop: an attempt caught running when the run was taken over may still be in the step queue.
+        var adopt = execution.Recovered;
+        execution.Recovered = false;
+        _ = Task.Run(() => RunAttemptAsync(execution, activity, inputs, cacheKey, lookup, context, claimed, adopt));
+    }
+
+    /// <summary>The attempt as a ticket of the step queue: what a worker elsewhere needs to run it.</summary>
+    private StepTicket Ticket(StepExecution execution, ActivityDescriptor activity, JsonObject inputs, string? cacheKey, bool lookup) =>
+        new(new StepKey(_state.Id, execution.Id), execution.Attempts, execution.Definition.Resources.Pool, activity.Uses, inputs.ToJsonString(), cacheKey,
+            lookup, (long?)execution.Definition.Timeout?.TotalMilliseconds, execution.Resume?.ToJsonString(), _services.Time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>An inline attempt that did not finish at once (it awaits something): its result comes back as a signal.</summary>
     private async Task SignalWhenDoneAsync(StepExecution execution, Task<StepResult> attempt) =>
@@ -211,7 +229,7 @@ internal sealed class StepLauncher
 
     /// <summary>An attempt on the thread pool, its result signalled to the loop.</summary>
     private async Task RunAttemptAsync(StepExecution execution, ActivityDescriptor activity, JsonObject inputs, string? cacheKey,
-        bool lookup, ActivityContext context, Task claimed)
+        bool lookup, ActivityContext context, Task claimed, bool adopt)
     {
         try
         {
@@ -224,8 +242,10 @@ internal sealed class StepLauncher
             return;
         }
 
-        var result = await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _services.Runs, execution.Definition.Timeout, context, _state.Mask,
-            _stop.Token).ConfigureAwait(false);
+        var result = _services.Dispatcher is { } dispatcher
+            ? await dispatcher.RunAsync(Ticket(execution, activity, inputs, cacheKey, lookup), adopt, context.Log, _stop.Token).ConfigureAwait(false)
+            : await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _services.Runs, execution.Definition.Timeout, context, _state.Mask,
+                _stop.Token).ConfigureAwait(false);
         _completed(execution, result);
     }
 

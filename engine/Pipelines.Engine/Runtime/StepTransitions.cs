@@ -433,7 +433,11 @@ internal sealed class StepTransitions
             running.Clear();
         }
 
-        foreach (var execution in running) Requeue(execution);
+        foreach (var execution in running)
+        {
+            execution.Recovered = true;
+            Requeue(execution);
+        }
     }
 
     /// <summary>A cancelled run: every execution not finished and not executing now is cancelled (children first, so a matrix whose last children go here goes too).</summary>

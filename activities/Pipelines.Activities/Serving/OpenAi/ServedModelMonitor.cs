@@ -18,11 +18,14 @@ public sealed class ServedModelMonitor(ServedModels served, ServingSettings sett
     /// <summary>The most requests a window reads from the log.</summary>
     public const int MaxWindowRequests = 100_000;
 
-    private readonly ConcurrentDictionary<string, MonitoredWindow> _latest = new(StringComparer.Ordinal);
+    // Each measurement with the number of the refresh that made it: a slow refresh that started earlier never replaces
+    // what a later one measured (the timer's refresh and one asked for can overlap).
+    private readonly ConcurrentDictionary<string, (long Refresh, MonitoredWindow Window)> _latest = new(StringComparer.Ordinal);
+    private long _refreshes;
     private ITimer? _timer;
 
     /// <summary>The latest scheduled measurement of each served id.</summary>
-    public IReadOnlyCollection<MonitoredWindow> Latest => [.. _latest.Values];
+    public IReadOnlyCollection<MonitoredWindow> Latest => [.. _latest.Values.Select(v => v.Window)];
 
     public async Task<MonitorObservation> ObserveAsync(string model, TimeSpan window, CancellationToken ct)
     {
@@ -79,8 +82,13 @@ public sealed class ServedModelMonitor(ServedModels served, ServingSettings sett
     /// <summary>Measures every served id over the last <see cref="ServingSettings.MonitorWindow"/> for the gauges.</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
+        var refresh = Interlocked.Increment(ref _refreshes);
         var since = served.Time.GetUtcNow() - settings.MonitorWindow;
-        foreach (var model in served.All) _latest[model.Id] = await MeasureAsync(model, since, ct).ConfigureAwait(false);
+        foreach (var model in served.All)
+        {
+            var measured = (refresh, await MeasureAsync(model, since, ct).ConfigureAwait(false));
+            _latest.AddOrUpdate(model.Id, measured, (_, stored) => stored.Refresh > refresh ? stored : measured);
+        }
     }
 
     private async Task RefreshInBackgroundAsync()

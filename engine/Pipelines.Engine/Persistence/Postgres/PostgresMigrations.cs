@@ -228,5 +228,40 @@ public static class PostgresMigrations
                 created_at bigint NOT NULL
             );
             """),
+        new(8, "the step queue: attempts handed from a run's coordinator to the workers of a pool, claimed under leases", """
+            CREATE TABLE step_queue (
+                run_id           text COLLATE "C" NOT NULL,
+                step_id          text COLLATE "C" NOT NULL,
+                attempt          integer NOT NULL,
+                pool             text,
+                uses             text    NOT NULL,
+                inputs           text    NOT NULL,
+                cache_key        text,
+                lookup           boolean NOT NULL,
+                timeout_ms       bigint,
+                resume           text,
+                queued_at        bigint  NOT NULL,
+                status           text    NOT NULL CHECK (status IN ('queued', 'claimed', 'finished')),
+                owner            text,
+                lease_expires_at bigint,
+                claims           integer NOT NULL,
+                outcome          text,
+                finished_at      bigint,
+                PRIMARY KEY (run_id, step_id)
+            );
+            CREATE INDEX step_queue_claimable ON step_queue (queued_at) WHERE status <> 'finished';
+
+            CREATE TABLE step_attempts (
+                run_id      text COLLATE "C" NOT NULL,
+                step_id     text COLLATE "C" NOT NULL,
+                attempt     integer NOT NULL,
+                claim       integer NOT NULL,
+                owner       text    NOT NULL,
+                claimed_at  bigint  NOT NULL,
+                finished_at bigint,
+                ended       text CHECK (ended IN ('succeeded', 'failed', 'cancelled', 'suspended', 'released')),
+                PRIMARY KEY (run_id, step_id, attempt, claim)
+            );
+            """),
     ];
 }

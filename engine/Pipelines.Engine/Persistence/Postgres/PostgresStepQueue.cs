@@ -1,0 +1,291 @@
+using Npgsql;
+using NpgsqlTypes;
+using Pipelines.Runtime.Stores;
+
+namespace Pipelines.Persistence.Postgres;
+
+/// <summary>
+/// The step queue on PostgreSQL: a row of <c>step_queue</c> per step of a run that has a ticket (migration 8). A ticket
+/// is <c>queued</c>, <c>claimed</c> (by a worker, under a lease) or <c>finished</c> (its outcome stored); workers claim
+/// with <c>FOR UPDATE SKIP LOCKED</c>, so two claimers never wait on, or take, the same row. Queueing and finishing
+/// notify (<c>pg_notify</c>) so that idle workers and waiting coordinators look at once instead of at their next poll.
+/// </summary>
+public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
+{
+    private const string QueuedChannel = "pipelines_step_queued";
+    private const string FinishedChannel = "pipelines_step_finished";
+
+    public async Task EnqueueAsync(StepTicket ticket, bool adopt, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (adopt)
+        {
+            // The attempt the previous coordinator queued just before it died: keep it (queued, running on a worker, or
+            // finished with an outcome nobody applied) under the new attempt's number.
+            await using var take = new NpgsqlCommand(
+                "UPDATE step_queue SET attempt = $3 WHERE run_id = $1 AND step_id = $2 AND attempt = $3 - 1", connection)
+            {
+                Parameters = { new() { Value = ticket.Step.RunId }, new() { Value = ticket.Step.StepId }, new() { Value = ticket.Attempt } },
+            };
+            if (await take.ExecuteNonQueryAsync(ct) == 1) return;
+        }
+
+        await using var command = new NpgsqlCommand("""
+            WITH queued AS (
+                INSERT INTO step_queue (run_id, step_id, attempt, pool, uses, inputs, cache_key, lookup, timeout_ms, resume, queued_at, status, claims)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0)
+                ON CONFLICT (run_id, step_id) DO UPDATE SET
+                    attempt = excluded.attempt, pool = excluded.pool, uses = excluded.uses, inputs = excluded.inputs,
+                    cache_key = excluded.cache_key, lookup = excluded.lookup, timeout_ms = excluded.timeout_ms,
+                    resume = excluded.resume, queued_at = excluded.queued_at, status = 'queued', owner = NULL,
+                    lease_expires_at = NULL, claims = 0, outcome = NULL, finished_at = NULL
+                RETURNING 1)
+            SELECT pg_notify('pipelines_step_queued', '') FROM queued
+            """, connection)
+        {
+            Parameters =
+            {
+                new() { Value = ticket.Step.RunId }, new() { Value = ticket.Step.StepId }, new() { Value = ticket.Attempt },
+                Nullable(ticket.Pool, NpgsqlDbType.Text), new() { Value = ticket.Uses }, new() { Value = ticket.Inputs },
+                Nullable(ticket.CacheKey, NpgsqlDbType.Text), new() { Value = ticket.Lookup }, Nullable(ticket.TimeoutMs, NpgsqlDbType.Bigint),
+                Nullable(ticket.Resume, NpgsqlDbType.Text), new() { Value = ticket.QueuedAt },
+            },
+        };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<FinishedTicket>> FinishedAsync(IReadOnlyCollection<StepKey> steps, CancellationToken ct)
+    {
+        if (steps.Count == 0) return [];
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            SELECT q.run_id, q.step_id, q.attempt, q.outcome, q.claims
+            FROM step_queue q JOIN unnest($1::text[], $2::text[]) AS w(run_id, step_id) ON q.run_id = w.run_id AND q.step_id = w.step_id
+            WHERE q.status = 'finished'
+            """, connection)
+        {
+            Parameters = { new() { Value = steps.Select(s => s.RunId).ToArray() }, new() { Value = steps.Select(s => s.StepId).ToArray() } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var finished = new List<FinishedTicket>();
+        while (await reader.ReadAsync(ct))
+        {
+            finished.Add(new FinishedTicket(new StepKey(reader.GetString(0), reader.GetString(1)), reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4)));
+        }
+
+        return finished;
+    }
+
+    public async Task ForgetRunAsync(string runId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("DELETE FROM step_queue WHERE run_id = $1", connection) { Parameters = { new() { Value = runId } } };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<ClaimedTicket?> ClaimAsync(string owner, IReadOnlyCollection<string> pools, long now, long leaseExpiresAt, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            WITH next AS (
+                SELECT run_id, step_id FROM step_queue
+                WHERE (status = 'queued' OR (status = 'claimed' AND lease_expires_at < $3))
+                  AND (pool IS NULL OR pool = ANY($2))
+                ORDER BY queued_at
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+            , claimed AS (
+                UPDATE step_queue q SET status = 'claimed', owner = $1, lease_expires_at = $4, claims = q.claims + 1
+                FROM next WHERE q.run_id = next.run_id AND q.step_id = next.step_id
+                RETURNING q.run_id, q.step_id, q.attempt, q.pool, q.uses, q.inputs, q.cache_key, q.lookup, q.timeout_ms, q.resume, q.queued_at, q.claims)
+            , audited AS (
+                INSERT INTO step_attempts (run_id, step_id, attempt, claim, owner, claimed_at)
+                SELECT run_id, step_id, attempt, claims, $1, $3 FROM claimed)
+            SELECT * FROM claimed
+            """, connection)
+        {
+            Parameters = { new() { Value = owner }, new() { Value = pools.ToArray() }, new() { Value = now }, new() { Value = leaseExpiresAt } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var ticket = new StepTicket(new StepKey(reader.GetString(0), reader.GetString(1)), reader.GetInt32(2), Text(reader, 3), reader.GetString(4),
+            reader.GetString(5), Text(reader, 6), reader.GetBoolean(7), reader.IsDBNull(8) ? null : reader.GetInt64(8), Text(reader, 9), reader.GetInt64(10));
+        return new ClaimedTicket(ticket, owner, reader.GetInt32(11));
+    }
+
+    public async Task<IReadOnlyList<StepKey>> RenewAsync(string owner, long leaseExpiresAt, IReadOnlyCollection<ClaimedTicket> holding, CancellationToken ct)
+    {
+        if (holding.Count == 0) return [];
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // Renews what is still this claim's, and names the rest (claimed again by another worker after this one's lease
+        // lapsed) and those whose run is being cancelled: every one of them is for the worker to stop.
+        await using var command = new NpgsqlCommand("""
+            WITH held AS (
+                UPDATE step_queue q SET lease_expires_at = $2
+                FROM unnest($3::text[], $4::text[], $5::int[]) AS h(run_id, step_id, claims)
+                WHERE q.run_id = h.run_id AND q.step_id = h.step_id AND q.claims = h.claims AND q.owner = $1 AND q.status = 'claimed'
+                RETURNING q.run_id, q.step_id)
+            SELECT h.run_id, h.step_id FROM unnest($3::text[], $4::text[]) AS h(run_id, step_id)
+            LEFT JOIN held ON held.run_id = h.run_id AND held.step_id = h.step_id
+            LEFT JOIN runs r ON r.id = h.run_id
+            WHERE held.run_id IS NULL OR r.cancel_requested OR r.status NOT IN ('pending', 'running')
+            """, connection)
+        {
+            Parameters =
+            {
+                new() { Value = owner }, new() { Value = leaseExpiresAt },
+                new() { Value = holding.Select(h => h.Ticket.Step.RunId).ToArray() }, new() { Value = holding.Select(h => h.Ticket.Step.StepId).ToArray() },
+                new() { Value = holding.Select(h => h.Claims).ToArray() },
+            },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var stop = new List<StepKey>();
+        while (await reader.ReadAsync(ct)) stop.Add(new StepKey(reader.GetString(0), reader.GetString(1)));
+        return stop;
+    }
+
+    /// <remarks>
+    /// The record of the attempt is written whether or not the ticket is still this claim's: it says how this worker's
+    /// attempt ended (a late one that was fenced out ran all the same, and the record must show it).
+    /// </remarks>
+    public async Task<bool> FinishAsync(ClaimedTicket claim, string outcome, string ended, long now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            WITH done AS (
+                UPDATE step_queue SET status = 'finished', outcome = $5, finished_at = $6, owner = NULL, lease_expires_at = NULL
+                WHERE run_id = $1 AND step_id = $2 AND owner = $3 AND claims = $4 AND status = 'claimed'
+                RETURNING run_id, step_id)
+            , audited AS (
+                UPDATE step_attempts SET finished_at = $6, ended = $8
+                WHERE run_id = $1 AND step_id = $2 AND attempt = $7 AND claim = $4 AND owner = $3 AND finished_at IS NULL)
+            SELECT pg_notify('pipelines_step_finished', run_id || chr(10) || step_id) FROM done
+            """, connection)
+        {
+            Parameters =
+            {
+                new() { Value = claim.Ticket.Step.RunId }, new() { Value = claim.Ticket.Step.StepId }, new() { Value = claim.Owner },
+                new() { Value = claim.Claims }, new() { Value = outcome }, new() { Value = now }, new() { Value = claim.Ticket.Attempt },
+                new() { Value = ended },
+            },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct);
+    }
+
+    public async Task ReleaseAsync(ClaimedTicket claim, long now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            WITH released AS (
+                UPDATE step_queue SET status = 'queued', owner = NULL, lease_expires_at = NULL
+                WHERE run_id = $1 AND step_id = $2 AND owner = $3 AND claims = $4 AND status = 'claimed'
+                RETURNING 1)
+            , audited AS (
+                UPDATE step_attempts SET finished_at = $5, ended = 'released'
+                WHERE run_id = $1 AND step_id = $2 AND attempt = $6 AND claim = $4 AND owner = $3 AND finished_at IS NULL)
+            SELECT pg_notify('pipelines_step_queued', '') FROM released
+            """, connection)
+        {
+            Parameters =
+            {
+                new() { Value = claim.Ticket.Step.RunId }, new() { Value = claim.Ticket.Step.StepId }, new() { Value = claim.Owner }, new() { Value = claim.Claims },
+                new() { Value = now }, new() { Value = claim.Ticket.Attempt },
+            },
+        };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<string>> ClaimantsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT DISTINCT owner FROM step_queue WHERE status = 'claimed'", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var owners = new List<string>();
+        while (await reader.ReadAsync(ct)) owners.Add(reader.GetString(0));
+        return owners;
+    }
+
+    public async Task ExpireClaimsAsync(IReadOnlyCollection<string> owners, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            WITH expired AS (UPDATE step_queue SET lease_expires_at = 0 WHERE status = 'claimed' AND owner = ANY($1) RETURNING 1)
+            SELECT pg_notify('pipelines_step_queued', '') FROM expired
+            """, connection)
+        {
+            Parameters = { new() { Value = owners.ToArray() } },
+        };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<StepAttemptRow>> AttemptsAsync(string runId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            SELECT step_id, attempt, claim, owner, claimed_at, finished_at, ended FROM step_attempts
+            WHERE run_id = $1 ORDER BY claimed_at, step_id, attempt, claim
+            """, connection)
+        {
+            Parameters = { new() { Value = runId } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var attempts = new List<StepAttemptRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            attempts.Add(new StepAttemptRow(new StepKey(runId, reader.GetString(0)), reader.GetInt32(1), reader.GetInt32(2), reader.GetString(3),
+                reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5), Text(reader, 6)));
+        }
+
+        return attempts;
+    }
+
+    public async Task ListenAsync(Action queued, Action<StepKey> finished, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Channel == QueuedChannel)
+                    {
+                        queued();
+                    }
+                    else if (e.Payload.Split('\n') is [var run, var step])
+                    {
+                        finished(new StepKey(run, step));
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {QueuedChannel}; LISTEN {FinishedChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(ct);
+                }
+
+                queued(); // what was queued while nobody listened
+                while (true) await connection.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or IOException)
+            {
+                // The server restarted or the connection broke: listen again shortly; the callers' polls cover the gap.
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
+
+    private static string? Text(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+}

@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Pipelines.Activities;
+using Pipelines.Runtime.Stores;
+
+namespace Pipelines.Runtime;
+
+/// <summary>
+/// A worker's side of the shared step queue: while this process has a free execution slot, it claims the oldest
+/// ticket of the default pool or of a pool it serves (<see cref="RuntimeOptions.Pools"/>), runs the attempt as a local
+/// one is run (<see cref="StepRunner"/>: cache, timeout, cancellation), and finishes the ticket with the outcome. The
+/// engine's heartbeat renews the claims (<see cref="RenewAsync"/>), and stops attempts whose run is being cancelled or
+/// that another worker has claimed since. Stopping the process hands its tickets back at once, for another worker.
+/// </summary>
+internal sealed class StepExecutor : IAsyncDisposable
+{
+    /// <summary>How often the queue is looked at without a notification (expired leases are only found this way).</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    private readonly IStepQueue _queue;
+    private readonly ActivityCatalog _catalog;
+    private readonly StepServices _services;
+    private readonly SecretMask _mask;
+    private readonly RuntimeOptions _options;
+    private readonly Doorbell _bell;
+    private readonly ConcurrentDictionary<StepKey, Attempt> _running = new();
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private long _nextDeadCheck;
+
+    /// <summary>How often an idle worker looks for claims held by dead workers of this host.</summary>
+    public static readonly TimeSpan DeadCheckInterval = TimeSpan.FromSeconds(2);
+
+    private sealed record Attempt(ClaimedTicket Claim, CancellationTokenSource Stop, Task Done);
+
+    public StepExecutor(IStepQueue queue, ActivityCatalog catalog, StepServices services, SecretMask mask, RuntimeOptions options)
+    {
+        _queue = queue;
+        _catalog = catalog;
+        _services = services;
+        _mask = mask;
+        _options = options;
+        _bell = new Doorbell(services.Time);
+    }
+
+    /// <summary>Attempts this worker runs now.</summary>
+    public int Running => _running.Count;
+
+    /// <summary>A ticket was queued somewhere: look now.</summary>
+    public void Queued() => _bell.Ring();
+
+    public void Start() => _loop ??= Task.Run(LoopAsync);
+
+    private async Task LoopAsync()
+    {
+        var pools = _options.Pools;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await TakeSlotAsync(_stop.Token).ConfigureAwait(false);
+                ClaimedTicket? claim;
+                try
+                {
+                    var now = Now();
+                    claim = await _queue.ClaimAsync(_options.Owner, pools, now, now + (long)_options.LeaseDuration.TotalMilliseconds, _stop.Token)
+                        .ConfigureAwait(false);
+                }
+                catch
+                {
+                    _services.Slots.Release();
+                    throw;
+                }
+
+                if (claim is null)
+                {
+                    _services.Slots.Release();
+                    await ExpireDeadClaimsAsync().ConfigureAwait(false);
+                    await _bell.WaitAsync(PollInterval, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
+                var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _running[claim.Ticket.Step] = new Attempt(claim, stop, started.Task);
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await ExecuteAsync(claim, stop).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _running.TryRemove(claim.Ticket.Step, out _);
+                        stop.Dispose();
+                        _services.Slots.Release();
+                        started.SetResult();
+                    }
+                });
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (IsUnreachable(e))
+            {
+                // The store is down (restarting, or the network): try again shortly.
+                try
+                {
+                    await _bell.WaitAsync(PollInterval, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Now and then, while idle: the claims of workers on this host that are gone (killed, crashed) are given up at once,
+    /// instead of when their leases lapse; a worker on another host can only be known dead by its lease.
+    /// </summary>
+    private async Task ExpireDeadClaimsAsync()
+    {
+        var now = Now();
+        if (now < _nextDeadCheck) return;
+        _nextDeadCheck = now + (long)DeadCheckInterval.TotalMilliseconds;
+        var dead = (await _queue.ClaimantsAsync(_stop.Token).ConfigureAwait(false)).Where(ProcessOwner.IsDead).ToList();
+        if (dead.Count > 0) await _queue.ExpireClaimsAsync(dead, _stop.Token).ConfigureAwait(false);
+    }
+
+    private Task TakeSlotAsync(CancellationToken ct)
+    {
+        if (_services.Slots.TryAcquire()) return Task.CompletedTask;
+        var granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _services.Slots.Request(() =>
+        {
+            // Granted after the worker stopped: pass the slot on.
+            if (!granted.TrySetResult()) _services.Slots.Release();
+        });
+        ct.Register(() => granted.TrySetCanceled(ct));
+        return granted.Task;
+    }
+
+    private async Task ExecuteAsync(ClaimedTicket claim, CancellationTokenSource stop)
+    {
+        var ticket = claim.Ticket;
+        var logs = new List<string>();
+        StepResult result;
+        if (ticket.Uses.Split('@') is not [var type, var versionText] || !int.TryParse(versionText, out var version)
+            || _catalog.Find(type, version) is not { } activity)
+        {
+            result = StepResult.Failure($"the worker {_options.Owner} has no activity {ticket.Uses}; run workers of one build", retryable: true);
+        }
+        else
+        {
+            var context = new ActivityContext
+            {
+                RunId = ticket.Step.RunId,
+                StepId = ticket.Step.StepId,
+                Attempt = ticket.Attempt,
+                Time = _services.Time,
+                Worker = _options.Owner,
+                Log = line =>
+                {
+                    lock (logs) logs.Add(_mask.Apply(line)!);
+                },
+                Artifacts = _services.Artifacts,
+                DataDirectory = _services.DataDirectory,
+                Checkpoints = _services.Checkpoints.ForStep(ticket.Step.RunId, ticket.Step.StepId),
+                Resumption = ticket.Resume is { } resume ? JsonNode.Parse(resume) : null,
+                Services = _services.Services,
+            };
+            result = await StepRunner.RunAsync(activity, JsonNode.Parse(ticket.Inputs)!.AsObject(), ticket.CacheKey, ticket.Lookup, _services.Runs,
+                ticket.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, context, _mask, stop.Token).ConfigureAwait(false);
+        }
+
+        if (_stop.IsCancellationRequested)
+        {
+            // This process is stopping, not the run: hand the ticket back for another worker to resume.
+            await ReleaseAsync(claim).ConfigureAwait(false);
+            return;
+        }
+
+        string outcome;
+        lock (logs) outcome = StepOutcome.Write(result, logs);
+        var ended = result.Succeeded ? "succeeded" : result.Cancelled ? "cancelled" : result.Bookmark is not null ? "suspended" : "failed";
+        await FinishAsync(claim, outcome, ended).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores the outcome, trying again while the store is unreachable and the claim may still be this worker's.</summary>
+    private async Task FinishAsync(ClaimedTicket claim, string outcome, string ended)
+    {
+        var giveUpAt = Now() + (long)_options.LeaseDuration.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                await _queue.FinishAsync(claim, outcome, ended, Now(), CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (IsUnreachable(e) && Now() < giveUpAt)
+            {
+                await Task.Delay(PollInterval, _services.Time).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsUnreachable(e))
+            {
+                return; // the lease has lapsed by now: another worker runs it again, from its checkpoint
+            }
+        }
+    }
+
+    private async Task ReleaseAsync(ClaimedTicket claim)
+    {
+        try
+        {
+            await _queue.ReleaseAsync(claim, Now(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            // Its lease lapses instead.
+        }
+    }
+
+    /// <summary>Renews the claims of the attempts running here; stops those whose run is cancelling or that are no longer this worker's.</summary>
+    public async Task RenewAsync(CancellationToken ct)
+    {
+        var holding = _running.Values.Select(a => a.Claim).ToList();
+        if (holding.Count == 0) return;
+        var expires = Now() + (long)_options.LeaseDuration.TotalMilliseconds;
+        foreach (var step in await _queue.RenewAsync(_options.Owner, expires, holding, ct).ConfigureAwait(false))
+        {
+            if (_running.TryGetValue(step, out var attempt))
+            {
+                try
+                {
+                    await attempt.Stop.CancelAsync().ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // It ended meanwhile.
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null) await _loop.ConfigureAwait(false);
+        await Task.WhenAll(_running.Values.Select(a => a.Done)).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    internal static bool IsUnreachable(Exception e) =>
+        e is System.Data.Common.DbException or IOException or System.Net.Sockets.SocketException or TimeoutException;
+
+    private long Now() => _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
+}

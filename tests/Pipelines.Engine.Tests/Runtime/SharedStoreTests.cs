@@ -1,0 +1,110 @@
+using Pipelines.Definitions;
+using Pipelines.Engine.Tests.Persistence;
+using Pipelines.Runtime;
+using Pipelines.Tests;
+
+namespace Pipelines.Engine.Tests.Runtime;
+
+/// <summary>
+/// Two runtimes on one PostgreSQL store and one data directory, as two hosts: a run coordinated by one has its steps
+/// run by both, a pooled step only by a worker of that pool, and a cancel reaches a step running on the other host.
+/// </summary>
+public sealed class SharedStoreTests : IAsyncLifetime
+{
+    private readonly TemporaryDataDirectory _data = new();
+    private readonly List<RunEngine> _engines = [];
+    private string _store = null!;
+
+    public async Task InitializeAsync() => _store = await TestPostgres.CreateDatabaseAsync("shared");
+
+    public async Task DisposeAsync()
+    {
+        foreach (var engine in _engines) await engine.DisposeAsync();
+        _data.Dispose();
+    }
+
+    private async Task<RunEngine> HostAsync(string name, int slots = 2, string[]? pools = null, bool executes = true)
+    {
+        var engine = await RunEngine.OpenAsync(_data.Path, RuntimeHarness.Catalog, new RuntimeOptions
+        {
+            SharedStore = _store, Owner = $"{ProcessOwner.Current}/{name}", MaxParallel = slots, Pools = pools ?? [], ExecutesSteps = executes,
+            HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+        });
+        _engines.Add(engine);
+        return engine;
+    }
+
+    private static async Task<string> StartAsync(RunEngine engine, string yaml)
+    {
+        var loaded = PipelineLoader.Load("shared.yaml", yaml, RuntimeHarness.Catalog);
+        Assert.True(loaded.Succeeded, string.Join('\n', loaded.Diagnostics));
+        var version = (await engine.PublishAsync(loaded.Pipeline!)).Version;
+        return await engine.CreateRunAsync(version, []);
+    }
+
+    private static string Sleeps(int count, double seconds, string? pooled = null) =>
+        "apiVersion: pipelines/v1\nkind: Pipeline\nmetadata: { name: shared }\nsteps:\n" + string.Concat(Enumerable.Range(0, count).Select(i =>
+            $"  s{i}:\n    uses: core.sleep@1\n    with:\n      seconds: {seconds}\n"
+            + (pooled == $"s{i}" ? "    resources:\n      pool: gpu\n" : "")));
+
+    [Fact]
+    public async Task A_runs_steps_are_run_by_the_workers_of_both_hosts_and_it_succeeds()
+    {
+        var a = await HostAsync("a");
+        var b = await HostAsync("b");
+        var id = await StartAsync(a, Sleeps(8, 0.3));
+
+        Assert.Equal(RunStatus.Succeeded, await a.ExecuteAsync(id).WaitAsync(RuntimeHarness.RunBound));
+
+        var attempts = await a.StepQueue!.AttemptsAsync(id, CancellationToken.None);
+        Assert.Equal(8, attempts.Count);
+        Assert.All(attempts, x => Assert.Equal("succeeded", x.Ended));
+        Assert.Equal([a.Options.Owner, b.Options.Owner], attempts.Select(x => x.Owner).Distinct().Order());
+        Assert.All(await a.Runs.GetStepsAsync(id, CancellationToken.None), s => Assert.Equal(("succeeded", 1), (s.Status, s.Attempts)));
+    }
+
+    [Fact]
+    public async Task A_pooled_step_runs_only_on_a_worker_of_its_pool()
+    {
+        var a = await HostAsync("a", slots: 4);
+        var gpu = await HostAsync("gpu", slots: 1, pools: ["gpu"]);
+        var id = await StartAsync(a, Sleeps(6, 0.05, pooled: "s3"));
+
+        Assert.Equal(RunStatus.Succeeded, await a.ExecuteAsync(id).WaitAsync(RuntimeHarness.RunBound));
+
+        var attempts = await a.StepQueue!.AttemptsAsync(id, CancellationToken.None);
+        Assert.Equal(gpu.Options.Owner, Assert.Single(attempts, x => x.Step.StepId == "s3").Owner);
+        var logs = await a.Runs.GetLogsAsync(id, "s3", CancellationToken.None);
+        Assert.Contains(logs, l => l.Line == "queued for a worker of pool 'gpu'");
+    }
+
+    [Fact]
+    public async Task A_host_that_runs_no_steps_coordinates_while_a_worker_runs_them()
+    {
+        var api = await HostAsync("api", executes: false);
+        var worker = await HostAsync("worker");
+        var id = await StartAsync(api, Sleeps(3, 0.05));
+
+        Assert.Equal(RunStatus.Succeeded, await api.ExecuteAsync(id).WaitAsync(RuntimeHarness.RunBound));
+        Assert.All(await api.StepQueue!.AttemptsAsync(id, CancellationToken.None), x => Assert.Equal(worker.Options.Owner, x.Owner));
+    }
+
+    [Fact]
+    public async Task Cancelling_reaches_a_step_running_on_another_host()
+    {
+        var api = await HostAsync("api", executes: false);
+        var worker = await HostAsync("worker");
+        var id = await StartAsync(api, Sleeps(1, 600));
+        var execution = api.ExecuteAsync(id);
+        while ((await api.StepQueue!.AttemptsAsync(id, CancellationToken.None)).Count == 0) await Task.Delay(20);
+
+        await api.CancelAsync(id);
+
+        Assert.Equal(RunStatus.Cancelled, await execution.WaitAsync(RuntimeHarness.RunBound));
+        // The worker stops it within a heartbeat; its outcome is recorded as cancelled.
+        var deadline = DateTime.UtcNow + RuntimeHarness.RunBound;
+        string? ended;
+        while ((ended = (await worker.StepQueue!.AttemptsAsync(id, CancellationToken.None)).Single().Ended) is null && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal("cancelled", ended);
+    }
+}
