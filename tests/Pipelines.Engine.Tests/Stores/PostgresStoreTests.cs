@@ -5,7 +5,10 @@ using Pipelines.Tests;
 
 namespace Pipelines.Engine.Tests.Stores;
 
-/// <summary>Opening the shared store: migrations applied once however many hosts start together, and the connection string forms.</summary>
+/// <summary>
+/// Opening the shared store: migrations applied once however many hosts start together, the connection string forms,
+/// and a run store whose server is gone.
+/// </summary>
 public sealed class PostgresStoreTests
 {
     private readonly CancellationToken _ct = CancellationToken.None;
@@ -61,6 +64,24 @@ public sealed class PostgresStoreTests
 
         Assert.Contains("schema version 99; this build knows up to", error.Message, StringComparison.Ordinal);
         Assert.Equal("use that newer build, or point the connection string at another database", error.Hint);
+    }
+
+    [Fact]
+    public async Task A_run_store_whose_server_cannot_be_reached_says_so_to_every_caller()
+    {
+        // Nothing listens on port 1: every connection is refused at once.
+        await using var unreachable = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=pipelines;Database=pipelines;Timeout=2");
+        await using var runs = new PostgresRunStore(unreachable, "host-a");
+        var run = new RunRow("r1", "p", 1, "pending", "{}", "manual", false, null, 1, null, null, null, false, "host-a", 2);
+        var changes = new Pipelines.Runtime.Stores.RunChanges { Run = run with { Status = "running" } };
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => runs.GetRunAsync("r1", _ct));
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => runs.CreateAsync(run, _ct));
+        var journal = runs.NewJournal("r1", 1);
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => journal.CommitAsync(changes));
+        // Once a hand-over is lost, none after it is written either: the store keeps a prefix of the run's history.
+        var later = await Assert.ThrowsAsync<InvalidOperationException>(() => journal.CommitAsync(changes));
+        Assert.IsAssignableFrom<NpgsqlException>(later.InnerException);
     }
 
     [Fact]

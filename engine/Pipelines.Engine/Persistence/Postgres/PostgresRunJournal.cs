@@ -47,6 +47,7 @@ internal sealed class PostgresRunJournal : IRunJournal
     public Task CommitAsync(RunChanges changes)
     {
         if (changes.IsEmpty) return Task.CompletedTask;
+        if (_store.IsDisposed) return Task.FromException(Disposed());
         var handOver = new HandOver(changes);
         lock (_lock)
         {
@@ -58,7 +59,7 @@ internal sealed class PostgresRunJournal : IRunJournal
 
         if (!_store.TryStartWriting(WriteQueuedAsync))
         {
-            var disposed = new ObjectDisposedException(nameof(PostgresRunStore), $"the run store was disposed; nothing more of run {_runId} is written");
+            var disposed = Disposed(); // disposed between the check above and now
             List<HandOver> refused;
             lock (_lock)
             {
@@ -112,6 +113,9 @@ internal sealed class PostgresRunJournal : IRunJournal
             group.Clear();
         }
     }
+
+    private ObjectDisposedException Disposed() =>
+        new(nameof(PostgresRunStore), $"the run store was disposed; nothing more of run {_runId} is written");
 
     /// <summary>What a hand-over after a failed one fails with: the same refusal for a take-over, else the first failure inside.</summary>
     private Exception Later(Exception first) => first is RunTakenOverException

@@ -207,8 +207,17 @@ public sealed class PostgresRunStore(NpgsqlDataSource dataSource, string? owner 
     }
 
     /// <summary>Takes the run row's lock for the rest of the transaction: every writer of a run's steps takes it first.</summary>
-    internal static Task<object?> LockRunAsync(DbConnection connection, string runId, CancellationToken ct) =>
+    private static Task<object?> LockRunAsync(DbConnection connection, string runId, CancellationToken ct) =>
         connection.ScalarAsync("SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", ct, runId);
+
+    /// <summary>Whether <see cref="DisposeAsync"/> has begun: journals take no more hand-overs.</summary>
+    internal bool IsDisposed
+    {
+        get
+        {
+            lock (_lock) return _disposed;
+        }
+    }
 
     /// <summary>
     /// Runs a journal's write loop, so that <see cref="DisposeAsync"/> can wait for it; false (nothing started) once
@@ -229,18 +238,14 @@ public sealed class PostgresRunStore(NpgsqlDataSource dataSource, string? owner 
     /// <summary>Refuses new hand-overs and waits until every one handed over before is written (or has failed).</summary>
     public async ValueTask DisposeAsync()
     {
-        while (true)
+        Task[] writing;
+        lock (_lock)
         {
-            Task[] writing;
-            lock (_lock)
-            {
-                _disposed = true;
-                writing = [.. _writing];
-            }
-
-            if (writing.Length == 0) return;
-            await Task.WhenAll(writing).ConfigureAwait(false);
+            _disposed = true; // no loop starts after this, so the ones running now are all there is to wait for
+            writing = [.. _writing];
         }
+
+        await Task.WhenAll(writing).ConfigureAwait(false);
     }
 
     private static RunRow ReadRun(DbDataReader r) => new(

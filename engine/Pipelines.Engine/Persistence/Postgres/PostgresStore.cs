@@ -7,7 +7,8 @@ namespace Pipelines.Persistence.Postgres;
 /// <summary>
 /// The shared store: one PostgreSQL database that several hosts open at once. Opening it applies pending migrations
 /// (<see cref="PostgresMigrations"/>) under an advisory lock, so hosts starting together migrate once; the stores it
-/// hands out (the ones in <see cref="Sql"/>, over <see cref="PostgresDialect"/>) then share one pooled <see cref="NpgsqlDataSource"/>.
+/// hands out (the ones in <see cref="Sql"/>, over <see cref="PostgresDialect"/>, and run stores, <see cref="OpenRunStore"/>)
+/// then share one pooled <see cref="NpgsqlDataSource"/>.
 /// </summary>
 public sealed class PostgresStore : IAsyncDisposable
 {
