@@ -28,6 +28,9 @@ public static class EngineBenchmark
         var theirs = new WorkflowCoreContender();
         var ours = new OursContender();
         var contenders = new List<IEngineContender> { theirs };
+        // --postgres: the same runtime on the shared store as a third contender (a private durable cluster).
+        using var postgres = args.Contains("--postgres") ? BenchPostgres.Start() : null;
+        var oursShared = postgres is null ? null : new OursContender(postgres.CreateDatabaseAsync);
         string? oursMissing = null;
         try
         {
@@ -40,6 +43,12 @@ public static class EngineBenchmark
         }
 
         await WarmUpAsync(theirs, ct);
+        if (oursShared is not null)
+        {
+            await WarmUpAsync(oursShared, ct);
+            contenders.Add(oursShared);
+        }
+
         // Interleave the rounds so that machine noise hits every contender alike.
         var figures = contenders.ToDictionary(c => c, _ => new Figures());
         for (var round = 0; round < Rounds; round++)
@@ -70,6 +79,13 @@ public static class EngineBenchmark
 
         var theirsFigures = figures[theirs];
         var oursFigures = figures[ours];
+        if (oursShared is not null)
+        {
+            var shared = figures[oursShared];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"engine-pg ours-pg={shared.CombinedRate:F0} ours-sqlite={oursFigures.CombinedRate:F0} workflowcore={theirsFigures.CombinedRate:F0} pg/sqlite={shared.CombinedRate / oursFigures.CombinedRate:F2} pg/workflowcore={shared.CombinedRate / theirsFigures.CombinedRate:F2}"));
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"engine ours={oursFigures.CombinedRate:F0} workflowcore={theirsFigures.CombinedRate:F0} ratio={oursFigures.CombinedRate / theirsFigures.CombinedRate:F2} floor={floor:F0} p50_step_latency_ms={Format(oursFigures.P50LatencyMs)}"));
         return 0;

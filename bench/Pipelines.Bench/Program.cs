@@ -24,7 +24,9 @@ switch (which)
         return DesignerBenchmark.Run(args.Skip(1).ToArray());
     case "serve":
         return Pipelines.Bench.Deploy.ServeBenchmark.Run(args.Skip(1).ToArray());
+    case "scale":
+        return ScaleBenchmark.Run(args.Skip(1).ToArray());
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train, deploy, serving, serve, designer");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; available: validate, engine, curate, train, deploy, serving, serve, designer, scale");
         return 2;
 }

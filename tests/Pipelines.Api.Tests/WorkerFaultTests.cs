@@ -67,8 +67,10 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Workers_reconnect_after_PostgreSQL_restarts_mid_run_and_the_run_finishes()
     {
-        // A server of its own: restarting the one every other test shares would fail them.
-        using var server = TestPostgres.PrivateServer.Start();
+        // A server of its own (restarting the one every other test shares would fail them), with PostgreSQL's durable
+        // settings: the restart is a crash (immediate), and the shared test server's fsync-off, asynchronous commits
+        // lose what they acknowledged just before one.
+        using var server = TestPostgres.PrivateServer.Start(durable: true);
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(server.ConnectionString);
         await using (var admin = new Npgsql.NpgsqlConnection(builder.ConnectionString))
         {
@@ -167,8 +169,32 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
                 }
 
                 return status is "succeeded" or "failed" or "cancelled";
-            }, bound, () => $"run {id} still {status}; server:\n{_server.Output}\nworkers:\n{string.Join("\n---\n", Workers.Select(w => w.Output))}");
+            }, bound, () => $"run {id} still {status}; {DescribeAsync(id).GetAwaiter().GetResult()}\nserver:\n{_server.Output}\nworkers:\n{string.Join("\n---\n", Workers.Select(w => w.Output))}");
             return status;
+        }
+
+        /// <summary>Where a run that did not end stands: its steps by status, its tickets, and the claims that never ended.</summary>
+        private async Task<string> DescribeAsync(string id)
+        {
+            var steps = await _reader.OpenRunStore(null).GetStepsAsync(id, CancellationToken.None);
+            await using var connection = await _reader.DataSource.OpenConnectionAsync();
+            await using var command = new Npgsql.NpgsqlCommand("SELECT q.step_id, q.attempt, q.status, q.owner, q.claims, q.lease_expires_at FROM step_queue q JOIN steps s ON s.run_id = q.run_id AND s.step_id = q.step_id WHERE q.run_id = $1 AND s.status <> 'succeeded'", connection)
+            {
+                Parameters = { new() { Value = id } },
+            };
+            var tickets = new StringBuilder();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    tickets.Append(CultureInfo.InvariantCulture, $"{reader.GetString(0)} attempt {reader.GetInt32(1)} {reader.GetString(2)} by {(reader.IsDBNull(3) ? "-" : reader.GetString(3))} claims {reader.GetInt32(4)}; ");
+                }
+            }
+
+            var open = (await AttemptsAsync(id)).Where(a => a.Ended is null).Select(a => $"{a.Step.StepId}#{a.Attempt}.{a.Claim} by {a.Owner}");
+            return $"steps: {string.Join(", ", steps.GroupBy(s => s.Status).Select(g => $"{g.Count()} {g.Key}"))} "
+                   + $"(not succeeded: {string.Join(", ", steps.Where(s => s.Status != "succeeded").Select(s => $"{s.StepId} {s.Status} attempt {s.Attempts}"))}); "
+                   + $"tickets of the steps not succeeded: {tickets}; claims never ended: {string.Join(", ", open)}";
         }
 
         public Task<IReadOnlyList<StepAttemptRow>> AttemptsAsync(string id) => new PostgresStepQueue(_reader.DataSource).AttemptsAsync(id, CancellationToken.None);

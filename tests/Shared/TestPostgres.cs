@@ -58,12 +58,17 @@ public static class TestPostgres
 
         private string Cluster => Path.Combine(_folder, "cluster");
 
-        public static PrivateServer Start()
+        /// <param name="durable">
+        /// PostgreSQL's durable defaults (fsync, synchronous commit) instead of the fast settings the shared test server
+        /// runs with: a test that crashes the server must not lose what it acknowledged.
+        /// </param>
+        public static PrivateServer Start(bool durable = false)
         {
             var folder = Directory.CreateTempSubdirectory("pipelines-pg-").FullName;
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101); // the postgres user must reach it when we are root
             var cluster = Path.Combine(folder, "cluster");
-            return new PrivateServer(folder, RunScript("start", cluster, "--watch", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Trim());
+            string[] arguments = ["start", cluster, "--watch", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), .. durable ? ["--durable"] : Array.Empty<string>()];
+            return new PrivateServer(folder, RunScript(arguments).Trim());
         }
 
         /// <summary>Stops the server at once, as a crash would, and starts it again on the same port.</summary>

@@ -13,6 +13,7 @@ namespace Pipelines.Hosting;
 public sealed class RunWorker(RunEngine engine, RunQueue queue, ILogger<RunWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _executing = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
 
     /// <summary>Runs this worker is executing now.</summary>
     public int Executing => _executing.Count;
@@ -114,8 +115,33 @@ public sealed class RunWorker(RunEngine engine, RunQueue queue, ILogger<RunWorke
         }
         catch (Exception e)
         {
-            // The message only: a trace would go to the console, and run state is in the store anyway.
-            logger.LogError("run {RunId} stopped by an unexpected error ({Type}): {Message}; it stays resumable", id, e.GetType().Name, e.Message);
+            // The message only: a trace would go to the console, and run state is in the store anyway. This process
+            // still holds the run (its heartbeat renews the lease), so nobody else would take it over: it tries again
+            // itself, later and later, as after a database that was restarting or busy.
+            var failures = _failures.AddOrUpdate(id, 1, (_, n) => n + 1);
+            var wait = RetryDelay(failures);
+            logger.LogError("run {RunId} stopped by an unexpected error ({Type}): {Message}; resuming it in {Seconds:0}s", id, e.GetType().Name, e.Message,
+                wait.TotalSeconds);
+            _ = ResumeLaterAsync(id, wait, stoppingToken);
+            return;
+        }
+
+        _failures.TryRemove(id, out _);
+    }
+
+    /// <summary>How long to wait before resuming a run that stopped on an error for the <paramref name="failures"/>th time in a row: 2 s, doubling, at most 5 min.</summary>
+    public static TimeSpan RetryDelay(int failures) => TimeSpan.FromSeconds(Math.Min(300, 2 * Math.Pow(2, Math.Min(failures - 1, 10))));
+
+    private async Task ResumeLaterAsync(string id, TimeSpan wait, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(wait, engine.Time, stoppingToken);
+            queue.Enqueue(id);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the next start resumes it.
         }
     }
 }

@@ -369,7 +369,7 @@ public sealed class RunEngine : IAsyncDisposable
                         if (_active.TryGetValue(runId, out var coordinator)) coordinator.Abandon();
                     }
                 }
-                catch (Exception e) when (StepExecutor.IsUnreachable(e))
+                catch (Exception) when (!_disposed.IsCancellationRequested)
                 {
                     // A busy or restarting database delays a heartbeat or two; the lease is long enough to survive a few.
                 }

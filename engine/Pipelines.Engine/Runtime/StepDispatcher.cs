@@ -18,6 +18,7 @@ internal sealed class StepDispatcher : IAsyncDisposable
     private readonly IStepQueue _queue;
     private readonly ConcurrentDictionary<StepKey, Waiter> _waiting = new();
     private readonly Doorbell _look;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _startLock = new();
     private Task? _loop;
@@ -27,6 +28,7 @@ internal sealed class StepDispatcher : IAsyncDisposable
     public StepDispatcher(IStepQueue queue, TimeProvider time, int maxDispatched)
     {
         _queue = queue;
+        _time = time;
         _look = new Doorbell(time);
         Slots = new SlotPool(maxDispatched);
     }
@@ -52,7 +54,7 @@ internal sealed class StepDispatcher : IAsyncDisposable
         _waiting[ticket.Step] = waiter;
         try
         {
-            await _queue.EnqueueAsync(ticket, adopt, stop).ConfigureAwait(false);
+            await EnqueueAsync(ticket, adopt, stop).ConfigureAwait(false);
             if (ticket.Pool is { } pool) log($"queued for a worker of pool '{pool}'");
             EnsureLoop();
             Look(); // an adopted ticket may have finished already
@@ -65,12 +67,29 @@ internal sealed class StepDispatcher : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The store is unreachable: the attempt is retried under the step's policy, like any failure of I/O.
-            return StepResult.Failure($"the step queue could not be reached ({e.GetType().Name}: {e.Message})", retryable: true);
+            // Not the store being down (that is waited out): the attempt is retried under the step's policy.
+            return StepResult.Failure($"the step queue refused the attempt ({e.GetType().Name}: {e.Message})", retryable: true);
         }
         finally
         {
             _waiting.TryRemove(new KeyValuePair<StepKey, Waiter>(ticket.Step, waiter));
+        }
+    }
+
+    /// <summary>Queues the ticket, waiting while the store cannot be reached (restarting): that is no failure of the step.</summary>
+    private async Task EnqueueAsync(StepTicket ticket, bool adopt, CancellationToken stop)
+    {
+        while (true)
+        {
+            try
+            {
+                await _queue.EnqueueAsync(ticket, adopt, stop).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (StepExecutor.IsUnreachable(e) && !stop.IsCancellationRequested)
+            {
+                await Task.Delay(PollInterval, _time, stop).ConfigureAwait(false);
+            }
         }
     }
 
@@ -104,9 +123,10 @@ internal sealed class StepDispatcher : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is System.Data.Common.DbException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+            catch (Exception) when (!_stop.IsCancellationRequested)
             {
-                // The store is down for now: the next poll tries again, and the waiters keep waiting.
+                // The store is down for now (restarting, the network): the next poll tries again, and the waiters keep
+                // waiting. Whatever the error, this loop must outlive it: it is the only way outcomes come back.
             }
         }
     }

@@ -26,10 +26,10 @@ internal sealed class StepExecutor : IAsyncDisposable
     private readonly ConcurrentDictionary<StepKey, Attempt> _running = new();
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
-    private long _nextDeadCheck;
+    private long _nextTidy;
 
-    /// <summary>How often an idle worker looks for claims held by dead workers of this host.</summary>
-    public static readonly TimeSpan DeadCheckInterval = TimeSpan.FromSeconds(2);
+    /// <summary>How often an idle worker looks for claims held by dead workers of this host, or lost by itself.</summary>
+    public static readonly TimeSpan TidyInterval = TimeSpan.FromSeconds(2);
 
     private sealed record Attempt(ClaimedTicket Claim, CancellationTokenSource Stop, Task Done);
 
@@ -75,7 +75,7 @@ internal sealed class StepExecutor : IAsyncDisposable
                 if (claim is null)
                 {
                     _services.Slots.Release();
-                    await ExpireDeadClaimsAsync().ConfigureAwait(false);
+                    await TidyClaimsAsync().ConfigureAwait(false);
                     await _bell.WaitAsync(PollInterval, _stop.Token).ConfigureAwait(false);
                     continue;
                 }
@@ -102,9 +102,10 @@ internal sealed class StepExecutor : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception e) when (IsUnreachable(e))
+            catch (Exception) when (!_stop.IsCancellationRequested)
             {
-                // The store is down (restarting, or the network): try again shortly.
+                // The store is down (restarting, or the network): try again shortly. Whatever the error, the loop
+                // outlives it: a worker that stopped claiming would look alive while running nothing.
                 try
                 {
                     await _bell.WaitAsync(PollInterval, _stop.Token).ConfigureAwait(false);
@@ -119,15 +120,21 @@ internal sealed class StepExecutor : IAsyncDisposable
 
     /// <summary>
     /// Now and then, while idle: the claims of workers on this host that are gone (killed, crashed) are given up at once,
-    /// instead of when their leases lapse; a worker on another host can only be known dead by its lease.
+    /// instead of when their leases lapse (a worker on another host can only be known dead by its lease); and a claim of
+    /// this worker that it does not run (the store took the claim but its answer was lost, as when the server restarts)
+    /// is handed back.
     /// </summary>
-    private async Task ExpireDeadClaimsAsync()
+    private async Task TidyClaimsAsync()
     {
         var now = Now();
-        if (now < _nextDeadCheck) return;
-        _nextDeadCheck = now + (long)DeadCheckInterval.TotalMilliseconds;
+        if (now < _nextTidy) return;
+        _nextTidy = now + (long)TidyInterval.TotalMilliseconds;
         var dead = (await _queue.ClaimantsAsync(_stop.Token).ConfigureAwait(false)).Where(ProcessOwner.IsDead).ToList();
         if (dead.Count > 0) await _queue.ExpireClaimsAsync(dead, _stop.Token).ConfigureAwait(false);
+        foreach (var orphan in await _queue.HeldAsync(_options.Owner, _stop.Token).ConfigureAwait(false))
+        {
+            if (!_running.ContainsKey(orphan.Ticket.Step)) await _queue.ReleaseAsync(orphan, Now(), _stop.Token).ConfigureAwait(false);
+        }
     }
 
     private Task TakeSlotAsync(CancellationToken ct)
@@ -200,11 +207,11 @@ internal sealed class StepExecutor : IAsyncDisposable
                 await _queue.FinishAsync(claim, outcome, ended, Now(), CancellationToken.None).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (IsUnreachable(e) && Now() < giveUpAt)
+            catch (Exception) when (Now() < giveUpAt)
             {
                 await Task.Delay(PollInterval, _services.Time).ConfigureAwait(false);
             }
-            catch (Exception e) when (IsUnreachable(e))
+            catch (Exception)
             {
                 return; // the lease has lapsed by now: another worker runs it again, from its checkpoint
             }
@@ -217,7 +224,7 @@ internal sealed class StepExecutor : IAsyncDisposable
         {
             await _queue.ReleaseAsync(claim, Now(), CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsUnreachable(e))
+        catch (Exception)
         {
             // Its lease lapses instead.
         }

@@ -218,9 +218,15 @@ internal sealed class StepLauncher
         _ = Task.Run(() => RunAttemptAsync(execution, activity, inputs, cacheKey, lookup, context, claimed, adopt));
     }
 
+    /// <summary>The pool a step asks for; <c>default</c>, like none, is the pool every worker serves.</summary>
+    private static string? PoolOf(Definitions.StepDefinition step) => step.Resources.Pool is null or DefaultPool ? null : step.Resources.Pool;
+
+    /// <summary>The pool every worker serves, whatever else it serves.</summary>
+    public const string DefaultPool = "default";
+
     /// <summary>The attempt as a ticket of the step queue: what a worker elsewhere needs to run it.</summary>
     private StepTicket Ticket(StepExecution execution, ActivityDescriptor activity, JsonObject inputs, string? cacheKey, bool lookup) =>
-        new(new StepKey(_state.Id, execution.Id), execution.Attempts, execution.Definition.Resources.Pool, activity.Uses, inputs.ToJsonString(), cacheKey,
+        new(new StepKey(_state.Id, execution.Id), execution.Attempts, PoolOf(execution.Definition), activity.Uses, inputs.ToJsonString(), cacheKey,
             lookup, (long?)execution.Definition.Timeout?.TotalMilliseconds, execution.Resume?.ToJsonString(), _services.Time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>An inline attempt that did not finish at once (it awaits something): its result comes back as a signal.</summary>

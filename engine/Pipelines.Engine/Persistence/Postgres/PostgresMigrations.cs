@@ -257,6 +257,7 @@ public static class PostgresMigrations
                 attempt     integer NOT NULL,
                 claim       integer NOT NULL,
                 owner       text    NOT NULL,
+                queued_at   bigint  NOT NULL,
                 claimed_at  bigint  NOT NULL,
                 finished_at bigint,
                 ended       text CHECK (ended IN ('succeeded', 'failed', 'cancelled', 'suspended', 'released')),

@@ -39,6 +39,8 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
                     cache_key = excluded.cache_key, lookup = excluded.lookup, timeout_ms = excluded.timeout_ms,
                     resume = excluded.resume, queued_at = excluded.queued_at, status = 'queued', owner = NULL,
                     lease_expires_at = NULL, claims = 0, outcome = NULL, finished_at = NULL
+                -- The same attempt queued again (its first answer was lost): already there, maybe claimed; kept.
+                WHERE step_queue.attempt <> excluded.attempt
                 RETURNING 1)
             SELECT pg_notify('pipelines_step_queued', '') FROM queued
             """, connection)
@@ -99,15 +101,35 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
                 FROM next WHERE q.run_id = next.run_id AND q.step_id = next.step_id
                 RETURNING q.run_id, q.step_id, q.attempt, q.pool, q.uses, q.inputs, q.cache_key, q.lookup, q.timeout_ms, q.resume, q.queued_at, q.claims)
             , audited AS (
-                INSERT INTO step_attempts (run_id, step_id, attempt, claim, owner, claimed_at)
-                SELECT run_id, step_id, attempt, claims, $1, $3 FROM claimed)
+                INSERT INTO step_attempts (run_id, step_id, attempt, claim, owner, queued_at, claimed_at)
+                SELECT run_id, step_id, attempt, claims, $1, queued_at, $3 FROM claimed)
             SELECT * FROM claimed
             """, connection)
         {
             Parameters = { new() { Value = owner }, new() { Value = pools.ToArray() }, new() { Value = now }, new() { Value = leaseExpiresAt } },
         };
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
+        return await reader.ReadAsync(ct) ? ReadClaim(reader, owner) : null;
+    }
+
+    public async Task<IReadOnlyList<ClaimedTicket>> HeldAsync(string owner, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            SELECT run_id, step_id, attempt, pool, uses, inputs, cache_key, lookup, timeout_ms, resume, queued_at, claims
+            FROM step_queue WHERE status = 'claimed' AND owner = $1
+            """, connection)
+        {
+            Parameters = { new() { Value = owner } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var held = new List<ClaimedTicket>();
+        while (await reader.ReadAsync(ct)) held.Add(ReadClaim(reader, owner));
+        return held;
+    }
+
+    private static ClaimedTicket ReadClaim(NpgsqlDataReader reader, string owner)
+    {
         var ticket = new StepTicket(new StepKey(reader.GetString(0), reader.GetString(1)), reader.GetInt32(2), Text(reader, 3), reader.GetString(4),
             reader.GetString(5), Text(reader, 6), reader.GetBoolean(7), reader.IsDBNull(8) ? null : reader.GetInt64(8), Text(reader, 9), reader.GetInt64(10));
         return new ClaimedTicket(ticket, owner, reader.GetInt32(11));
@@ -223,7 +245,7 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var command = new NpgsqlCommand("""
-            SELECT step_id, attempt, claim, owner, claimed_at, finished_at, ended FROM step_attempts
+            SELECT step_id, attempt, claim, owner, queued_at, claimed_at, finished_at, ended FROM step_attempts
             WHERE run_id = $1 ORDER BY claimed_at, step_id, attempt, claim
             """, connection)
         {
@@ -234,7 +256,7 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
         while (await reader.ReadAsync(ct))
         {
             attempts.Add(new StepAttemptRow(new StepKey(runId, reader.GetString(0)), reader.GetInt32(1), reader.GetInt32(2), reader.GetString(3),
-                reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5), Text(reader, 6)));
+                reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6), Text(reader, 7)));
         }
 
         return attempts;

@@ -46,6 +46,9 @@ public interface IStepQueue
     /// <summary>Hands a claimed ticket back (its worker is stopping): queued again for another worker, the claim still counted.</summary>
     Task ReleaseAsync(ClaimedTicket claim, long now, CancellationToken ct);
 
+    /// <summary>The tickets <paramref name="owner"/> holds claimed now.</summary>
+    Task<IReadOnlyList<ClaimedTicket>> HeldAsync(string owner, CancellationToken ct);
+
     /// <summary>The workers holding claimed tickets now.</summary>
     Task<IReadOnlyList<string>> ClaimantsAsync(CancellationToken ct);
 
@@ -81,5 +84,8 @@ public sealed record ClaimedTicket(StepTicket Ticket, string Owner, int Claims);
 /// <summary>The outcome of a finished ticket (JSON, as the worker wrote it) and how many claims it took.</summary>
 public sealed record FinishedTicket(StepKey Step, int Attempt, string Outcome, int Claims);
 
-/// <summary>One claim of a step's attempt by a worker; <see cref="Ended"/> null while it runs, or for good when its worker died.</summary>
-public sealed record StepAttemptRow(StepKey Step, int Attempt, int Claim, string Owner, long ClaimedAt, long? FinishedAt, string? Ended);
+/// <summary>
+/// One claim of a step's attempt by a worker: when its ticket was queued (last), claimed and finished; <see cref="Ended"/>
+/// null while it runs, or for good when its worker died.
+/// </summary>
+public sealed record StepAttemptRow(StepKey Step, int Attempt, int Claim, string Owner, long QueuedAt, long ClaimedAt, long? FinishedAt, string? Ended);
