@@ -22,11 +22,13 @@ internal sealed class BenchPostgres : IDisposable
     /// <summary>The maintenance database's connection string.</summary>
     public string Server { get; }
 
-    public static BenchPostgres Start()
+    /// <param name="durable">False: the tests' settings (fsync off, asynchronous commit), to see what durability costs.</param>
+    public static BenchPostgres Start(bool durable = true)
     {
         var folder = Directory.CreateTempSubdirectory("pipelines-bench-pg-").FullName;
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101); // the postgres user must reach it when we are root
-        var server = Script("start", Path.Combine(folder, "cluster"), "--durable", "--watch", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).Trim();
+        string[] arguments = ["start", Path.Combine(folder, "cluster"), "--watch", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), .. durable ? ["--durable"] : Array.Empty<string>()];
+        var server = Script(arguments).Trim();
         return new BenchPostgres(folder, server);
     }
 

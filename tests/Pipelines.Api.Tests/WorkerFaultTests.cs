@@ -53,8 +53,10 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(300, 1200)));
             var victim = random.Next(cluster.Workers.Length);
             var pid = cluster.Workers[victim].Id;
-            Assert.True(await cluster.Workers[victim].KillAfterAsync(TimeSpan.Zero), $"worker {victim} had exited:\n{cluster.Workers[victim].Output}");
+            // The moment before the signal: the worker runs nothing after it, and may be found dead (and its claims
+            // taken) before the kill call returns, which waits for the process to be reaped.
             kills.Add((pid, DateTimeOffset.UtcNow));
+            Assert.True(await cluster.Workers[victim].KillAfterAsync(TimeSpan.Zero), $"worker {victim} had exited:\n{cluster.Workers[victim].Output}");
             cluster.RestartWorker(victim);
         }
 

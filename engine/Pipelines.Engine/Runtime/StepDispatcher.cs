@@ -21,6 +21,8 @@ internal sealed class StepDispatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _startLock = new();
+    private readonly ConcurrentQueue<StepKey> _notified = new();
+    private long _lastSweep;
     private Task? _loop;
 
     private sealed record Waiter(int Attempt, TaskCompletionSource<FinishedTicket> Outcome);
@@ -36,10 +38,10 @@ internal sealed class StepDispatcher : IAsyncDisposable
     /// <summary>How many attempts this process's coordinators may have in the queue at once: the slots they take instead of execution slots.</summary>
     public SlotPool Slots { get; }
 
-    /// <summary>Called when a notification says a ticket finished (from the queue's listener).</summary>
+    /// <summary>Called when a notification says a ticket finished (from the queue's listener): that ticket is looked at now.</summary>
     public void Finished(StepKey step)
     {
-        if (_waiting.ContainsKey(step)) Look();
+        if (_waiting.ContainsKey(step)) Look(step);
     }
 
     /// <summary>
@@ -57,7 +59,7 @@ internal sealed class StepDispatcher : IAsyncDisposable
             await EnqueueAsync(ticket, adopt, stop).ConfigureAwait(false);
             if (ticket.Pool is { } pool) log($"queued for a worker of pool '{pool}'");
             EnsureLoop();
-            Look(); // an adopted ticket may have finished already
+            Look(ticket.Step); // an adopted ticket may have finished already
             var finished = await waiter.Outcome.Task.WaitAsync(stop).ConfigureAwait(false);
             return StepOutcome.Read(finished.Outcome, log, finished.Claims);
         }
@@ -96,7 +98,12 @@ internal sealed class StepDispatcher : IAsyncDisposable
     /// <summary>Drops the tickets of a run that has ended.</summary>
     public Task ForgetRunAsync(string runId, CancellationToken ct) => _queue.ForgetRunAsync(runId, ct);
 
-    private void Look() => _look.Ring();
+    /// <summary>Has the loop look at <paramref name="step"/>'s ticket now, not at the next poll of every ticket.</summary>
+    private void Look(StepKey step)
+    {
+        _notified.Enqueue(step);
+        _look.Ring();
+    }
 
     private void EnsureLoop()
     {
@@ -113,8 +120,16 @@ internal sealed class StepDispatcher : IAsyncDisposable
             try
             {
                 await _look.WaitAsync(PollInterval, _stop.Token).ConfigureAwait(false);
-                if (_waiting.IsEmpty) continue;
-                foreach (var finished in await _queue.FinishedAsync([.. _waiting.Keys], _stop.Token).ConfigureAwait(false))
+                // The tickets notified since the last look, and every ticket waited on once a poll interval: a
+                // notification per finished ticket must not cost a query over every ticket still running.
+                var now = _time.GetTimestamp();
+                var sweep = _time.GetElapsedTime(_lastSweep, now) >= PollInterval;
+                var notified = new HashSet<StepKey>();
+                while (_notified.TryDequeue(out var step)) notified.Add(step);
+                if (sweep) _lastSweep = now;
+                IReadOnlyCollection<StepKey> look = sweep ? [.. _waiting.Keys] : notified;
+                if (look.Count == 0) continue;
+                foreach (var finished in await _queue.FinishedAsync(look, _stop.Token).ConfigureAwait(false))
                 {
                     if (_waiting.TryGetValue(finished.Step, out var waiter) && waiter.Attempt == finished.Attempt) waiter.Outcome.TrySetResult(finished);
                 }

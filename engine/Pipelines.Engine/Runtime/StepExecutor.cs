@@ -24,6 +24,8 @@ internal sealed class StepExecutor : IAsyncDisposable
     private readonly RuntimeOptions _options;
     private readonly Doorbell _bell;
     private readonly ConcurrentDictionary<StepKey, Attempt> _running = new();
+    private readonly ConcurrentDictionary<Guid, Task> _slots = new(); // a task per slot in use, running claim after claim
+    private HashSet<(StepKey, int)> _suspects = [];
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private long _nextTidy;
@@ -31,7 +33,7 @@ internal sealed class StepExecutor : IAsyncDisposable
     /// <summary>How often an idle worker looks for claims held by dead workers of this host, or lost by itself.</summary>
     public static readonly TimeSpan TidyInterval = TimeSpan.FromSeconds(2);
 
-    private sealed record Attempt(ClaimedTicket Claim, CancellationTokenSource Stop, Task Done);
+    private sealed record Attempt(ClaimedTicket Claim, CancellationTokenSource Stop);
 
     public StepExecutor(IStepQueue queue, ActivityCatalog catalog, StepServices services, SecretMask mask, RuntimeOptions options)
     {
@@ -80,23 +82,7 @@ internal sealed class StepExecutor : IAsyncDisposable
                     continue;
                 }
 
-                var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _running[claim.Ticket.Step] = new Attempt(claim, stop, started.Task);
-                _ = Task.Run(async () =>
-                {
-                    try
-                    {
-                        await ExecuteAsync(claim, stop).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _running.TryRemove(claim.Ticket.Step, out _);
-                        stop.Dispose();
-                        _services.Slots.Release();
-                        started.SetResult();
-                    }
-                });
+                RunInSlot(claim);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -131,10 +117,17 @@ internal sealed class StepExecutor : IAsyncDisposable
         _nextTidy = now + (long)TidyInterval.TotalMilliseconds;
         var dead = (await _queue.ClaimantsAsync(_stop.Token).ConfigureAwait(false)).Where(ProcessOwner.IsDead).ToList();
         if (dead.Count > 0) await _queue.ExpireClaimsAsync(dead, _stop.Token).ConfigureAwait(false);
-        foreach (var orphan in await _queue.HeldAsync(_options.Owner, _stop.Token).ConfigureAwait(false))
+        // An orphan is a claim not running here at two looks in a row: a slot registers the claim that finishing its
+        // last attempt handed it a moment after the claim, and must not lose it to this look in between.
+        var suspects = new HashSet<(StepKey, int)>();
+        foreach (var held in await _queue.HeldAsync(_options.Owner, _stop.Token).ConfigureAwait(false))
         {
-            if (!_running.ContainsKey(orphan.Ticket.Step)) await _queue.ReleaseAsync(orphan, Now(), _stop.Token).ConfigureAwait(false);
+            if (_running.ContainsKey(held.Ticket.Step)) continue;
+            if (_suspects.Contains((held.Ticket.Step, held.Claims))) await _queue.ReleaseAsync(held, Now(), _stop.Token).ConfigureAwait(false);
+            else suspects.Add((held.Ticket.Step, held.Claims));
         }
+
+        _suspects = suspects;
     }
 
     private Task TakeSlotAsync(CancellationToken ct)
@@ -150,7 +143,44 @@ internal sealed class StepExecutor : IAsyncDisposable
         return granted.Task;
     }
 
-    private async Task ExecuteAsync(ClaimedTicket claim, CancellationTokenSource stop)
+    /// <summary>
+    /// Runs <paramref name="first"/> in the slot the loop took for it, and then, for as long as finishing an attempt
+    /// claims another (<see cref="IStepQueue.FinishAndClaimAsync"/>), the next; gives the slot back when none is left.
+    /// </summary>
+    private void RunInSlot(ClaimedTicket first)
+    {
+        var id = Guid.NewGuid();
+        _slots[id] = Task.Run(async () =>
+        {
+            try
+            {
+                for (var claim = first; claim is not null;) claim = await RunOneAsync(claim).ConfigureAwait(false);
+            }
+            finally
+            {
+                _services.Slots.Release();
+                _slots.TryRemove(id, out _);
+            }
+        });
+    }
+
+    /// <summary>Runs one claimed attempt and finishes it; returns the ticket claimed for the slot next, if any.</summary>
+    private async Task<ClaimedTicket?> RunOneAsync(ClaimedTicket claim)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var attempt = new Attempt(claim, stop);
+        _running[claim.Ticket.Step] = attempt;
+        try
+        {
+            return await ExecuteAsync(claim, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(new KeyValuePair<StepKey, Attempt>(claim.Ticket.Step, attempt));
+        }
+    }
+
+    private async Task<ClaimedTicket?> ExecuteAsync(ClaimedTicket claim, CancellationTokenSource stop)
     {
         var ticket = claim.Ticket;
         var logs = new List<string>();
@@ -187,25 +217,37 @@ internal sealed class StepExecutor : IAsyncDisposable
         {
             // This process is stopping, not the run: hand the ticket back for another worker to resume.
             await ReleaseAsync(claim).ConfigureAwait(false);
-            return;
+            return null;
         }
 
         string outcome;
         lock (logs) outcome = StepOutcome.Write(result, logs);
         var ended = result.Succeeded ? "succeeded" : result.Cancelled ? "cancelled" : result.Bookmark is not null ? "suspended" : "failed";
-        await FinishAsync(claim, outcome, ended).ConfigureAwait(false);
+        return await FinishAsync(claim, outcome, ended).ConfigureAwait(false);
     }
 
-    /// <summary>Stores the outcome, trying again while the store is unreachable and the claim may still be this worker's.</summary>
-    private async Task FinishAsync(ClaimedTicket claim, string outcome, string ended)
+    /// <summary>
+    /// Stores the outcome and claims the slot's next ticket in the same transaction (none when stopping), trying again
+    /// while the store is unreachable and the claim may still be this worker's. A claim whose answer was lost in a
+    /// failed try is an orphan that <see cref="TidyClaimsAsync"/> hands back.
+    /// </summary>
+    private async Task<ClaimedTicket?> FinishAsync(ClaimedTicket claim, string outcome, string ended)
     {
         var giveUpAt = Now() + (long)_options.LeaseDuration.TotalMilliseconds;
         while (true)
         {
             try
             {
-                await _queue.FinishAsync(claim, outcome, ended, Now(), CancellationToken.None).ConfigureAwait(false);
-                return;
+                var now = Now();
+                if (_stop.IsCancellationRequested)
+                {
+                    await _queue.FinishAsync(claim, outcome, ended, now, CancellationToken.None).ConfigureAwait(false);
+                    return null;
+                }
+
+                var (_, next) = await _queue.FinishAndClaimAsync(claim, outcome, ended, _options.Pools, now, now + (long)_options.LeaseDuration.TotalMilliseconds,
+                    CancellationToken.None).ConfigureAwait(false);
+                return next;
             }
             catch (Exception) when (Now() < giveUpAt)
             {
@@ -213,7 +255,7 @@ internal sealed class StepExecutor : IAsyncDisposable
             }
             catch (Exception)
             {
-                return; // the lease has lapsed by now: another worker runs it again, from its checkpoint
+                return null; // the lease has lapsed by now: another worker runs it again, from its checkpoint
             }
         }
     }
@@ -256,7 +298,7 @@ internal sealed class StepExecutor : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null) await _loop.ConfigureAwait(false);
-        await Task.WhenAll(_running.Values.Select(a => a.Done)).ConfigureAwait(false);
+        await Task.WhenAll(_slots.Values).ConfigureAwait(false);
         _stop.Dispose();
     }
 

@@ -43,6 +43,13 @@ public interface IStepQueue
     /// </summary>
     Task<bool> FinishAsync(ClaimedTicket claim, string outcome, string ended, long now, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="FinishAsync"/> and <see cref="ClaimAsync"/> for the slot it frees, in one transaction (one commit per
+    /// attempt on a busy worker instead of two).
+    /// </summary>
+    Task<(bool Finished, ClaimedTicket? Next)> FinishAndClaimAsync(ClaimedTicket claim, string outcome, string ended,
+        IReadOnlyCollection<string> pools, long now, long leaseExpiresAt, CancellationToken ct);
+
     /// <summary>Hands a claimed ticket back (its worker is stopping): queued again for another worker, the claim still counted.</summary>
     Task ReleaseAsync(ClaimedTicket claim, long now, CancellationToken ct);
 
