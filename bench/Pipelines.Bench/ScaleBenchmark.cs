@@ -37,7 +37,8 @@ public static class ScaleBenchmark
         var cli = Path.Combine(BenchPostgres.RepositoryRoot(), "engine", "Pipelines.Cli", "bin", "Release", "net10.0", "pipelines.dll");
         if (!File.Exists(cli)) throw new InvalidOperationException($"no CLI at {cli}: run `dotnet build -c Release` first");
 
-        using var postgres = BenchPostgres.Start(durable: !args.Contains("--no-fsync"));
+        var durable = !args.Contains("--no-fsync");
+        using var postgres = BenchPostgres.Start(durable);
         var folder = Directory.CreateTempSubdirectory("pipelines-scale-").FullName;
         try
         {
@@ -54,7 +55,7 @@ public static class ScaleBenchmark
             }
 
             var baseline = Median(results[1].Select(m => m.Elapsed.TotalSeconds));
-            Console.WriteLine($"{steps:N0} steps of core.sleep {sleep * 1000:0} ms ({runs} runs of {steps / runs} independent steps), {slots} slots per worker, PostgreSQL durable; medians of {rounds}");
+            Console.WriteLine($"{steps:N0} steps of core.sleep {sleep * 1000:0} ms ({runs} runs of {steps / runs} independent steps), {slots} slots per worker, PostgreSQL {(durable ? "durable" : "without fsync")}; medians of {rounds}");
             Console.WriteLine($"{"workers",8} {"seconds",8} {"steps/s",8} {"× 1 worker",11} {"ideal s",8} {"wait p50 ms",12} {"wait p99 ms",12}");
             var summary = new StringBuilder("scale:");
             foreach (var n in counts)

@@ -8,7 +8,8 @@ namespace Pipelines.Runtime;
 /// <summary>
 /// A worker's side of the shared step queue: while this process has a free execution slot, it claims the oldest
 /// ticket of the default pool or of a pool it serves (<see cref="RuntimeOptions.Pools"/>), runs the attempt as a local
-/// one is run (<see cref="StepRunner"/>: cache, timeout, cancellation), and finishes the ticket with the outcome. The
+/// one is run (<see cref="StepRunner"/>: cache, timeout, cancellation), and finishes the ticket with the outcome,
+/// claiming the slot's next ticket in the same transaction while there is one. The
 /// engine's heartbeat renews the claims (<see cref="RenewAsync"/>), and stops attempts whose run is being cancelled or
 /// that another worker has claimed since. Stopping the process hands its tickets back at once, for another worker.
 /// </summary>
@@ -16,6 +17,9 @@ internal sealed class StepExecutor : IAsyncDisposable
 {
     /// <summary>How often the queue is looked at without a notification (expired leases are only found this way).</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often an idle worker looks for claims held by dead workers of this host, or lost by itself.</summary>
+    public static readonly TimeSpan TidyInterval = TimeSpan.FromSeconds(2);
 
     private readonly IStepQueue _queue;
     private readonly ActivityCatalog _catalog;
@@ -29,9 +33,6 @@ internal sealed class StepExecutor : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private long _nextTidy;
-
-    /// <summary>How often an idle worker looks for claims held by dead workers of this host, or lost by itself.</summary>
-    public static readonly TimeSpan TidyInterval = TimeSpan.FromSeconds(2);
 
     private sealed record Attempt(ClaimedTicket Claim, CancellationTokenSource Stop);
 

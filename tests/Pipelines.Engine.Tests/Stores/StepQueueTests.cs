@@ -131,6 +131,27 @@ public sealed class StepQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Finishing_and_claiming_in_one_go_stores_the_outcome_and_hands_over_the_next_ticket_of_the_workers_pools()
+    {
+        await _queue.EnqueueAsync(Ticket("first", queuedAt: 1), false, CancellationToken.None);
+        await _queue.EnqueueAsync(Ticket("gpu-only", pool: "gpu", queuedAt: 2), false, CancellationToken.None);
+        await _queue.EnqueueAsync(Ticket("second", queuedAt: 3), false, CancellationToken.None);
+        var first = (await _queue.ClaimAsync("a", [], 10, 10 + Lease, CancellationToken.None))!;
+
+        var (finished, next) = await _queue.FinishAndClaimAsync(first, """{"n":1}""", "succeeded", [], 20, 20 + Lease, CancellationToken.None);
+        var (finishedLast, none) = await _queue.FinishAndClaimAsync(next!, """{"n":2}""", "succeeded", [], 30, 30 + Lease, CancellationToken.None);
+        var (stale, _) = await _queue.FinishAndClaimAsync(first, """{"n":3}""", "succeeded", [], 40, 40 + Lease, CancellationToken.None);
+
+        Assert.True(finished);
+        Assert.Equal(("second", "a", 1), (next!.Ticket.Step.StepId, next.Owner, next.Claims)); // gpu-only is not a's to take
+        Assert.True(finishedLast);
+        Assert.Null(none);
+        Assert.False(stale);
+        var outcomes = await _queue.FinishedAsync([new StepKey("r1", "first"), new StepKey("r1", "second")], CancellationToken.None);
+        Assert.Equal(["""{"n":1}""", """{"n":2}"""], outcomes.OrderBy(o => o.Step.StepId).Select(o => o.Outcome));
+    }
+
+    [Fact]
     public async Task Queueing_and_finishing_notify_listeners()
     {
         using var stop = new CancellationTokenSource();
