@@ -155,15 +155,17 @@ internal sealed class StepDispatcher : IAsyncDisposable
 }
 
 /// <summary>
-/// How an attempt run by a worker ended, as it travels through the step queue: the <see cref="StepResult"/> and the
-/// lines the activity logged (masked by the worker), which reach the run's log when the result is applied.
+/// How an attempt run by a worker ended, as it travels through the step queue: the <see cref="StepResult"/>, the
+/// lines the activity logged (masked by the worker) and which worker ran it, which reach the run's log when the result
+/// is applied.
 /// </summary>
 internal static class StepOutcome
 {
-    public static string Write(StepResult result, IReadOnlyList<string> logs)
+    public static string Write(StepResult result, IReadOnlyList<string> logs, string worker)
     {
         var outcome = new JsonObject
         {
+            ["worker"] = worker,
             ["outputs"] = result.Outputs?.DeepClone(),
             ["error"] = result.Error,
             ["retryable"] = result.Retryable,
@@ -181,6 +183,7 @@ internal static class StepOutcome
     {
         var outcome = JsonNode.Parse(text)!.AsObject();
         if (claims > 1) log($"its worker was lost {claims - 1} time(s); another worker claimed it and resumed it from its last checkpoint");
+        log($"ran on worker {(string?)outcome["worker"]}");
         foreach (var line in outcome["logs"]?.AsArray() ?? []) log(line!.GetValue<string>());
         return new StepResult(outcome["outputs"]?.AsObject().DeepClone().AsObject(), (string?)outcome["error"], (bool)outcome["retryable"]!,
             (bool)outcome["cancelled"]!, (bool)outcome["cached"]!, (string?)outcome["cacheKey"], (string?)outcome["bookmark"]);

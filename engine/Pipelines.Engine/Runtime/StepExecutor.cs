@@ -222,7 +222,7 @@ internal sealed class StepExecutor : IAsyncDisposable
         }
 
         string outcome;
-        lock (logs) outcome = StepOutcome.Write(result, logs);
+        lock (logs) outcome = StepOutcome.Write(result, logs, _options.Owner);
         var ended = result.Succeeded ? "succeeded" : result.Cancelled ? "cancelled" : result.Bookmark is not null ? "suspended" : "failed";
         return await FinishAsync(claim, outcome, ended).ConfigureAwait(false);
     }

@@ -76,6 +76,7 @@ public sealed class SharedStoreTests : IAsyncLifetime
         Assert.Equal(gpu.Options.Owner, Assert.Single(attempts, x => x.Step.StepId == "s3").Owner);
         var logs = await a.Runs.GetLogsAsync(id, "s3", CancellationToken.None);
         Assert.Contains(logs, l => l.Line == "queued for a worker of pool 'gpu'");
+        Assert.Contains(logs, l => l.Line == $"ran on worker {gpu.Options.Owner}");
     }
 
     [Fact]
