@@ -6,7 +6,7 @@ public sealed class HelpAndUsageErrorTests : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 
-    private static readonly string[] CommandNames = ["validate", "schema", "publish", "versions", "show", "diff", "retract", "activities", "run", "runs", "artifacts", "serve"];
+    private static readonly string[] CommandNames = ["validate", "schema", "publish", "versions", "show", "diff", "retract", "activities", "run", "runs", "artifacts", "serve", "worker"];
 
     public static TheoryData<string> Commands => new(CommandNames);
 
@@ -86,6 +86,38 @@ public sealed class HelpAndUsageErrorTests : IDisposable
     }
 
     /// <summary>One <c>error:</c> line naming the problem (a usage hint may follow it), no trace, nothing on stdout.</summary>
+    [Fact]
+    public async Task A_worker_without_the_shared_store_says_how_to_give_it_one()
+    {
+        var result = await _workspace.RunAsync("worker");
+
+        Assert.NotEqual(0, result.ExitCode);
+        AssertOneErrorLine(result, "a worker needs the shared store; give --store postgres://");
+    }
+
+    [Fact]
+    public async Task A_worker_with_a_malformed_pool_name_is_told_the_form()
+    {
+        var result = await _workspace.RunAsync("worker", "--store", "postgres://nobody@127.0.0.1:1/none", "--pool", "GPU!");
+
+        Assert.NotEqual(0, result.ExitCode);
+        AssertOneErrorLine(result, "--pool 'GPU!' is not a pool name");
+    }
+
+    [Theory]
+    [InlineData("worker")]
+    [InlineData("runs")]
+    public async Task A_store_that_cannot_be_reached_is_a_one_line_error_naming_it_without_the_password(string command)
+    {
+        // Nothing listens on port 1: the connection is refused at once.
+        var result = await _workspace.RunAsync(command, "--store", "postgres://someone:hunter2secret@127.0.0.1:1/pipelines");
+
+        Assert.NotEqual(0, result.ExitCode);
+        AssertOneErrorLine(result, "cannot use the store postgres://someone@127.0.0.1:1/pipelines");
+        Assert.DoesNotContain("hunter2secret", result.ToString());
+        Assert.Contains("--store", result.ErrorLines.Single(l => l.StartsWith("error:", StringComparison.Ordinal)));
+    }
+
     private static void AssertOneErrorLine(CliResult result, string mentions)
     {
         var errors = result.ErrorLines.Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();

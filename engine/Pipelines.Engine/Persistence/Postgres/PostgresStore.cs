@@ -58,8 +58,8 @@ public sealed class PostgresStore : IAsyncDisposable
 
     /// <summary>
     /// Connects to <paramref name="connectionString"/> (a postgres:// URL or Npgsql's keywords: <see cref="PostgresAddress"/>)
-    /// and brings the schema up to date. Throws <see cref="StoreUnusableException"/> for an address that is not one, or a
-    /// database a newer build migrated.
+    /// and brings the schema up to date. Throws <see cref="StoreUnusableException"/> for an address that is not one, a
+    /// server that cannot be reached or refuses the user, or a database a newer build migrated.
     /// </summary>
     public static Task<PostgresStore> OpenAsync(string connectionString, TimeProvider? time = null, CancellationToken ct = default) =>
         OpenAsync(connectionString, PostgresMigrations.All, time, ct);
@@ -68,11 +68,19 @@ public sealed class PostgresStore : IAsyncDisposable
         CancellationToken ct)
     {
         SchemaMigration.CheckNumbering(migrations);
-        var dataSource = NpgsqlDataSource.Create(PostgresAddress.Parse(connectionString, "the PostgreSQL store").ConnectionString);
+        var address = PostgresAddress.Parse(connectionString, "the PostgreSQL store");
+        var dataSource = NpgsqlDataSource.Create(address.ConnectionString);
         try
         {
             await MigrateAsync(dataSource, migrations, ct);
             return new PostgresStore(dataSource, time ?? TimeProvider.System);
+        }
+        catch (NpgsqlException e)
+        {
+            await dataSource.DisposeAsync();
+            // Npgsql's own words name the server and the problem, never the password.
+            throw new StoreUnusableException($"cannot use the store {address}: {e.Message}",
+                "check that the server is up and the user, password and database in --store (or PIPELINES_STORE) are right; the database must exist");
         }
         catch
         {
