@@ -64,6 +64,10 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
         output.WriteLine($"{kills.Count} kills; run {status}");
         Assert.Equal("succeeded", status);
         await cluster.AssertEveryStepRanAloneAndSucceededOnceAsync(id, kills);
+        // The coordinator lived: each step's attempts are its claims, every worker lost with one counted as an attempt.
+        var claims = (await cluster.AttemptsAsync(id)).CountBy(a => a.Step.StepId).ToDictionary();
+        Assert.All(await cluster.StepsAsync(id), s => Assert.True(s.Attempts == claims[s.StepId], $"{s.StepId}: {s.Attempts} attempts, {claims[s.StepId]} claims"));
+        Assert.Contains(claims.Values, c => c > 1); // the kills did land on running steps
     }
 
     [Fact]
@@ -198,6 +202,8 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
                    + $"(not succeeded: {string.Join(", ", steps.Where(s => s.Status != "succeeded").Select(s => $"{s.StepId} {s.Status} attempt {s.Attempts}"))}); "
                    + $"tickets of the steps not succeeded: {tickets}; claims never ended: {string.Join(", ", open)}";
         }
+
+        public Task<IReadOnlyList<Persistence.StepRow>> StepsAsync(string id) => _reader.OpenRunStore(null).GetStepsAsync(id, CancellationToken.None);
 
         public Task<IReadOnlyList<StepAttemptRow>> AttemptsAsync(string id) => new PostgresStepQueue(_reader.DataSource).AttemptsAsync(id, CancellationToken.None);
 

@@ -186,6 +186,6 @@ internal static class StepOutcome
         log($"ran on worker {(string?)outcome["worker"]}");
         foreach (var line in outcome["logs"]?.AsArray() ?? []) log(line!.GetValue<string>());
         return new StepResult(outcome["outputs"]?.AsObject().DeepClone().AsObject(), (string?)outcome["error"], (bool)outcome["retryable"]!,
-            (bool)outcome["cancelled"]!, (bool)outcome["cached"]!, (string?)outcome["cacheKey"], (string?)outcome["bookmark"]);
+            (bool)outcome["cancelled"]!, (bool)outcome["cached"]!, (string?)outcome["cacheKey"], (string?)outcome["bookmark"], LostAttempts: claims - 1);
     }
 }

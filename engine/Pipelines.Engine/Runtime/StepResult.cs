@@ -2,8 +2,12 @@ using System.Text.Json.Nodes;
 
 namespace Pipelines.Runtime;
 
-/// <summary>How one attempt of a step ended.</summary>
-internal sealed record StepResult(JsonObject? Outputs, string? Error, bool Retryable, bool Cancelled, bool Cached, string? CacheKey, string? Bookmark = null)
+/// <summary>
+/// How one attempt of a step ended. <see cref="LostAttempts"/>: on the shared store, the times a worker died holding
+/// the attempt before another ran it to this end; each counts as an attempt, as a crash of the run's own process does.
+/// </summary>
+internal sealed record StepResult(JsonObject? Outputs, string? Error, bool Retryable, bool Cancelled, bool Cached, string? CacheKey, string? Bookmark = null,
+    int LostAttempts = 0)
 {
     public bool Succeeded => Outputs is not null && Error is null && !Cancelled;
 

@@ -114,6 +114,7 @@ internal sealed class StepTransitions
     /// <param name="cancelReason">The run is being cancelled (null when it is not): no retry, and the reason a cancelled step gets.</param>
     public StepStatus Complete(StepExecution execution, StepResult result, long now, bool detaching, bool cancelling, string? cancelReason)
     {
+        execution.Attempts += result.LostAttempts; // workers that died holding it: attempts, not failures (as after a crash)
         if (result.Bookmark is { } bookmark)
         {
             // Waiting for people or the outside world: not an attempt that failed, not a slot held.

@@ -85,6 +85,20 @@ public sealed class StepTransitionTests
     }
 
     [Fact]
+    public void Workers_lost_holding_an_attempt_count_as_attempts_and_not_as_failures()
+    {
+        var (_, steps) = Start(Chain);
+        steps.Advance(Now);
+        steps.TryTakeReady(out var a);
+        steps.Claim(a, Owner, Now + 1);
+
+        var ran = Success() with { LostAttempts = 2 };
+
+        Assert.Equal(StepStatus.Succeeded, steps.Complete(a, ran, Now + 2, detaching: false, cancelling: false, cancelReason: null));
+        Assert.Equal((3, 0), (a.Attempts, a.Failures));
+    }
+
+    [Fact]
     public void A_retryable_failure_waits_its_backoff_growing_by_the_factor_then_fails_and_skips_the_downstream()
     {
         var (state, steps) = Start("""
