@@ -29,8 +29,8 @@ public static class EngineBenchmark
         var ours = new OursContender();
         var contenders = new List<IEngineContender> { theirs };
         // --postgres: the same runtime on the shared store as a third contender (a private durable cluster).
-        using var postgres = args.Contains("--postgres") ? BenchPostgres.Start() : null;
-        var oursShared = postgres is null ? null : new OursContender(postgres.CreateDatabaseAsync);
+        using var postgres = args.Contains("--postgres") ? Pipelines.Tests.TestPostgres.PrivateServer.Start(durable: true) : null;
+        var oursShared = postgres is null ? null : new OursContender(() => Pipelines.Tests.TestPostgres.CreateDatabaseAsync(postgres.ConnectionString, "engine"));
         string? oursMissing = null;
         try
         {

@@ -34,11 +34,11 @@ public static class ScaleBenchmark
         var rounds = Option(args, "--rounds", 2);
         const int runs = 20;
         if (steps % runs != 0) throw new ArgumentException($"--steps must be a multiple of {runs}");
-        var cli = Path.Combine(BenchPostgres.RepositoryRoot(), "engine", "Pipelines.Cli", "bin", "Release", "net10.0", "pipelines.dll");
+        var cli = Path.Combine(BenchMachine.Checkout(), "engine", "Pipelines.Cli", "bin", "Release", "net10.0", "pipelines.dll");
         if (!File.Exists(cli)) throw new InvalidOperationException($"no CLI at {cli}: run `dotnet build -c Release` first");
 
         var durable = !args.Contains("--no-fsync");
-        using var postgres = BenchPostgres.Start(durable);
+        using var postgres = Pipelines.Tests.TestPostgres.PrivateServer.Start(durable);
         var folder = Directory.CreateTempSubdirectory("pipelines-scale-").FullName;
         try
         {
@@ -48,7 +48,7 @@ public static class ScaleBenchmark
             var yaml = Pipeline(steps / runs, sleep);
             foreach (var workers in order)
             {
-                var measured = await MeasureAsync(await postgres.CreateDatabaseAsync(), cli, yaml, workers, slots, runs, steps, folder);
+                var measured = await MeasureAsync(await Pipelines.Tests.TestPostgres.CreateDatabaseAsync(postgres.ConnectionString, "scale"), cli, yaml, workers, slots, runs, steps, folder);
                 results[workers].Add(measured);
                 Console.WriteLine($"  {workers} worker(s): {measured.Elapsed.TotalSeconds:0.00} s, {steps / measured.Elapsed.TotalSeconds:0} steps/s, "
                                   + $"queue wait p50 {measured.WaitP50:0} ms p99 {measured.WaitP99:0} ms");
@@ -67,7 +67,7 @@ public static class ScaleBenchmark
                 summary.Append(CultureInfo.InvariantCulture, $" {n}w {steps / seconds:0} steps/s ({baseline / seconds:0.00}x)");
             }
 
-            var (p50, p99) = await ClaimLatencyAsync(await postgres.CreateDatabaseAsync(), claimers: 4, tickets: steps);
+            var (p50, p99) = await ClaimLatencyAsync(await Pipelines.Tests.TestPostgres.CreateDatabaseAsync(postgres.ConnectionString, "scale"), claimers: 4, tickets: steps);
             Console.WriteLine($"claim latency, 4 claimers contending for {steps:N0} queued tickets: p50 {p50:0.00} ms, p99 {p99:0.00} ms (one ClaimAsync: the FOR UPDATE SKIP LOCKED claim and its record)");
             summary.Append(CultureInfo.InvariantCulture, $"; claim p50 {p50:0.00} ms p99 {p99:0.00} ms");
             Console.WriteLine(summary);

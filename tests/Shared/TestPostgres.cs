@@ -6,7 +6,8 @@ namespace Pipelines.Tests;
 /// <summary>
 /// The PostgreSQL server tests run against: the private cluster <c>test.sh</c> starts (its connection string in
 /// <c>PIPELINES_TEST_POSTGRES</c>), or, when a test project runs on its own, a cluster this process starts with the same
-/// script (<c>tests/postgres/cluster.sh</c>) and stops when it exits. Each caller gets a database of its own.
+/// script (<c>tests/postgres/cluster.sh</c>) and stops when it exits. Each caller gets a database of its own. The
+/// benchmarks use it too, for a server of their own with PostgreSQL's durable settings (<see cref="PrivateServer"/>).
 /// </summary>
 public static class TestPostgres
 {
@@ -18,18 +19,21 @@ public static class TestPostgres
     /// <summary>The server's maintenance database (<c>postgres</c>), as a connection string.</summary>
     public static string ServerConnectionString => Server.Value;
 
-    /// <summary>Creates an empty database and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync(string purpose = "test")
+    /// <summary>Creates an empty database on the tests' server and returns its connection string.</summary>
+    public static Task<string> CreateDatabaseAsync(string purpose = "test") => CreateDatabaseAsync(ServerConnectionString, purpose);
+
+    /// <summary>Creates an empty database on <paramref name="server"/> (a maintenance database's connection string) and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string server, string purpose)
     {
         var name = $"{Sanitize(purpose)}_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid().ToString("N")[..8]}";
-        await using (var connection = new NpgsqlConnection(ServerConnectionString))
+        await using (var connection = new NpgsqlConnection(server))
         {
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await create.ExecuteNonQueryAsync();
         }
 
-        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
     }
 
     private static string Sanitize(string purpose) =>
