@@ -20,6 +20,7 @@ internal sealed class SecretMask
 
     // Longest first, so a secret that contains another is masked whole rather than around the shorter one.
     private readonly string[] _values;
+    private readonly (string Value, string Name)[] _named;
 
     /// <exception cref="ArgumentException">A secret is shorter than <see cref="MinLength"/>, or two names differ only in case.</exception>
     public SecretMask(IReadOnlyDictionary<string, string> secrets)
@@ -27,6 +28,49 @@ internal sealed class SecretMask
         if (Problems(secrets.Select(s => (s.Key, $"secrets.{s.Key}", s.Value))).FirstOrDefault() is { } problem) throw new ArgumentException(problem, nameof(secrets));
         Secrets = secrets;
         _values = [.. secrets.Values.Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length)];
+        // A value two names share is sealed as the first name: either one unseals to the same value.
+        _named = [.. secrets.GroupBy(s => s.Value, StringComparer.Ordinal)
+            .Select(g => (Value: g.Key, Name: g.Select(s => s.Key).Order(StringComparer.Ordinal).First()))
+            .OrderByDescending(s => s.Value.Length)];
+    }
+
+    // What a sealed secret reads as: U+241F (the picture of the unit separator) around its name; no activity input
+    // holds one by chance.
+    private const char Seam = '\u241F';
+
+    /// <summary>
+    /// A copy of <paramref name="node"/> for another process of the same deployment: every secret's value replaced by a
+    /// token naming it, so that the shared store never holds the value; that process puts its own value back
+    /// (<see cref="Unseal"/>).
+    /// </summary>
+    public JsonNode? Seal(JsonNode? node) => Map(node, text =>
+    {
+        foreach (var (value, name) in _named) text = text.Replace(value, $"{Seam}secret:{name}{Seam}", StringComparison.Ordinal);
+        return text;
+    });
+
+    /// <summary>
+    /// <paramref name="node"/> with each sealed secret's value put back from this process's secrets; the names this
+    /// process does not have are <paramref name="missing"/> (their tokens stay).
+    /// </summary>
+    public JsonNode? Unseal(JsonNode? node, out IReadOnlyList<string> missing)
+    {
+        var absent = new SortedSet<string>(StringComparer.Ordinal);
+        var unsealed = Map(node, text =>
+        {
+            if (!text.Contains(Seam, StringComparison.Ordinal)) return text;
+            foreach (var part in text.Split(Seam))
+            {
+                if (!part.StartsWith("secret:", StringComparison.Ordinal)) continue;
+                var name = part["secret:".Length..];
+                if (Secrets.TryGetValue(name, out var value)) text = text.Replace($"{Seam}{part}{Seam}", value, StringComparison.Ordinal);
+                else absent.Add(name);
+            }
+
+            return text;
+        });
+        missing = [.. absent];
+        return unsealed;
     }
 
     public static SecretMask None { get; } = new(new Dictionary<string, string>());
@@ -68,26 +112,28 @@ internal sealed class SecretMask
     }
 
     /// <summary>A copy with every secret masked, in string values and in property names.</summary>
-    public JsonNode? Apply(JsonNode? node)
+    public JsonNode? Apply(JsonNode? node) => _values.Length == 0 ? node : Map(node, text => Apply(text));
+
+    /// <summary>A copy with <paramref name="change"/> applied to every string value and property name.</summary>
+    private static JsonNode? Map(JsonNode? node, Func<string, string> change)
     {
-        if (_values.Length == 0) return node;
         switch (node)
         {
             case JsonObject obj:
-                var masked = new JsonObject();
+                var mapped = new JsonObject();
                 foreach (var (key, value) in obj)
                 {
-                    // Two keys may mask to the same text: number the later ones rather than lose or reject them.
-                    var name = Apply(key);
-                    for (var n = 2; masked.ContainsKey(name); n++) name = $"{Apply(key)} ({n})";
-                    masked[name] = Apply(value);
+                    // Two keys may map to the same text (masked alike): number the later ones rather than lose or reject them.
+                    var name = change(key);
+                    for (var n = 2; mapped.ContainsKey(name); n++) name = $"{change(key)} ({n})";
+                    mapped[name] = Map(value, change);
                 }
 
-                return masked;
+                return mapped;
             case JsonArray array:
-                return new JsonArray(array.Select(Apply).ToArray());
+                return new JsonArray(array.Select(item => Map(item, change)).ToArray());
             case JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.String:
-                return JsonValue.Create(Apply(value.GetValue<string>()));
+                return JsonValue.Create(change(value.GetValue<string>()));
             default:
                 return node?.DeepClone();
         }

@@ -186,10 +186,21 @@ internal sealed class StepExecutor : IAsyncDisposable
         var ticket = claim.Ticket;
         var logs = new List<string>();
         StepResult result;
+        // Secrets come sealed (names, not values): this worker puts its own values back.
+        var inputs = _mask.Unseal(JsonNode.Parse(ticket.Inputs), out var missing)!.AsObject();
+        IReadOnlyList<string> missingInResume = [];
+        var resumption = ticket.Resume is { } resume ? _mask.Unseal(JsonNode.Parse(resume), out missingInResume) : null;
+        missing = [.. missing.Union(missingInResume)];
         if (ticket.Uses.Split('@') is not [var type, var versionText] || !int.TryParse(versionText, out var version)
             || _catalog.Find(type, version) is not { } activity)
         {
             result = StepResult.Failure($"the worker {_options.Owner} has no activity {ticket.Uses}; run workers of one build", retryable: true);
+        }
+        else if (missing.Count > 0)
+        {
+            result = StepResult.Failure($"the worker {_options.Owner} has no secret {string.Join(", ", missing)} that the step's inputs read; set "
+                                        + string.Join(", ", missing.Select(m => RuntimeOptions.SecretPrefix + m.ToUpperInvariant()))
+                                        + " on every worker, as on the host that started the run", retryable: true);
         }
         else
         {
@@ -207,10 +218,10 @@ internal sealed class StepExecutor : IAsyncDisposable
                 Artifacts = _services.Artifacts,
                 DataDirectory = _services.DataDirectory,
                 Checkpoints = _services.Checkpoints.ForStep(ticket.Step.RunId, ticket.Step.StepId),
-                Resumption = ticket.Resume is { } resume ? JsonNode.Parse(resume) : null,
+                Resumption = resumption,
                 Services = _services.Services,
             };
-            result = await StepRunner.RunAsync(activity, JsonNode.Parse(ticket.Inputs)!.AsObject(), ticket.CacheKey, ticket.Lookup, _services.Runs,
+            result = await StepRunner.RunAsync(activity, inputs, ticket.CacheKey, ticket.Lookup, _services.Runs,
                 ticket.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, context, _mask, stop.Token).ConfigureAwait(false);
         }
 

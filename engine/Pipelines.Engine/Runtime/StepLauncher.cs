@@ -225,9 +225,11 @@ internal sealed class StepLauncher
     public const string DefaultPool = "default";
 
     /// <summary>The attempt as a ticket of the step queue: what a worker elsewhere needs to run it.</summary>
+    /// <remarks>Secrets travel sealed (<see cref="SecretMask.Seal"/>): the store holds their names, and the worker puts its own values back.</remarks>
     private StepTicket Ticket(StepExecution execution, ActivityDescriptor activity, JsonObject inputs, string? cacheKey, bool lookup) =>
-        new(new StepKey(_state.Id, execution.Id), execution.Attempts, PoolOf(execution.Definition), activity.Uses, inputs.ToJsonString(), cacheKey,
-            lookup, (long?)execution.Definition.Timeout?.TotalMilliseconds, execution.Resume?.ToJsonString(), _services.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        new(new StepKey(_state.Id, execution.Id), execution.Attempts, PoolOf(execution.Definition), activity.Uses, _state.Mask.Seal(inputs)!.ToJsonString(),
+            cacheKey, lookup, (long?)execution.Definition.Timeout?.TotalMilliseconds, _state.Mask.Seal(execution.Resume)?.ToJsonString(),
+            _services.Time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>An inline attempt that did not finish at once (it awaits something): its result comes back as a signal.</summary>
     private async Task SignalWhenDoneAsync(StepExecution execution, Task<StepResult> attempt) =>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Pipelines.Runtime;
@@ -8,6 +9,31 @@ namespace Pipelines.Engine.Tests.Runtime;
 public sealed class SecretTests
 {
     private const string Secret = "s3cr3t-value";
+
+    [Fact]
+    public void Sealed_secrets_travel_as_names_and_unseal_to_the_values_of_the_process_that_has_them()
+    {
+        var coordinator = new SecretMask(new Dictionary<string, string> { ["token"] = "hunter2-token", ["other"] = "abc+def&ghi\"x" });
+        var worker = new SecretMask(new Dictionary<string, string> { ["token"] = "hunter2-token" });
+        var inputs = new JsonObject
+        {
+            ["header"] = "Bearer hunter2-token",
+            ["list"] = new JsonArray("abc+def&ghi\"x", 3),
+            ["hunter2-token"] = true,
+        };
+
+        var sealedText = coordinator.Seal(inputs)!.ToJsonString();
+        var unsealed = worker.Unseal(JsonNode.Parse(sealedText), out var missing)!;
+
+        Assert.DoesNotContain("hunter2", sealedText);
+        Assert.DoesNotContain("abc+def", System.Text.RegularExpressions.Regex.Unescape(sealedText));
+        Assert.Equal("Bearer hunter2-token", (string)unsealed["header"]!);
+        Assert.True((bool)unsealed["hunter2-token"]!);
+        Assert.Equal(["other"], missing); // this worker lacks it: the token stays, and the caller says which
+        Assert.Equal(3, (int)unsealed["list"]![1]!);
+        Assert.Equal(inputs.ToJsonString(), coordinator.Unseal(JsonNode.Parse(sealedText), out var none)!.ToJsonString());
+        Assert.Empty(none);
+    }
 
     [Fact]
     public async Task A_secret_used_in_a_step_is_masked_in_stored_inputs_outputs_and_logs()

@@ -23,12 +23,13 @@ public sealed class SharedStoreTests : IAsyncLifetime
         _data.Dispose();
     }
 
-    private async Task<RunEngine> HostAsync(string name, int slots = 2, string[]? pools = null, bool executes = true)
+    private async Task<RunEngine> HostAsync(string name, int slots = 2, string[]? pools = null, bool executes = true,
+        Dictionary<string, string>? secrets = null)
     {
         var engine = await RunEngine.OpenAsync(_data.Path, RuntimeHarness.Catalog, new RuntimeOptions
         {
             SharedStore = _store, Owner = $"{ProcessOwner.Current}/{name}", MaxParallel = slots, Pools = pools ?? [], ExecutesSteps = executes,
-            HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(200), Secrets = secrets ?? [],
         });
         _engines.Add(engine);
         return engine;
@@ -88,6 +89,40 @@ public sealed class SharedStoreTests : IAsyncLifetime
 
         Assert.Equal(RunStatus.Succeeded, await api.ExecuteAsync(id).WaitAsync(RuntimeHarness.RunBound));
         Assert.All(await api.StepQueue!.AttemptsAsync(id, CancellationToken.None), x => Assert.Equal(worker.Options.Owner, x.Owner));
+    }
+
+    private const string Secretive = """
+        apiVersion: pipelines/v1
+        kind: Pipeline
+        metadata: { name: secretive }
+        steps:
+          call:
+            uses: test.count@1
+            with:
+              value: "key=${{ secrets.token }}"
+        """;
+
+    [Fact]
+    public async Task A_secret_reaches_a_worker_that_has_it_and_a_worker_without_it_fails_the_step_naming_the_variable()
+    {
+        var secrets = new Dictionary<string, string> { ["token"] = "hunter2-token-value" };
+        var api = await HostAsync("api", executes: false, secrets: secrets);
+        var worker = await HostAsync("worker", secrets: secrets);
+        var id = await StartAsync(api, Secretive);
+
+        Assert.Equal(RunStatus.Succeeded, await api.ExecuteAsync(id).WaitAsync(RuntimeHarness.RunBound));
+        var call = Assert.Single(await api.Runs.GetStepsAsync(id, CancellationToken.None));
+        Assert.Equal("key=***", (string)System.Text.Json.Nodes.JsonNode.Parse(call.Outputs!)!["value"]!); // the real value, masked on the way out
+        await worker.DisposeAsync();
+        _engines.Remove(worker);
+
+        var bare = await HostAsync("bare");
+        var failing = await StartAsync(api, Secretive.Replace("value: \"key=", "value: \"again=", StringComparison.Ordinal));
+
+        Assert.Equal(RunStatus.Failed, await api.ExecuteAsync(failing).WaitAsync(RuntimeHarness.RunBound));
+        var error = Assert.Single(await api.Runs.GetStepsAsync(failing, CancellationToken.None)).Error;
+        Assert.Contains($"the worker {bare.Options.Owner} has no secret token", error);
+        Assert.Contains("PIPELINES_SECRET_TOKEN", error);
     }
 
     [Fact]
