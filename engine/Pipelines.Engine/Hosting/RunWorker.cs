@@ -64,7 +64,7 @@ public sealed class RunWorker(RunEngine engine, RunQueue queue, ILogger<RunWorke
                         if (!_executing.ContainsKey(id)) queue.Enqueue(id);
                     }
                 }
-                catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException)
+                catch (Exception e) when (Persistence.StoreErrors.IsTransient(e))
                 {
                     // The store is down for now: look again at the next tick.
                 }

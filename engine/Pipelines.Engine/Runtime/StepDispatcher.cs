@@ -88,7 +88,7 @@ internal sealed class StepDispatcher : IAsyncDisposable
                 await _queue.EnqueueAsync(ticket, adopt, stop).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (StepExecutor.IsUnreachable(e) && !stop.IsCancellationRequested)
+            catch (Exception e) when (Persistence.StoreErrors.IsTransient(e) && !stop.IsCancellationRequested)
             {
                 await Task.Delay(PollInterval, _time, stop).ConfigureAwait(false);
             }

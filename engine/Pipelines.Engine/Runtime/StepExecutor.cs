@@ -314,8 +314,5 @@ internal sealed class StepExecutor : IAsyncDisposable
         _stop.Dispose();
     }
 
-    internal static bool IsUnreachable(Exception e) =>
-        e is System.Data.Common.DbException or IOException or System.Net.Sockets.SocketException or TimeoutException;
-
     private long Now() => _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
 }

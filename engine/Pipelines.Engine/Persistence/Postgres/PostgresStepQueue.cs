@@ -347,7 +347,7 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or IOException)
+            catch (Exception e) when (StoreErrors.IsTransient(e))
             {
                 // The server restarted or the connection broke: listen again shortly; the callers' polls cover the gap.
                 try
