@@ -139,6 +139,11 @@ public static class DesignerBenchmark
             var canvas = await page.EvaluateAsync<double[]>("() => window.__marks.canvas");
             if (Environment.GetEnvironmentVariable("DESIGNER_KEYS") is not null)
                 Console.WriteLine($"each keystroke, canvas / validated (ms): {string.Join(" ", (await page.EvaluateAsync<double[]>("() => window.__marks.canvas")).Zip(await page.EvaluateAsync<double[]>("() => window.__marks.validated"), (c, v) => $"{c:0}/{v:0}"))}");
+            if (Environment.GetEnvironmentVariable("DESIGNER_KEYS") is not null)
+                Console.WriteLine($"each validation request, sent → answered (ms): {await page.EvaluateAsync<string>("""
+                    () => performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/validate')).slice(-40)
+                      .map((r) => `${(r.requestStart - r.startTime).toFixed(0)}+${(r.responseEnd - r.requestStart).toFixed(0)}`).join(' ')
+                    """)}");
             var validated = await page.EvaluateAsync<double[]>("() => window.__marks.validated");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"keystroke in the YAML view ({keys}): on the canvas p50 {Percentile(canvas, 0.5):0} ms p95 {Percentile(canvas, 0.95):0} ms; validated by the server p50 {Percentile(validated, 0.5):0} ms p95 {Percentile(validated, 0.95):0} ms"));
@@ -215,7 +220,7 @@ public static class DesignerBenchmark
     /// <paramref name="steps"/> echo steps named "Step i": each needs its parent in a binary tree, every fifth also
     /// reads its predecessor's output (an implied edge); the last key of the file is the last step's name.
     /// </summary>
-    private static string Pipeline(int steps)
+    internal static string Pipeline(int steps)
     {
         var text = new StringBuilder("apiVersion: pipelines/v1\nkind: Pipeline\nmetadata:\n  name: big\nparams:\n  who: { type: string, default: world }\nsteps:\n");
         for (var i = 0; i < steps; i++)

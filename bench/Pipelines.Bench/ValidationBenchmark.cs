@@ -17,8 +17,10 @@ public static class ValidationBenchmark
     public static void Run(string[] args)
     {
         var root = BenchMachine.Checkout();
-        var files = Directory.GetFiles(Path.Combine(root, "pipelines"), "*.yaml").Order().ToArray();
-        var texts = files.Select(File.ReadAllText).ToArray();
+        // `validate [SECONDS] [--steps N]`: the examples in pipelines/, or the designer benchmark's pipeline of N steps.
+        var steps = Array.IndexOf(args, "--steps") is var at and >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var files = steps > 0 ? [$"the designer benchmark's {steps} steps"] : Directory.GetFiles(Path.Combine(root, "pipelines"), "*.yaml").Order().ToArray();
+        var texts = steps > 0 ? [DesignerBenchmark.Pipeline(steps)] : files.Select(File.ReadAllText).ToArray();
         var catalog = BuiltInActivities.CreateCatalog();
         var seconds = args.Length > 0 && double.TryParse(args[0], out var s) ? s : 3.0;
 
@@ -43,6 +45,9 @@ public static class ValidationBenchmark
         Console.WriteLine($"yamldotnet representation model: {baseline:N0} docs/s");
         Console.WriteLine($"our located reader:              {reader:N0} docs/s");
         Console.WriteLine($"full validation:                 {full:N0} docs/s");
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var text in texts) Load(text, catalog);
+        Console.WriteLine($"full validation allocates {(GC.GetAllocatedBytesForCurrentThread() - allocated) / 1024.0 / texts.Length:N0} KiB per document");
         Console.WriteLine($"validate yamldotnet_load={baseline:F0} reader={reader:F0} full={full:F0} reader_ratio={reader / baseline:F2} full_ratio={full / baseline:F2}");
     }
 

@@ -25,9 +25,20 @@ public sealed record ActivityDescriptor(
 
     internal Func<object, JsonObject, ActivityContext, CancellationToken, Task<JsonObject>> Execute { get; init; } = null!;
 
-    public PortDescriptor? Input(string name) => Inputs.FirstOrDefault(i => i.Name == name);
+    public PortDescriptor? Input(string name) => Port(Inputs, name);
 
-    public PortDescriptor? Output(string name) => Outputs.FirstOrDefault(o => o.Name == name);
+    public PortDescriptor? Output(string name) => Port(Outputs, name);
+
+    /// <summary>A plain loop: the loader asks for every input of every step.</summary>
+    private static PortDescriptor? Port(IReadOnlyList<PortDescriptor> ports, string name)
+    {
+        for (var i = 0; i < ports.Count; i++)
+        {
+            if (ports[i].Name == name) return ports[i];
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// Runs the activity on JSON inputs and returns its outputs as JSON. <paramref name="create"/> makes the

@@ -203,7 +203,9 @@ internal sealed partial class StepReader(NodeReader reader, ActivityCatalog cata
         if (activity is not null)
         {
             // A misspelt input is reported once, as unknown with its "did you mean"; not a second time as missing.
-            var misspelt = withNode?.Entries.Select(e => NearestName.Find(e.Key.Value, activity.Inputs.Select(i => i.Name)))
+            // Only a key that names no input can be a misspelling; most steps have none, and a lookup is not free.
+            var misspelt = withNode?.Entries.Where(e => activity.Input(e.Key.Value) is null)
+                .Select(e => NearestName.Find(e.Key.Value, activity.Inputs.Select(i => i.Name)))
                 .Where(n => n is not null).ToHashSet() ?? [];
             foreach (var missing in activity.Inputs.Where(i => i.Required && !misspelt.Contains(i.Name)
                                                                && !result.Any(r => r.Key == i.Name && !(r.Value is LiteralValue { Value: null }))))

@@ -38,7 +38,28 @@ public sealed class ParsedExpression
     /// <summary>Names read that are neither context roots (as references) nor JavaScript globals nor locals.</summary>
     public ExpressionError? Error { get; }
 
+    /// <summary>
+    /// Parses seen recently, by source: a pipeline repeats its expressions (<c>params.x</c> in every step), and the
+    /// designer sends the same text again with each keystroke. A parse is immutable, so sharing one is safe. Bounded
+    /// by count and by the length of what is kept; when full it starts again rather than keeping score.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ParsedExpression> Recent = new(StringComparer.Ordinal);
+
+    private const int MaxRecent = 4096;
+
+    private const int MaxRecentLength = 256;
+
     public static ParsedExpression Parse(string source)
+    {
+        if (source.Length > MaxRecentLength) return ParseNew(source);
+        if (Recent.TryGetValue(source, out var known)) return known;
+        var parsed = ParseNew(source);
+        if (Recent.Count >= MaxRecent) Recent.Clear();
+        Recent.TryAdd(source, parsed);
+        return parsed;
+    }
+
+    private static ParsedExpression ParseNew(string source)
     {
         if (string.IsNullOrWhiteSpace(source))
         {

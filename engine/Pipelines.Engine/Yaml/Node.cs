@@ -33,9 +33,18 @@ public sealed record MappingNode(IReadOnlyList<MappingEntry> Entries, SourceLoca
 {
     public override string KindName => "a mapping";
 
-    public Node? this[string key] => Entries.FirstOrDefault(e => e.Key.Value == key)?.Value;
+    public Node? this[string key] => Entry(key)?.Value;
 
-    public MappingEntry? Entry(string key) => Entries.FirstOrDefault(e => e.Key.Value == key);
+    /// <summary>The first entry under <paramref name="key"/>: a plain loop, as the loader asks this for every key of every step.</summary>
+    public MappingEntry? Entry(string key)
+    {
+        for (var i = 0; i < Entries.Count; i++)
+        {
+            if (Entries[i].Key.Value == key) return Entries[i];
+        }
+
+        return null;
+    }
 }
 
 public sealed record SequenceNode(IReadOnlyList<Node> Items, SourceLocation Start, SourceLocation End)

@@ -48,7 +48,7 @@ public static class YamlReader
             return null;
         }
 
-        if (string.IsNullOrWhiteSpace(StripComments(text)))
+        if (!HasContent(text))
         {
             diagnostics.Error(DiagnosticCodes.EmptyFile, new SourceLocation(file, 1, 1),
                 "the file is empty", "start from a file in pipelines/, e.g. pipelines/hello.yaml");
@@ -116,8 +116,18 @@ public static class YamlReader
         return null;
     }
 
-    private static string StripComments(string text) =>
-        string.Join('\n', LineBreaks.Split(text).Select(l => l.TrimStart().StartsWith('#') ? "" : l).Where(l => l.Trim() is not ("---" or "...")));
+    /// <summary>Whether any line holds more than blanks, a comment or a document marker (<c>---</c>, <c>...</c>); stops at the first that does.</summary>
+    private static bool HasContent(string text)
+    {
+        foreach (var line in text.AsSpan().EnumerateLines())
+        {
+            var trimmed = line.Trim();
+            if (trimmed.IsEmpty || trimmed[0] == '#' || trimmed is "---" or "...") continue;
+            return true;
+        }
+
+        return false;
+    }
 
     private static bool TryDecode(string file, byte[] content, DiagnosticBag diagnostics, out string text)
     {
@@ -337,7 +347,8 @@ public static class YamlReader
             }
 
             var entries = new List<MappingEntry>(frame.Children.Count / 2);
-            var seen = new Dictionary<string, ScalarNode>(StringComparer.Ordinal);
+            // Most mappings have a handful of keys, where a look along the entries beats building a dictionary.
+            var seen = frame.Children.Count > 16 ? new Dictionary<string, ScalarNode>(StringComparer.Ordinal) : null;
             for (var i = 0; i + 1 < frame.Children.Count; i += 2)
             {
                 var keyNode = frame.Children[i];
@@ -348,7 +359,7 @@ public static class YamlReader
                     continue;
                 }
 
-                if (seen.TryGetValue(key.Value, out var first))
+                if ((seen is null ? Earlier(entries, key.Value) : seen.GetValueOrDefault(key.Value)) is { } first)
                 {
                     diagnostics.Error(DiagnosticCodes.DuplicateKey, key.Start,
                         $"duplicate key {DiagnosticText.Quote(key.Value)} (first defined at line {first.Start.Line})",
@@ -356,11 +367,21 @@ public static class YamlReader
                     continue;
                 }
 
-                seen.Add(key.Value, key);
+                seen?.Add(key.Value, key);
                 entries.Add(new MappingEntry(key, frame.Children[i + 1]));
             }
 
             return new MappingNode(entries, startLocation, endLocation);
+        }
+
+        private static ScalarNode? Earlier(List<MappingEntry> entries, string key)
+        {
+            foreach (var entry in entries)
+            {
+                if (entry.Key.Value == key) return entry.Key;
+            }
+
+            return null;
         }
 
         private bool Attach(Node node, int size, ref Node? root)

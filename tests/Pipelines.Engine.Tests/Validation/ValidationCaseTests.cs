@@ -136,6 +136,17 @@ public sealed partial class ValidationCaseTests
     }
 
     [Fact]
+    public void A_duplicate_among_many_keys_is_reported_with_the_line_of_the_first()
+    {
+        // Large mappings are checked through a dictionary, small ones along their entries; both say the same.
+        var steps = string.Concat(Enumerable.Range(0, 12).Select(i => $"  s{i}:\n    uses: core.noop@1\n"));
+        var diagnostic = Single(steps + "  s3:\n    uses: core.noop@1\n");
+
+        AssertAt(diagnostic, DiagnosticCodes.DuplicateKey, 6 + 24, 3);
+        Assert.Contains("duplicate key 's3' (first defined at line 12)", diagnostic.Message);
+    }
+
+    [Fact]
     public void Several_documents_in_one_file_are_rejected_at_the_second()
     {
         var diagnostic = Single("  a:\n    uses: core.noop@1\n---\napiVersion: pipelines/v1\n");
