@@ -31,6 +31,11 @@ export default function YamlView({ text, onChange, problems, graph, catalog, dar
   // The completion source reads the latest graph and catalog without rebuilding the editor.
   const latest = useRef({ graph, catalog, onChange });
   latest.current = { graph, catalog, onChange };
+  // The editor's text as last handed out: every change of the document passes through onChange, so this is always
+  // the document, and a text prop equal to it needs no comparison with the document (56 KiB read twice a keystroke).
+  const emitted = useRef(text);
+  // Whether the editor shows any diagnostics: an empty list after an empty list is not dispatched again.
+  const marked = useRef(false);
 
   useEffect(() => {
     const editor = new EditorView({
@@ -47,7 +52,9 @@ export default function YamlView({ text, onChange, problems, graph, catalog, dar
           // content of the scroller, and a pipeline longer than the view makes it a scrollable region.
           EditorView.contentAttributes.of({ 'aria-label': 'Pipeline YAML', tabindex: '0' }),
           EditorView.updateListener.of((update) => {
-            if (update.docChanged) latest.current.onChange(update.state.doc.toString());
+            if (!update.docChanged) return;
+            emitted.current = update.state.doc.toString();
+            latest.current.onChange(emitted.current);
           }),
         ],
       }),
@@ -75,7 +82,7 @@ export default function YamlView({ text, onChange, problems, graph, catalog, dar
 
   useEffect(() => {
     const editor = view.current;
-    if (editor && editor.state.doc.toString() !== text) {
+    if (editor && text !== emitted.current) {
       editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
       performance.mark('designer:editor-text');
     }
@@ -87,7 +94,8 @@ export default function YamlView({ text, onChange, problems, graph, catalog, dar
 
   useEffect(() => {
     const editor = view.current;
-    if (!editor) return;
+    if (!editor || (problems.length === 0 && !marked.current)) return;
+    marked.current = problems.length > 0;
     const doc = editor.state.doc;
     const diagnostics: Diagnostic[] = problems.map((p) => {
       const line = doc.line(Math.min(Math.max(p.line, 1), doc.lines));
