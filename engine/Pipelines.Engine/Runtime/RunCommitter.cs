@@ -64,11 +64,13 @@ internal sealed class RunCommitter
 
     /// <summary>A step's log line: stored with the next hand-over, published live (or, when written on the loop, in order with the statuses).</summary>
     /// <param name="onLoop">Written by the coordinator itself, on its loop (not by an activity).</param>
-    public void Log(StepExecution execution, string line, bool onLoop = false)
+    /// <param name="publish">False for a line already published live as it was relayed from a worker (<see cref="Relay"/>).</param>
+    public void Log(StepExecution execution, string line, bool onLoop = false, bool publish = true)
     {
         line = _state.Mask.Apply(line);
         var at = _time.GetUtcNow();
         LazyInitializer.EnsureInitialized(ref _logs).Enqueue(new LogRow(_state.Id, execution.Id, Interlocked.Increment(ref _logSeq), at.ToUnixTimeMilliseconds(), line));
+        if (!publish) return;
         var logged = new StepLogged(_state.Id, at, execution.Id, line);
         if (onLoop || execution == _onLoop && Environment.CurrentManagedThreadId == _onLoopThread)
         {
@@ -81,6 +83,9 @@ internal sealed class RunCommitter
             _events.Publish(logged); // live, as the step runs
         }
     }
+
+    /// <summary>A line a worker elsewhere logged, published as it runs; it is stored with the attempt's outcome.</summary>
+    public void Relay(StepExecution execution, string line) => _events.Publish(new StepLogged(_state.Id, _time.GetUtcNow(), execution.Id, line));
 
     /// <summary>A line the coordinator writes on its loop (a transition explaining itself).</summary>
     public void LogOnLoop(StepExecution execution, string line) => Log(execution, line, onLoop: true);

@@ -81,7 +81,7 @@ public sealed class RunEngine : IAsyncDisposable
         // dispatch slots instead, and its executor (when it is a worker) claims attempts into its execution slots.
         var queue = new PostgresStepQueue(shared.DataSource);
         StepQueue = queue;
-        _dispatcher = new StepDispatcher(queue, time, options.MaxDispatched);
+        _dispatcher = new StepDispatcher(queue, time, options.MaxDispatched, wantLive: () => Events.HasSubscribers);
         StepServices = local with { Slots = _dispatcher.Slots, Dispatcher = _dispatcher };
         if (options.ExecutesSteps) _executor = new StepExecutor(queue, catalog, local, mask, options);
         _listener = queue.ListenAsync(() => _executor?.Queued(), _dispatcher.Finished, _disposed.Token);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Pipelines.Activities;
 using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Runtime;
@@ -9,6 +10,9 @@ namespace Pipelines.Runtime;
 /// (<see cref="IStepQueue"/>) and its result comes back from whichever worker claimed it, on this host or another.
 /// Outcomes are looked for when the queue notifies that one finished, and on a short poll besides (a notification lost
 /// while the connection was down is never waited for). The coordinator applies the result exactly as a local one.
+/// While anyone in this process watches runs (<c>wantLive</c>), each poll also relays what the running attempts have
+/// logged and reported so far (<see cref="IStepQueue.LiveAsync"/>): their lines and progress appear as they run, and
+/// the lines already shown are stored, not shown again, when the outcome comes.
 /// </summary>
 internal sealed class StepDispatcher : IAsyncDisposable
 {
@@ -22,15 +26,31 @@ internal sealed class StepDispatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _startLock = new();
     private readonly ConcurrentQueue<StepKey> _notified = new();
+    private readonly Func<bool> _wantLive;
     private long _lastSweep;
     private Task? _loop;
 
-    private sealed record Waiter(int Attempt, TaskCompletionSource<FinishedTicket> Outcome);
+    /// <summary>An attempt waited on; the claim, line and progress report relayed so far are the loop's alone to change.</summary>
+    private sealed class Waiter(int attempt, IStepLog log)
+    {
+        public int Attempt { get; } = attempt;
 
-    public StepDispatcher(IStepQueue queue, TimeProvider time, int maxDispatched)
+        public IStepLog Log { get; } = log;
+
+        public TaskCompletionSource<FinishedTicket> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Claim { get; set; }
+
+        public int NextLine { get; set; }
+
+        public int ProgressSeq { get; set; }
+    }
+
+    public StepDispatcher(IStepQueue queue, TimeProvider time, int maxDispatched, Func<bool>? wantLive = null)
     {
         _queue = queue;
         _time = time;
+        _wantLive = wantLive ?? (static () => false);
         _look = new Doorbell(time);
         Slots = new SlotPool(maxDispatched);
     }
@@ -50,18 +70,19 @@ internal sealed class StepDispatcher : IAsyncDisposable
     /// Stopping (<paramref name="stop"/>) leaves the ticket in the queue: a cancelled run's workers stop within a
     /// heartbeat, and a detached run's next coordinator adopts it.
     /// </summary>
-    public async Task<StepResult> RunAsync(StepTicket ticket, bool adopt, Action<string> log, CancellationToken stop)
+    public async Task<StepResult> RunAsync(StepTicket ticket, bool adopt, IStepLog log, CancellationToken stop)
     {
-        var waiter = new Waiter(ticket.Attempt, new TaskCompletionSource<FinishedTicket>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var waiter = new Waiter(ticket.Attempt, log);
         _waiting[ticket.Step] = waiter;
         try
         {
             await EnqueueAsync(ticket, adopt, stop).ConfigureAwait(false);
-            if (ticket.Pool is { } pool) log($"queued for a worker of pool '{pool}'");
+            if (ticket.Pool is { } pool) log.Log($"queued for a worker of pool '{pool}'");
             EnsureLoop();
             Look(ticket.Step); // an adopted ticket may have finished already
             var finished = await waiter.Outcome.Task.WaitAsync(stop).ConfigureAwait(false);
-            return StepOutcome.Read(finished.Outcome, log, finished.Claims);
+            // The outcome was set by the loop after its last relay: what it relayed of this claim is not shown again.
+            return StepOutcome.Read(finished.Outcome, log, finished.Claims, relayed: waiter.Claim == finished.Claims ? waiter.NextLine : 0);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -129,6 +150,7 @@ internal sealed class StepDispatcher : IAsyncDisposable
                 if (sweep) _lastSweep = now;
                 IReadOnlyCollection<StepKey> look = sweep ? [.. _waiting.Keys] : notified;
                 if (look.Count == 0) continue;
+                if (sweep && _wantLive()) await RelayAsync().ConfigureAwait(false);
                 foreach (var finished in await _queue.FinishedAsync(look, _stop.Token).ConfigureAwait(false))
                 {
                     if (_waiting.TryGetValue(finished.Step, out var waiter) && waiter.Attempt == finished.Attempt) waiter.Outcome.TrySetResult(finished);
@@ -146,12 +168,46 @@ internal sealed class StepDispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Publishes what the running attempts waited on have logged and reported since the last look.</summary>
+    private async Task RelayAsync()
+    {
+        var waiters = _waiting.Where(w => !w.Value.Outcome.Task.IsCompleted).ToList();
+        if (waiters.Count == 0) return;
+        var cursors = waiters.Select(w => new LiveCursor(w.Key, w.Value.Attempt, w.Value.Claim, w.Value.NextLine, w.Value.ProgressSeq)).ToList();
+        foreach (var news in await _queue.LiveAsync(cursors, _stop.Token).ConfigureAwait(false))
+        {
+            if (!_waiting.TryGetValue(news.Step, out var waiter)) continue;
+            if (news.Claim != waiter.Claim) (waiter.Claim, waiter.NextLine, waiter.ProgressSeq) = (news.Claim, 0, 0);
+            if (news.FirstLine != waiter.NextLine) continue;
+            foreach (var line in news.Lines) waiter.Log.Relay(line);
+            waiter.NextLine += news.Lines.Count;
+            if (news.Progress is not null && news.ProgressSeq > waiter.ProgressSeq)
+            {
+                waiter.ProgressSeq = news.ProgressSeq;
+                if (StepOutcome.ReadProgress(news.Progress) is { } progress) waiter.Log.Report(progress);
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null) await _loop.ConfigureAwait(false);
         _stop.Dispose();
     }
+}
+
+/// <summary>Where an attempt's log lines and progress reports go on its coordinator, whether it runs there or on a worker.</summary>
+internal interface IStepLog : IProgress<ProgressUpdate>
+{
+    /// <summary>A line stored with the run and shown live.</summary>
+    void Log(string line);
+
+    /// <summary>A line stored with the run that was shown live already (relayed while its worker ran it).</summary>
+    void Store(string line);
+
+    /// <summary>A line a worker logged, shown live now; its outcome stores it later.</summary>
+    void Relay(string line);
 }
 
 /// <summary>
@@ -161,6 +217,29 @@ internal sealed class StepDispatcher : IAsyncDisposable
 /// </summary>
 internal static class StepOutcome
 {
+    /// <summary>A progress report as it travels to the coordinator: fraction, message and metrics.</summary>
+    public static string WriteProgress(ProgressUpdate progress) => new JsonObject
+    {
+        ["fraction"] = progress.Fraction,
+        ["message"] = progress.Message,
+        ["metrics"] = progress.Metrics is null ? null : new JsonObject(progress.Metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(m.Value)))),
+    }.ToJsonString();
+
+    /// <summary>The report <see cref="WriteProgress"/> wrote; null when it cannot be read (a worker of another build).</summary>
+    public static ProgressUpdate? ReadProgress(string text)
+    {
+        try
+        {
+            var progress = JsonNode.Parse(text)!.AsObject();
+            return new ProgressUpdate((double?)progress["fraction"], (string?)progress["message"],
+                progress["metrics"]?.AsObject().ToDictionary(m => m.Key, m => (double)m.Value!));
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            return null;
+        }
+    }
+
     public static string Write(StepResult result, IReadOnlyList<string> logs, string worker)
     {
         var outcome = new JsonObject
@@ -178,13 +257,22 @@ internal static class StepOutcome
         return outcome.ToJsonString();
     }
 
-    /// <summary>The result, its logged lines handed to <paramref name="log"/>; a ticket claimed more than once says so.</summary>
-    public static StepResult Read(string text, Action<string> log, int claims)
+    /// <summary>
+    /// The result, its logged lines handed to <paramref name="log"/>; a ticket claimed more than once says so. The first
+    /// <paramref name="relayed"/> lines were shown live as the worker ran: they are stored, not shown again.
+    /// </summary>
+    public static StepResult Read(string text, IStepLog log, int claims, int relayed = 0)
     {
         var outcome = JsonNode.Parse(text)!.AsObject();
-        if (claims > 1) log($"its worker was lost {claims - 1} time(s); another worker claimed it and resumed it from its last checkpoint");
-        log($"ran on worker {(string?)outcome["worker"]}");
-        foreach (var line in outcome["logs"]?.AsArray() ?? []) log(line!.GetValue<string>());
+        if (claims > 1) log.Log($"its worker was lost {claims - 1} time(s); another worker claimed it and resumed it from its last checkpoint");
+        log.Log($"ran on worker {(string?)outcome["worker"]}");
+        var index = 0;
+        foreach (var line in outcome["logs"]?.AsArray() ?? [])
+        {
+            if (index++ < relayed) log.Store(line!.GetValue<string>());
+            else log.Log(line!.GetValue<string>());
+        }
+
         return new StepResult(outcome["outputs"]?.AsObject().DeepClone().AsObject(), (string?)outcome["error"], (bool)outcome["retryable"]!,
             (bool)outcome["cancelled"]!, (bool)outcome["cached"]!, (string?)outcome["cacheKey"], (string?)outcome["bookmark"], LostAttempts: claims - 1);
     }

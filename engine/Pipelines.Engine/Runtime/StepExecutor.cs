@@ -12,6 +12,8 @@ namespace Pipelines.Runtime;
 /// claiming the slot's next ticket in the same transaction while there is one. The
 /// engine's heartbeat renews the claims (<see cref="RenewAsync"/>), and stops attempts whose run is being cancelled or
 /// that another worker has claimed since. Stopping the process hands its tickets back at once, for another worker.
+/// What a running attempt logs and reports is written to the store every <see cref="LiveInterval"/> for its
+/// coordinator to show live (<see cref="IStepQueue.AppendLiveAsync"/>); its outcome still carries every line.
 /// </summary>
 internal sealed class StepExecutor : IAsyncDisposable
 {
@@ -30,11 +32,15 @@ internal sealed class StepExecutor : IAsyncDisposable
     private readonly ConcurrentDictionary<StepKey, Attempt> _running = new();
     private readonly ConcurrentDictionary<Guid, Task> _slots = new(); // a task per slot in use, running claim after claim
     private HashSet<(StepKey, int)> _suspects = [];
+    /// <summary>How often what running attempts logged and reported is written for their coordinators.</summary>
+    public static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private Task? _relay;
     private long _nextTidy;
 
-    private sealed record Attempt(ClaimedTicket Claim, CancellationTokenSource Stop);
+    private sealed record Attempt(ClaimedTicket Claim, CancellationTokenSource Stop, LiveLog Live);
 
     public StepExecutor(IStepQueue queue, ActivityCatalog catalog, StepServices services, SecretMask mask, RuntimeOptions options)
     {
@@ -52,7 +58,35 @@ internal sealed class StepExecutor : IAsyncDisposable
     /// <summary>A ticket was queued somewhere: look now.</summary>
     public void Queued() => _bell.Ring();
 
-    public void Start() => _loop ??= Task.Run(LoopAsync);
+    public void Start()
+    {
+        _loop ??= Task.Run(LoopAsync);
+        _relay ??= Task.Run(RelayAsync);
+    }
+
+    /// <summary>Writes what the running attempts logged and reported since the last write; what fails to be written goes with the next.</summary>
+    private async Task RelayAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(LiveInterval, _services.Time, _stop.Token).ConfigureAwait(false);
+                var updates = _running.Values.Select(a => a.Live.Take(a.Claim)).OfType<LiveUpdate>().ToList();
+                if (updates.Count == 0) continue;
+                await _queue.AppendLiveAsync(updates, _stop.Token).ConfigureAwait(false);
+                foreach (var update in updates) _running.Values.FirstOrDefault(a => a.Claim == update.Claim)?.Live.Sent(update);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception) when (!_stop.IsCancellationRequested)
+            {
+                // The store is down for now: the lines stay unsent and go with the next write (the outcome has them all).
+            }
+        }
+    }
 
     private async Task LoopAsync()
     {
@@ -169,11 +203,11 @@ internal sealed class StepExecutor : IAsyncDisposable
     private async Task<ClaimedTicket?> RunOneAsync(ClaimedTicket claim)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        var attempt = new Attempt(claim, stop);
+        var attempt = new Attempt(claim, stop, new LiveLog(_mask));
         _running[claim.Ticket.Step] = attempt;
         try
         {
-            return await ExecuteAsync(claim, stop).ConfigureAwait(false);
+            return await ExecuteAsync(attempt).ConfigureAwait(false);
         }
         finally
         {
@@ -181,10 +215,10 @@ internal sealed class StepExecutor : IAsyncDisposable
         }
     }
 
-    private async Task<ClaimedTicket?> ExecuteAsync(ClaimedTicket claim, CancellationTokenSource stop)
+    private async Task<ClaimedTicket?> ExecuteAsync(Attempt attempt)
     {
+        var (claim, stop, live) = (attempt.Claim, attempt.Stop, attempt.Live);
         var ticket = claim.Ticket;
-        var logs = new List<string>();
         StepResult result;
         // Secrets come sealed (names, not values): this worker puts its own values back.
         var inputs = _mask.Unseal(JsonNode.Parse(ticket.Inputs), out var missing)!.AsObject();
@@ -211,10 +245,8 @@ internal sealed class StepExecutor : IAsyncDisposable
                 Attempt = ticket.Attempt,
                 Time = _services.Time,
                 Worker = _options.Owner,
-                Log = line =>
-                {
-                    lock (logs) logs.Add(_mask.Apply(line)!);
-                },
+                Log = live.Log,
+                Progress = live,
                 Artifacts = _services.Artifacts,
                 DataDirectory = _services.DataDirectory,
                 Checkpoints = _services.Checkpoints.ForStep(ticket.Step.RunId, ticket.Step.StepId),
@@ -232,8 +264,7 @@ internal sealed class StepExecutor : IAsyncDisposable
             return null;
         }
 
-        string outcome;
-        lock (logs) outcome = StepOutcome.Write(result, logs, _options.Owner);
+        var outcome = StepOutcome.Write(result, live.Lines(), _options.Owner);
         var ended = result.Succeeded ? "succeeded" : result.Cancelled ? "cancelled" : result.Bookmark is not null ? "suspended" : "failed";
         return await FinishAsync(claim, outcome, ended).ConfigureAwait(false);
     }
@@ -310,9 +341,65 @@ internal sealed class StepExecutor : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null) await _loop.ConfigureAwait(false);
+        if (_relay is not null) await _relay.ConfigureAwait(false);
         await Task.WhenAll(_slots.Values).ConfigureAwait(false);
         _stop.Dispose();
     }
 
     private long Now() => _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// What one attempt logged (masked; all of it goes with its outcome) and its latest progress report, and how much of
+    /// each has been written for its coordinator: at most <see cref="MaxLines"/> lines are relayed live.
+    /// </summary>
+    private sealed class LiveLog(SecretMask mask) : IProgress<ProgressUpdate>
+    {
+        public const int MaxLines = 10_000;
+
+        private const int MaxLinesPerWrite = 1_000;
+
+        private readonly List<string> _lines = [];
+        private ProgressUpdate? _progress;
+        private int _seq;
+        private int _sentLines;
+        private int _sentSeq;
+
+        public void Log(string line)
+        {
+            line = mask.Apply(line)!;
+            lock (_lines) _lines.Add(line);
+        }
+
+        public void Report(ProgressUpdate value)
+        {
+            value = value with { Message = mask.Apply(value.Message) };
+            lock (_lines) (_progress, _seq) = (value, _seq + 1);
+        }
+
+        public List<string> Lines()
+        {
+            lock (_lines) return [.. _lines];
+        }
+
+        /// <summary>What is new since the last write, or null.</summary>
+        public LiveUpdate? Take(ClaimedTicket claim)
+        {
+            lock (_lines)
+            {
+                var count = Math.Min(Math.Min(_lines.Count, MaxLines) - _sentLines, MaxLinesPerWrite);
+                var progress = _seq > _sentSeq ? StepOutcome.WriteProgress(_progress!) : null;
+                if (count <= 0 && progress is null) return null;
+                return new LiveUpdate(claim, _sentLines, count > 0 ? _lines.GetRange(_sentLines, count) : [], progress, _seq);
+            }
+        }
+
+        public void Sent(LiveUpdate update)
+        {
+            lock (_lines)
+            {
+                _sentLines = Math.Max(_sentLines, update.FirstLine + update.Lines.Count);
+                if (update.Progress is not null) _sentSeq = Math.Max(_sentSeq, update.ProgressSeq);
+            }
+        }
+    }
 }

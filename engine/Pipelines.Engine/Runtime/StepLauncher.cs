@@ -251,7 +251,7 @@ internal sealed class StepLauncher
         }
 
         var result = _services.Dispatcher is { } dispatcher
-            ? await dispatcher.RunAsync(Ticket(execution, activity, inputs, cacheKey, lookup), adopt, context.Log, _stop.Token).ConfigureAwait(false)
+            ? await dispatcher.RunAsync(Ticket(execution, activity, inputs, cacheKey, lookup), adopt, (StepSink)context.Progress, _stop.Token).ConfigureAwait(false)
             : await StepRunner.RunAsync(activity, inputs, cacheKey, lookup, _services.Runs, execution.Definition.Timeout, context, _state.Mask,
                 _stop.Token).ConfigureAwait(false);
         _completed(execution, result);
@@ -286,10 +286,14 @@ internal sealed class StepLauncher
         public ExpressionException Expression { get; } = expression;
     }
 
-    /// <summary>A step's log (stored) and progress reports (forwarded as events, not persisted).</summary>
-    private sealed class StepSink(RunCommitter committer, StepExecution execution) : IProgress<ProgressUpdate>
+    /// <summary>A step's log (stored) and progress reports (forwarded as events, not persisted), from here or relayed from a worker.</summary>
+    private sealed class StepSink(RunCommitter committer, StepExecution execution) : IStepLog
     {
         public void Log(string line) => committer.Log(execution, line);
+
+        public void Store(string line) => committer.Log(execution, line, publish: false);
+
+        public void Relay(string line) => committer.Relay(execution, line);
 
         public void Report(ProgressUpdate value) => committer.Progress(execution, value);
     }

@@ -91,6 +91,47 @@ public sealed class SharedStoreTests : IAsyncLifetime
         Assert.All(await api.StepQueue!.AttemptsAsync(id, CancellationToken.None), x => Assert.Equal(worker.Options.Owner, x.Owner));
     }
 
+    [Fact]
+    public async Task A_steps_log_and_progress_on_a_worker_are_shown_live_on_its_coordinator_and_stored_once()
+    {
+        var api = await HostAsync("api", executes: false);
+        await HostAsync("worker");
+        var id = await StartAsync(api, """
+            apiVersion: pipelines/v1
+            kind: Pipeline
+            metadata: { name: chatty }
+            steps:
+              talk:
+                uses: test.chatty@1
+                with: { lines: 3 }
+            """);
+        using var watching = api.Events.Subscribe(id);
+        var seen = new List<RunEvent>();
+        var execution = api.ExecuteAsync(id);
+
+        // While the step waits at its gate on the worker, its lines and its progress reach the coordinator's watchers.
+        using (var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (!(seen.OfType<StepLogged>().Any(l => l.Line == "line 2") && seen.OfType<StepProgressed>().Any()))
+            {
+                seen.Add(await watching.Reader.ReadAsync(bound.Token));
+            }
+        }
+
+        Assert.False(execution.IsCompleted);
+        var progress = Assert.Single(seen.OfType<StepProgressed>());
+        Assert.Equal(("talk", 0.5, "half way", 1.25), (progress.StepId, progress.Fraction, progress.Message, progress.Metrics!["loss"]));
+
+        Probe.For(id).Gate.Release();
+        Assert.Equal(RunStatus.Succeeded, await execution.WaitAsync(RuntimeHarness.RunBound));
+        while (watching.Reader.TryRead(out var late)) seen.Add(late);
+
+        // Each line was shown once (live, or with the outcome for the one logged after the gate) and stored once, in order.
+        string[] lines = ["line 0", "line 1", "line 2", "after the gate"];
+        Assert.Equal(lines, seen.OfType<StepLogged>().Select(l => l.Line).Where(lines.Contains));
+        Assert.Equal(lines, (await api.Runs.GetLogsAsync(id, "talk", CancellationToken.None)).Select(l => l.Line).Where(lines.Contains));
+    }
+
     private const string Secretive = """
         apiVersion: pipelines/v1
         kind: Pipeline

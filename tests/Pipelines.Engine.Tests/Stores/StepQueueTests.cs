@@ -48,6 +48,38 @@ public sealed class StepQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Live_lines_and_progress_are_read_past_the_cursor_for_the_current_claim_only()
+    {
+        var step = new StepKey("r1", "s");
+        await _queue.EnqueueAsync(Ticket("s"), false, CancellationToken.None);
+        var first = (await _queue.ClaimAsync("a", [], 100, 100 + Lease, CancellationToken.None))!;
+        await _queue.AppendLiveAsync([new LiveUpdate(first, 0, ["l0", "l1"], """{"fraction":0.25}""", 1)], CancellationToken.None);
+
+        var news = Assert.Single(await _queue.LiveAsync([new LiveCursor(step, 1, 0, 0, 0)], CancellationToken.None));
+        Assert.Equal((1, 0, "l0,l1", """{"fraction":0.25}""", 1), (news.Claim, news.FirstLine, string.Join(',', news.Lines), news.Progress, news.ProgressSeq));
+        var nothing = Assert.Single(await _queue.LiveAsync([new LiveCursor(step, 1, 1, 2, 1)], CancellationToken.None));
+        Assert.Equal((0, (string?)null), (nothing.Lines.Count, nothing.Progress));
+
+        // Lines come without gaps: line 4 waits for lines 2 and 3, and a line written twice is kept once.
+        await _queue.AppendLiveAsync([new LiveUpdate(first, 4, ["l4"], null, 1), new LiveUpdate(first, 0, ["again"], null, 1)], CancellationToken.None);
+        Assert.Empty(Assert.Single(await _queue.LiveAsync([new LiveCursor(step, 1, 1, 2, 1)], CancellationToken.None)).Lines);
+        await _queue.AppendLiveAsync([new LiveUpdate(first, 2, ["l2", "l3"], null, 1)], CancellationToken.None);
+        Assert.Equal(["l2", "l3", "l4"], Assert.Single(await _queue.LiveAsync([new LiveCursor(step, 1, 1, 2, 1)], CancellationToken.None)).Lines);
+
+        // Another worker claims it after the lease lapsed: its lines count from 0, and the first worker reports nothing over it.
+        var second = (await _queue.ClaimAsync("b", [], 101 + Lease, 101 + 2 * Lease, CancellationToken.None))!;
+        await _queue.AppendLiveAsync([new LiveUpdate(second, 0, ["m0"], null, 0), new LiveUpdate(first, 5, ["l5"], """{"fraction":0.9}""", 2)], CancellationToken.None);
+        news = Assert.Single(await _queue.LiveAsync([new LiveCursor(step, 1, 1, 5, 1)], CancellationToken.None));
+        Assert.Equal((2, 0, "m0", (string?)null), (news.Claim, news.FirstLine, string.Join(',', news.Lines), news.Progress));
+
+        // Once finished there is nothing live, and the lines are gone.
+        Assert.True(await _queue.FinishAsync(second, "{}", "succeeded", 500, CancellationToken.None));
+        Assert.Empty(await _queue.LiveAsync([new LiveCursor(step, 1, 2, 1, 0)], CancellationToken.None));
+        await using var count = _store.DataSource.CreateCommand("SELECT count(*) FROM step_live");
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task A_pooled_ticket_goes_only_to_a_worker_of_its_pool_and_an_unpooled_one_to_any()
     {
         await _queue.EnqueueAsync(Ticket("train", pool: "gpu", queuedAt: 1), false, CancellationToken.None);

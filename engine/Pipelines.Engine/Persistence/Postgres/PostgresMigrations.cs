@@ -264,5 +264,19 @@ public static class PostgresMigrations
                 PRIMARY KEY (run_id, step_id, attempt, claim)
             );
             """),
+        new(9, "what running attempts log and report, relayed live by their coordinators", """
+            ALTER TABLE step_queue ADD COLUMN progress text;
+            ALTER TABLE step_queue ADD COLUMN progress_seq integer NOT NULL DEFAULT 0;
+
+            CREATE TABLE step_live (
+                run_id  text COLLATE "C" NOT NULL,
+                step_id text COLLATE "C" NOT NULL,
+                attempt integer NOT NULL,
+                claim   integer NOT NULL,
+                line_no integer NOT NULL,
+                line    text    NOT NULL,
+                PRIMARY KEY (run_id, step_id, attempt, claim, line_no)
+            );
+            """),
     ];
 }

@@ -39,7 +39,7 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
                     attempt = excluded.attempt, pool = excluded.pool, uses = excluded.uses, inputs = excluded.inputs,
                     cache_key = excluded.cache_key, lookup = excluded.lookup, timeout_ms = excluded.timeout_ms,
                     resume = excluded.resume, queued_at = excluded.queued_at, status = 'queued', owner = NULL,
-                    lease_expires_at = NULL, claims = 0, outcome = NULL, finished_at = NULL
+                    lease_expires_at = NULL, claims = 0, outcome = NULL, finished_at = NULL, progress = NULL, progress_seq = 0
                 -- The same attempt queued again (its first answer was lost): already there, maybe claimed; kept.
                 WHERE step_queue.attempt <> excluded.attempt
                 RETURNING 1)
@@ -85,8 +85,15 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
     public async Task ForgetRunAsync(string runId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand("DELETE FROM step_queue WHERE run_id = $1", connection) { Parameters = { new() { Value = runId } } };
-        await command.ExecuteNonQueryAsync(ct);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("DELETE FROM step_queue WHERE run_id = $1") { Parameters = { new() { Value = runId } } },
+                new NpgsqlBatchCommand("DELETE FROM step_live WHERE run_id = $1") { Parameters = { new() { Value = runId } } },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<ClaimedTicket?> ClaimAsync(string owner, IReadOnlyCollection<string> pools, long now, long leaseExpiresAt, CancellationToken ct)
@@ -108,7 +115,7 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
             LIMIT 1
             FOR UPDATE SKIP LOCKED)
         , claimed AS (
-            UPDATE step_queue q SET status = 'claimed', owner = $1, lease_expires_at = $4, claims = q.claims + 1
+            UPDATE step_queue q SET status = 'claimed', owner = $1, lease_expires_at = $4, claims = q.claims + 1, progress = NULL, progress_seq = 0
             FROM next WHERE q.run_id = next.run_id AND q.step_id = next.step_id
             RETURNING q.run_id, q.step_id, q.attempt, q.pool, q.uses, q.inputs, q.cache_key, q.lookup, q.timeout_ms, q.resume, q.queued_at, q.claims)
         , audited AS (
@@ -240,6 +247,8 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
         , audited AS (
             UPDATE step_attempts SET finished_at = $6, ended = $8
             WHERE run_id = $1 AND step_id = $2 AND attempt = $7 AND claim = $4 AND owner = $3 AND finished_at IS NULL)
+        , relayed AS (
+            DELETE FROM step_live WHERE run_id = $1 AND step_id = $2 AND EXISTS (SELECT 1 FROM done))
         SELECT run_id FROM done
         """;
 
@@ -315,6 +324,101 @@ public sealed class PostgresStepQueue(NpgsqlDataSource dataSource) : IStepQueue
         }
 
         return attempts;
+    }
+
+    public async Task AppendLiveAsync(IReadOnlyCollection<LiveUpdate> updates, CancellationToken ct)
+    {
+        if (updates.Count == 0) return;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection);
+        var lines = updates.SelectMany(u => u.Lines.Select((line, i) => (u.Claim, LineNo: u.FirstLine + i, Line: line))).ToList();
+        if (lines.Count > 0)
+        {
+            // A line written twice (the answer to the first write was lost) is kept once.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO step_live (run_id, step_id, attempt, claim, line_no, line)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
+                ON CONFLICT DO NOTHING
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = lines.Select(l => l.Claim.Ticket.Step.RunId).ToArray() }, new() { Value = lines.Select(l => l.Claim.Ticket.Step.StepId).ToArray() },
+                    new() { Value = lines.Select(l => l.Claim.Ticket.Attempt).ToArray() }, new() { Value = lines.Select(l => l.Claim.Claims).ToArray() },
+                    new() { Value = lines.Select(l => l.LineNo).ToArray() }, new() { Value = lines.Select(l => l.Line).ToArray() },
+                },
+            });
+        }
+
+        var progress = updates.Where(u => u.Progress is not null).ToList();
+        if (progress.Count > 0)
+        {
+            // Fenced by the claim: a worker whose lease lapsed reports nothing over its successor.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                UPDATE step_queue q SET progress = u.progress, progress_seq = u.seq
+                FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::int[]) AS u(run_id, step_id, claims, progress, seq)
+                WHERE q.run_id = u.run_id AND q.step_id = u.step_id AND q.claims = u.claims AND q.status = 'claimed' AND q.progress_seq < u.seq
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = progress.Select(u => u.Claim.Ticket.Step.RunId).ToArray() }, new() { Value = progress.Select(u => u.Claim.Ticket.Step.StepId).ToArray() },
+                    new() { Value = progress.Select(u => u.Claim.Claims).ToArray() }, new() { Value = progress.Select(u => u.Progress!).ToArray() },
+                    new() { Value = progress.Select(u => u.ProgressSeq).ToArray() },
+                },
+            });
+        }
+
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<LiveNews>> LiveAsync(IReadOnlyCollection<LiveCursor> cursors, CancellationToken ct)
+    {
+        if (cursors.Count == 0) return [];
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // The claims running now, their progress when newer than the cursor's, and their lines past the cursor (all of
+        // them for a claim the cursor has not seen yet), in one statement so that lines and claims agree.
+        await using var command = new NpgsqlCommand("""
+            WITH c AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[])
+                    AS c(run_id, step_id, attempt, claim, next_line, progress_seq))
+            , running AS (
+                SELECT q.run_id, q.step_id, q.attempt, q.claims,
+                       CASE WHEN q.claims = c.claim THEN c.next_line ELSE 0 END AS from_line,
+                       CASE WHEN q.progress_seq > CASE WHEN q.claims = c.claim THEN c.progress_seq ELSE 0 END THEN q.progress END AS progress,
+                       q.progress_seq
+                FROM c JOIN step_queue q ON q.run_id = c.run_id AND q.step_id = c.step_id AND q.attempt = c.attempt AND q.status = 'claimed')
+            SELECT r.run_id, r.step_id, r.claims, r.from_line, r.progress, r.progress_seq, l.line_no, l.line
+            FROM running r LEFT JOIN step_live l ON l.run_id = r.run_id AND l.step_id = r.step_id AND l.attempt = r.attempt
+                AND l.claim = r.claims AND l.line_no >= r.from_line
+            ORDER BY r.run_id, r.step_id, l.line_no
+            """, connection)
+        {
+            Parameters =
+            {
+                new() { Value = cursors.Select(c => c.Step.RunId).ToArray() }, new() { Value = cursors.Select(c => c.Step.StepId).ToArray() },
+                new() { Value = cursors.Select(c => c.Attempt).ToArray() }, new() { Value = cursors.Select(c => c.Claim).ToArray() },
+                new() { Value = cursors.Select(c => c.NextLine).ToArray() }, new() { Value = cursors.Select(c => c.ProgressSeq).ToArray() },
+            },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var news = new List<LiveNews>();
+        (StepKey Step, int Claim, int From, string? Progress, int Seq, List<string> Lines)? current = null;
+        while (await reader.ReadAsync(ct))
+        {
+            var step = new StepKey(reader.GetString(0), reader.GetString(1));
+            if (current is not { } open || open.Step != step)
+            {
+                if (current is { } done) news.Add(new LiveNews(done.Step, done.Claim, done.From, done.Lines, done.Progress, done.Seq));
+                current = (step, reader.GetInt32(2), reader.GetInt32(3), Text(reader, 4), reader.GetInt32(5), []);
+            }
+
+            // Only an unbroken run of lines from the cursor on: a line missing in between (a write still in flight) stops it.
+            if (!reader.IsDBNull(6) && reader.GetInt32(6) == current.Value.From + current.Value.Lines.Count) current.Value.Lines.Add(reader.GetString(7));
+        }
+
+        if (current is { } last) news.Add(new LiveNews(last.Step, last.Claim, last.From, last.Lines, last.Progress, last.Seq));
+        return news;
     }
 
     public async Task ListenAsync(Action queued, Action<StepKey> finished, CancellationToken ct)

@@ -66,6 +66,20 @@ public interface IStepQueue
     Task<IReadOnlyList<StepAttemptRow>> AttemptsAsync(string runId, CancellationToken ct);
 
     /// <summary>
+    /// Stores what running attempts logged and reported since their last update, for their coordinators to relay live
+    /// (<see cref="LiveAsync"/>). Best effort: an attempt's outcome carries every line it logged, so the run's stored log
+    /// never depends on these; they are dropped when the ticket finishes.
+    /// </summary>
+    Task AppendLiveAsync(IReadOnlyCollection<LiveUpdate> updates, CancellationToken ct);
+
+    /// <summary>
+    /// What the running attempts of the waited-on steps logged and reported past each <paramref name="cursors"/>: lines
+    /// of the current claim from the cursor's next line on (from the first, when another claim runs it now), and the
+    /// latest progress when newer than the cursor's.
+    /// </summary>
+    Task<IReadOnlyList<LiveNews>> LiveAsync(IReadOnlyCollection<LiveCursor> cursors, CancellationToken ct);
+
+    /// <summary>
     /// Calls <paramref name="queued"/> when a ticket is queued and <paramref name="finished"/> when one finishes, from
     /// any thread, until <paramref name="ct"/> is cancelled (PostgreSQL: <c>LISTEN</c>). Callers poll as well: a
     /// notification lost while the connection was down is picked up by the next poll.
@@ -96,3 +110,16 @@ public sealed record FinishedTicket(StepKey Step, int Attempt, string Outcome, i
 /// null while it runs, or for good when its worker died.
 /// </summary>
 public sealed record StepAttemptRow(StepKey Step, int Attempt, int Claim, string Owner, long QueuedAt, long ClaimedAt, long? FinishedAt, string? Ended);
+
+/// <summary>
+/// A running attempt's news for its coordinator: <paramref name="Lines"/> are its log lines numbered from
+/// <paramref name="FirstLine"/> (0: its first), as its outcome will list them; <paramref name="Progress"/> its latest
+/// progress report (JSON), the <paramref name="ProgressSeq"/>th, or null when unchanged.
+/// </summary>
+public sealed record LiveUpdate(ClaimedTicket Claim, int FirstLine, IReadOnlyList<string> Lines, string? Progress, int ProgressSeq);
+
+/// <summary>What a coordinator has relayed of a step's running attempt: the claim, the next line and the last progress report.</summary>
+public sealed record LiveCursor(StepKey Step, int Attempt, int Claim, int NextLine, int ProgressSeq);
+
+/// <summary>New lines (numbered from <paramref name="FirstLine"/>, in order, without gaps) and progress of a step's running claim.</summary>
+public sealed record LiveNews(StepKey Step, int Claim, int FirstLine, IReadOnlyList<string> Lines, string? Progress, int ProgressSeq);
