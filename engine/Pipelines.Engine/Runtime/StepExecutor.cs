@@ -23,6 +23,9 @@ internal sealed class StepExecutor : IAsyncDisposable
     /// <summary>How often an idle worker looks for claims held by dead workers of this host, or lost by itself.</summary>
     public static readonly TimeSpan TidyInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often what running attempts logged and reported is written for their coordinators.</summary>
+    public static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly IStepQueue _queue;
     private readonly ActivityCatalog _catalog;
     private readonly StepServices _services;
@@ -32,9 +35,6 @@ internal sealed class StepExecutor : IAsyncDisposable
     private readonly ConcurrentDictionary<StepKey, Attempt> _running = new();
     private readonly ConcurrentDictionary<Guid, Task> _slots = new(); // a task per slot in use, running claim after claim
     private HashSet<(StepKey, int)> _suspects = [];
-    /// <summary>How often what running attempts logged and reported is written for their coordinators.</summary>
-    public static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(250);
-
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private Task? _relay;
