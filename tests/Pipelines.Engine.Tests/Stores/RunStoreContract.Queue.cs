@@ -94,6 +94,24 @@ public abstract partial class RunStoreContract
     }
 
     [Fact]
+    public async Task Hand_overs_of_many_runs_at_once_are_all_written_but_the_one_of_a_run_taken_over()
+    {
+        // The writer puts what several journals queued into one transaction: the fence refuses one run, not the others.
+        var runs = await HostAsync();
+        for (var i = 0; i < 20; i++) await runs.CreateAsync(Run($"r{i}"), Ct);
+        var journals = Enumerable.Range(0, 20).Select(i => runs.NewJournal($"r{i}", 1)).ToList();
+        var other = await HostAsync(Other);
+        Assert.True(await other.TryOwnAsync((await other.GetRunAsync("r7", Ct))!, Other, Lease + 1, Lease + 30_000, false, Ct));
+
+        var commits = journals.Select((j, i) => j.CommitAsync(Changes(null, Step($"r{i}", "train", "succeeded")))).ToList();
+
+        await Assert.ThrowsAsync<RunTakenOverException>(() => commits[7]);
+        await Task.WhenAll(commits.Where((_, i) => i != 7));
+        var reader = await ReaderAsync();
+        for (var i = 0; i < 20; i++) Assert.Equal(i == 7 ? [] : [Step($"r{i}", "train", "succeeded")], await reader.GetStepsAsync($"r{i}", Ct));
+    }
+
+    [Fact]
     public async Task The_hand_over_that_ends_a_run_is_written_and_one_after_it_is_refused()
     {
         var runs = await HostAsync();

@@ -1,41 +1,38 @@
-using System.Data;
-using Npgsql;
 using Pipelines.Runtime.Stores;
 
 namespace Pipelines.Persistence.Postgres;
 
 /// <summary>
-/// One run's write path on PostgreSQL. Hand-overs are written in order by a write loop of the journal's own, started
-/// by a hand-over when none runs and ended when the queue is empty: whatever queued up while a transaction was in
-/// flight goes into the next one (group commit), so a coordinator's burst of small hand-overs costs one transaction,
-/// not one each, and the transaction's rows travel as one <see cref="NpgsqlBatch"/> of array-parameter statements.
+/// One run's write path on PostgreSQL. Hand-overs queue in the journal, and the store's one writer
+/// (<see cref="PostgresRunStore"/>) takes what every journal has queued into one transaction (group commit across
+/// runs, as SQLite's <see cref="StoreWriter"/> does): a coordinator's burst of small hand-overs, or a thousand runs'
+/// hand-overs at once, cost one transaction, not one each. A run's hand-overs are written in the order they came.
 /// </summary>
 /// <remarks>
-/// The fence, as SQLite's <see cref="StoreWriter"/> keeps it: each transaction first locks the run row and reads it as
-/// stored before the transaction; when another owner holds the run, or it has ended, nothing is written and every
-/// hand-over of that transaction fails with <see cref="RunTakenOverException"/> (a run with no row yet, or no owner,
-/// may be written). Unlike SQLite's writer, a failed transaction also fails every later hand-over of the journal,
-/// so the store never holds a later change of the run without an earlier one.
+/// The fence, as SQLite's writer keeps it: the transaction first locks the rows of its runs (in id order, as every
+/// writer of several run rows does) and reads them as stored before it; a run another owner holds, or one that has
+/// ended, has nothing written and every hand-over of its group fails with <see cref="RunTakenOverException"/> (a run
+/// with no row yet, or no owner, may be written), while the other runs of the transaction are written. Unlike SQLite's
+/// writer, a failed hand-over also fails every later hand-over of the journal, so the store never holds a later change
+/// of a run without an earlier one.
 /// </remarks>
 internal sealed class PostgresRunJournal : IRunJournal
 {
     private readonly string _runId;
     private readonly string _owner;
-    private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresRunStore _store;
     private readonly Dictionary<string, long> _seqs = new(StringComparer.Ordinal); // each step stored (or being stored) → its seq
     private long _nextSeq;
     private readonly Lock _lock = new();
     private List<HandOver> _queue = [];
-    private bool _writing;
+    private bool _scheduled;
     private Exception? _failed;
 
     /// <param name="stored">The run's step executions as stored, in order, with their <c>seq</c>.</param>
-    public PostgresRunJournal(string runId, string owner, NpgsqlDataSource dataSource, PostgresRunStore store, IReadOnlyList<(StepRow Row, long Seq)> stored)
+    public PostgresRunJournal(string runId, string owner, PostgresRunStore store, IReadOnlyList<(StepRow Row, long Seq)> stored)
     {
         _runId = runId;
         _owner = owner;
-        _dataSource = dataSource;
         _store = store;
         Stored = [.. stored.Select(s => s.Row)];
         foreach (var (row, seq) in stored) _seqs[row.StepId] = seq;
@@ -44,27 +41,30 @@ internal sealed class PostgresRunJournal : IRunJournal
 
     public IReadOnlyList<StepRow> Stored { get; }
 
+    public string RunId => _runId;
+
+    public string Owner => _owner;
+
     public Task CommitAsync(RunChanges changes)
     {
         if (changes.IsEmpty) return Task.CompletedTask;
-        if (_store.IsDisposed) return Task.FromException(Disposed());
         var handOver = new HandOver(changes);
         lock (_lock)
         {
             if (_failed is not null) return Task.FromException(Later(_failed));
             _queue.Add(handOver);
-            if (_writing) return handOver.Done.Task;
-            _writing = true;
+            if (_scheduled) return handOver.Done.Task;
+            _scheduled = true;
         }
 
-        if (!_store.TryStartWriting(WriteQueuedAsync))
+        if (!_store.Schedule(this))
         {
-            var disposed = Disposed(); // disposed between the check above and now
+            var disposed = new ObjectDisposedException(nameof(PostgresRunStore), $"the run store was disposed; nothing more of run {_runId} is written");
             List<HandOver> refused;
             lock (_lock)
             {
                 _failed ??= disposed;
-                (refused, _queue, _writing) = (_queue, [], false);
+                (refused, _queue, _scheduled) = (_queue, [], false);
             }
 
             foreach (var item in refused) item.Done.TrySetException(disposed);
@@ -73,71 +73,44 @@ internal sealed class PostgresRunJournal : IRunJournal
         return handOver.Done.Task;
     }
 
-    /// <summary>Writes what is queued, a transaction at a time, until nothing is; never throws (failures go to the hand-overs).</summary>
-    private async Task WriteQueuedAsync()
+    /// <summary>
+    /// For the store's writer: the hand-overs queued since the last take, merged into the rows to write, or null when
+    /// there are none (or the journal has failed, and they are failed too). The writer then calls
+    /// <see cref="Written"/> or <see cref="Failed"/> with them.
+    /// </summary>
+    internal (List<HandOver> HandOvers, PostgresRunRows Rows)? Take()
     {
-        var group = new List<HandOver>();
-        while (true)
+        List<HandOver> group;
+        Exception? failedBefore;
+        lock (_lock)
         {
-            Exception? failedBefore;
-            lock (_lock)
-            {
-                if (_queue.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-
-                (group, _queue) = (_queue, group);
-                failedBefore = _failed;
-            }
-
-            if (failedBefore is not null)
-            {
-                foreach (var item in group) item.Done.TrySetException(Later(failedBefore));
-            }
-            else
-            {
-                try
-                {
-                    await WriteAsync(group).ConfigureAwait(false);
-                    foreach (var item in group) item.Done.TrySetResult();
-                }
-                catch (Exception e)
-                {
-                    lock (_lock) _failed = e;
-                    foreach (var item in group) item.Done.TrySetException(e);
-                }
-            }
-
-            group.Clear();
+            _scheduled = false;
+            (group, _queue) = (_queue, []);
+            failedBefore = _failed;
         }
+
+        if (group.Count == 0) return null;
+        if (failedBefore is null) return (group, Merge(group));
+        foreach (var item in group) item.Done.TrySetException(Later(failedBefore));
+        return null;
     }
 
-    private ObjectDisposedException Disposed() =>
-        new(nameof(PostgresRunStore), $"the run store was disposed; nothing more of run {_runId} is written");
+    internal static void Written(List<HandOver> group)
+    {
+        foreach (var item in group) item.Done.TrySetResult();
+    }
+
+    /// <summary>The group was not written: it fails, and so does every later hand-over of this journal.</summary>
+    internal void Failed(List<HandOver> group, Exception error)
+    {
+        lock (_lock) _failed ??= error;
+        foreach (var item in group) item.Done.TrySetException(error);
+    }
 
     /// <summary>What a hand-over after a failed one fails with: the same refusal for a take-over, else the first failure inside.</summary>
     private Exception Later(Exception first) => first is RunTakenOverException
         ? new RunTakenOverException(_runId)
         : new InvalidOperationException($"run {_runId}: an earlier hand-over failed, so this one was not written ({first.Message})", first);
-
-    /// <summary>One transaction: the fence under the run row's lock, then every row of <paramref name="group"/> in one batch.</summary>
-    private async Task WriteAsync(List<HandOver> group)
-    {
-        var rows = Merge(group);
-        await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted).ConfigureAwait(false);
-        var ours = await connection.ScalarAsync("""
-            SELECT (owner IS NULL OR owner = $2) AND status NOT IN ('succeeded', 'failed', 'cancelled') FROM runs WHERE id = $1 FOR UPDATE
-            """, CancellationToken.None, _runId, _owner).ConfigureAwait(false);
-        if (ours is false) throw new RunTakenOverException(_runId);
-
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        rows.AddTo(batch, _runId);
-        await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
-        await transaction.CommitAsync().ConfigureAwait(false);
-    }
 
     /// <summary>
     /// The rows of <paramref name="group"/>, each written once: a run row or step changed by several hand-overs as the
@@ -185,7 +158,7 @@ internal sealed class PostgresRunJournal : IRunJournal
     }
 
     /// <summary>A hand-over as it was when handed over (the caller may reuse its lists), and the task its commit completes.</summary>
-    private sealed class HandOver(RunChanges changes)
+    internal sealed class HandOver(RunChanges changes)
     {
         public RunRow? Run { get; } = changes.Run;
         public StepRow[] Steps { get; } = [.. changes.StepsIfAny ?? []];

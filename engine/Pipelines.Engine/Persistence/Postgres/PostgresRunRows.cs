@@ -3,8 +3,8 @@ using Npgsql;
 namespace Pipelines.Persistence.Postgres;
 
 /// <summary>
-/// The rows one journal transaction writes (<see cref="PostgresRunJournal"/>), each at most once, and the statements
-/// that write them: a statement per table, whatever the number of rows, each row's fields sent as arrays and spread
+/// The rows one run's hand-overs write (<see cref="PostgresRunJournal"/>), each at most once, and the statements that
+/// write those of the runs of one transaction: a statement per table, whatever the number of rows, each row's fields sent as arrays and spread
 /// by <c>unnest</c>, so a hand-over of a thousand matrix combinations is still one round trip.
 /// </summary>
 internal sealed record PostgresRunRows(
@@ -30,6 +30,23 @@ internal sealed record PostgresRunRows(
                                     ELSE greatest(coalesce(runs.lease_expires_at, 0), excluded.lease_expires_at) END,
             cancel_requested = runs.cancel_requested OR excluded.cancel_requested
         """;
+
+    /// <summary>The run rows of several runs at once, each as <see cref="RunSql"/> writes one (no run twice in one statement).</summary>
+    private static readonly string RunsSql = RunSql.Replace(
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        """
+        SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::bigint[],
+                             $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::boolean[], $14::text[], $15::bigint[])
+        """, StringComparison.Ordinal);
+
+    /// <summary>The step executions of several runs at once, each as <see cref="StepsSql"/> writes one run's.</summary>
+    private static readonly string StepsOfRunsSql = """
+        INSERT INTO steps (run_id, step_id, seq, parent_id, matrix, status, attempts, failures, cached, started_at,
+                           finished_at, next_attempt_at, lease_owner, inputs, outputs, error, cache_key, bookmark, resume)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::integer[],
+                             $9::boolean[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::text[],
+                             $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+        """ + StepsSql[StepsSql.IndexOf("ON CONFLICT", StringComparison.Ordinal)..];
 
     /// <summary>Step executions: a new one takes the seq sent with it, a stored one keeps its own.</summary>
     private const string StepsSql = """
@@ -73,8 +90,59 @@ internal sealed record PostgresRunRows(
         ON CONFLICT DO NOTHING
         """;
 
-    /// <summary>Adds the statements that write these rows of run <paramref name="runId"/> to <paramref name="batch"/>.</summary>
-    public void AddTo(NpgsqlBatch batch, string runId)
+    /// <summary>
+    /// Adds the statements that write the rows of <paramref name="runs"/> to <paramref name="batch"/>: each run's row and
+    /// steps, then the log lines of all of them in one statement, and the rows they share with other runs (cache,
+    /// lineage) each once, sorted, so that concurrent writers lock them in one order.
+    /// </summary>
+    public static void AddTo(NpgsqlBatch batch, IReadOnlyList<(string RunId, PostgresRunRows Rows)> runs)
+    {
+        if (runs.Count > 1 && runs.Select(r => r.RunId).Distinct(StringComparer.Ordinal).Count() == runs.Count)
+        {
+            // Two statements for every run's row and steps, however many runs: a statement costs the server a parse and a
+            // plan, which for a thousand runs was most of the transaction.
+            AddRunsAndSteps(batch, runs);
+        }
+        else
+        {
+            // The same run twice (its creation and its first hand-overs, say): in order, a statement each.
+            foreach (var (runId, rows) in runs) rows.AddRunAndSteps(batch, runId);
+        }
+
+        var all = runs.Select(r => r.Rows).ToList();
+        new PostgresRunRows(null, [], [.. all.SelectMany(r => r.Logs)],
+            [.. all.SelectMany(r => r.Cache).GroupBy(c => c.CacheKey, StringComparer.Ordinal).Select(g => g.Last()).OrderBy(c => c.CacheKey, StringComparer.Ordinal)],
+            [.. all.SelectMany(r => r.Producers).DistinctBy(l => l.Digest, StringComparer.Ordinal).OrderBy(l => l.Digest, StringComparer.Ordinal)],
+            [.. all.SelectMany(r => r.Consumers).Distinct().OrderBy(l => l.Digest, StringComparer.Ordinal).ThenBy(l => l.RunId, StringComparer.Ordinal)
+                .ThenBy(l => l.StepId, StringComparer.Ordinal)])
+            .AddShared(batch);
+    }
+
+    private static void AddRunsAndSteps(NpgsqlBatch batch, IReadOnlyList<(string RunId, PostgresRunRows Rows)> runs)
+    {
+        var r = runs.Select(x => x.Rows.Run).OfType<RunRow>().ToList();
+        if (r.Count > 0)
+        {
+            Add(batch, RunsSql, Column(r, x => x.Id), Column(r, x => x.Pipeline), Column(r, x => x.Version), Column(r, x => x.Status),
+                Column(r, x => x.Params), Column(r, x => x.Trigger), Column(r, x => x.NoCache), Column(r, x => x.TimeoutMs),
+                Column(r, x => x.CreatedAt), Column(r, x => x.StartedAt), Column(r, x => x.FinishedAt), Column(r, x => x.Error),
+                Column(r, x => x.CancelRequested), Column(r, x => x.Owner), Column(r, x => x.LeaseExpiresAt));
+        }
+
+        var steps = runs.SelectMany(x => x.Rows.Steps.Select(step => (x.RunId, step.Row, step.Seq))).ToList();
+        if (steps.Count > 0)
+        {
+            Add(batch, StepsOfRunsSql, Column(steps, s => s.RunId), Column(steps, s => s.Row.StepId), Column(steps, s => s.Seq),
+                Column(steps, s => s.Row.ParentId), Column(steps, s => s.Row.Matrix), Column(steps, s => s.Row.Status),
+                Column(steps, s => s.Row.Attempts), Column(steps, s => s.Row.Failures), Column(steps, s => s.Row.Cached),
+                Column(steps, s => s.Row.StartedAt), Column(steps, s => s.Row.FinishedAt), Column(steps, s => s.Row.NextAttemptAt),
+                Column(steps, s => s.Row.LeaseOwner), Column(steps, s => s.Row.Inputs), Column(steps, s => s.Row.Outputs),
+                Column(steps, s => s.Row.Error), Column(steps, s => s.Row.CacheKey), Column(steps, s => s.Row.Bookmark),
+                Column(steps, s => s.Row.Resume));
+        }
+    }
+
+    private void AddRunAndSteps(NpgsqlBatch batch, string runId)
     {
         if (Run is { } r)
         {
@@ -91,7 +159,10 @@ internal sealed record PostgresRunRows(
                 Column(Steps, s => s.Row.Inputs), Column(Steps, s => s.Row.Outputs), Column(Steps, s => s.Row.Error),
                 Column(Steps, s => s.Row.CacheKey), Column(Steps, s => s.Row.Bookmark), Column(Steps, s => s.Row.Resume));
         }
+    }
 
+    private void AddShared(NpgsqlBatch batch)
+    {
         if (Logs.Count > 0)
         {
             Add(batch, LogsSql, Column(Logs, l => l.RunId), Column(Logs, l => l.StepId), Column(Logs, l => l.Seq), Column(Logs, l => l.At),

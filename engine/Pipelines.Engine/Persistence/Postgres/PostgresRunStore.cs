@@ -31,6 +31,8 @@ public sealed class PostgresRunStore(NpgsqlDataSource dataSource, string? owner 
 
     private readonly Lock _lock = new();
     private readonly HashSet<Task> _writing = [];
+    private readonly List<PostgresRunJournal> _scheduled = [];
+    private bool _writerRunning;
     private bool _disposed;
 
     public async Task<RunRow?> GetRunAsync(string id, CancellationToken ct)
@@ -87,13 +89,13 @@ public sealed class PostgresRunStore(NpgsqlDataSource dataSource, string? owner 
     public Task CreateAsync(RunRow run, CancellationToken ct)
     {
         var changes = new RunChanges { Run = run }; // steps get their rows at their first transition; until then they are pending by definition
-        return new PostgresRunJournal(run.Id, Owner, dataSource, this, []).CommitAsync(changes).WaitAsync(ct);
+        return new PostgresRunJournal(run.Id, Owner, this, []).CommitAsync(changes).WaitAsync(ct);
     }
 
-    public IRunJournal NewJournal(string runId, int steps) => new PostgresRunJournal(runId, Owner, dataSource, this, []);
+    public IRunJournal NewJournal(string runId, int steps) => new PostgresRunJournal(runId, Owner, this, []);
 
     public async Task<IRunJournal> OpenJournalAsync(string runId, CancellationToken ct) =>
-        new PostgresRunJournal(runId, Owner, dataSource, this, await ReadStepsAsync(runId, ct));
+        new PostgresRunJournal(runId, Owner, this, await ReadStepsAsync(runId, ct));
 
     private string Owner => owner ?? throw new InvalidOperationException("a run store opened without an owner only reads");
 
@@ -195,8 +197,11 @@ public sealed class PostgresRunStore(NpgsqlDataSource dataSource, string? owner 
         IReadOnlyCollection<string> executing, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync("UPDATE runs SET lease_expires_at = $1 WHERE owner = $2 AND status IN ('pending', 'running')", ct,
-            leaseExpiresAt, owner);
+        // The rows are locked in id order, as the writer locks the runs of its transaction, so the two never deadlock.
+        await connection.ExecuteAsync("""
+            UPDATE runs SET lease_expires_at = $1
+            WHERE id IN (SELECT id FROM runs WHERE owner = $2 AND status IN ('pending', 'running') ORDER BY id FOR UPDATE)
+            """, ct, leaseExpiresAt, owner);
         var found = await connection.QueryAsync("""
             SELECT id, owner = $1 FROM runs
             WHERE (owner = $1 AND cancel_requested AND status IN ('pending', 'running'))
@@ -210,29 +215,98 @@ public sealed class PostgresRunStore(NpgsqlDataSource dataSource, string? owner 
     private static Task<object?> LockRunAsync(DbConnection connection, string runId, CancellationToken ct) =>
         connection.ScalarAsync("SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", ct, runId);
 
-    /// <summary>Whether <see cref="DisposeAsync"/> has begun: journals take no more hand-overs.</summary>
-    internal bool IsDisposed
-    {
-        get
-        {
-            lock (_lock) return _disposed;
-        }
-    }
-
     /// <summary>
-    /// Runs a journal's write loop, so that <see cref="DisposeAsync"/> can wait for it; false (nothing started) once
-    /// the store is disposed.
+    /// Has the writer take <paramref name="journal"/>'s queued hand-overs into its next transaction, starting the
+    /// writer when it is idle; false (nothing scheduled) once the store is disposed.
     /// </summary>
-    internal bool TryStartWriting(Func<Task> loop)
+    internal bool Schedule(PostgresRunJournal journal)
     {
         lock (_lock)
         {
             if (_disposed) return false;
-            var task = Task.Run(loop);
+            _scheduled.Add(journal);
+            if (_writerRunning) return true;
+            _writerRunning = true;
+            var task = Task.Run(WriteScheduledAsync);
             _writing.Add(task);
             task.ContinueWith(done => { lock (_lock) _writing.Remove(done); }, TaskScheduler.Default);
             return true;
         }
+    }
+
+    /// <summary>
+    /// The writer: one transaction at a time, each with everything the journals queued while the last was in flight,
+    /// until nothing is queued. Never throws: failures go to the hand-overs.
+    /// </summary>
+    private async Task WriteScheduledAsync()
+    {
+        while (true)
+        {
+            List<PostgresRunJournal> journals;
+            lock (_lock)
+            {
+                if (_scheduled.Count == 0)
+                {
+                    _writerRunning = false;
+                    return;
+                }
+
+                journals = [.. _scheduled];
+                _scheduled.Clear();
+            }
+
+            var groups = new List<(PostgresRunJournal Journal, List<PostgresRunJournal.HandOver> HandOvers, PostgresRunRows Rows)>();
+            foreach (var journal in journals)
+            {
+                if (journal.Take() is { } taken) groups.Add((journal, taken.HandOvers, taken.Rows));
+            }
+
+            if (groups.Count == 0) continue;
+            try
+            {
+                var refused = await WriteAsync(groups).ConfigureAwait(false);
+                foreach (var (journal, handOvers, _) in groups)
+                {
+                    if (refused.Contains(journal.RunId)) journal.Failed(handOvers, new RunTakenOverException(journal.RunId));
+                    else PostgresRunJournal.Written(handOvers);
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var (journal, handOvers, _) in groups) journal.Failed(handOvers, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One transaction: the fence of every run under its row's lock, then the rows of the runs that pass in one batch.
+    /// Returns the runs refused: another owner holds them, or they have ended.
+    /// </summary>
+    private async Task<HashSet<string>> WriteAsync(List<(PostgresRunJournal Journal, List<PostgresRunJournal.HandOver> HandOvers, PostgresRunRows Rows)> groups)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted).ConfigureAwait(false);
+        var ids = groups.Select(g => g.Journal.RunId).Distinct(StringComparer.Ordinal).ToArray();
+        var stored = await connection.QueryAsync("SELECT id, owner, status FROM runs WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE",
+            r => (Id: r.GetString(0), Owner: Text(r, 1), Status: r.GetString(2)), CancellationToken.None, (object)ids).ConfigureAwait(false);
+        var refused = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (journal, _, _) in groups)
+        {
+            var row = stored.FirstOrDefault(r => r.Id == journal.RunId);
+            if (row.Id is null) continue; // not stored yet: this is its first write
+            if (row.Owner is { } holder && holder != journal.Owner || row.Status is "succeeded" or "failed" or "cancelled") refused.Add(journal.RunId);
+        }
+
+        var written = groups.Where(g => !refused.Contains(g.Journal.RunId)).Select(g => (g.Journal.RunId, g.Rows)).ToList();
+        if (written.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            PostgresRunRows.AddTo(batch, written);
+            await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return refused;
     }
 
     /// <summary>Refuses new hand-overs and waits until every one handed over before is written (or has failed).</summary>
