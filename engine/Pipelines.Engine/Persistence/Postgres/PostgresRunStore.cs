@@ -287,13 +287,13 @@ public sealed class PostgresRunStore(NpgsqlDataSource dataSource, string? owner 
         await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted).ConfigureAwait(false);
         var ids = groups.Select(g => g.Journal.RunId).Distinct(StringComparer.Ordinal).ToArray();
-        var stored = await connection.QueryAsync("SELECT id, owner, status FROM runs WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE",
-            r => (Id: r.GetString(0), Owner: Text(r, 1), Status: r.GetString(2)), CancellationToken.None, (object)ids).ConfigureAwait(false);
+        var stored = (await connection.QueryAsync("SELECT id, owner, status FROM runs WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE",
+            r => (Id: r.GetString(0), Owner: Text(r, 1), Status: r.GetString(2)), CancellationToken.None, (object)ids).ConfigureAwait(false))
+            .ToDictionary(r => r.Id, StringComparer.Ordinal);
         var refused = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (journal, _, _) in groups)
         {
-            var row = stored.FirstOrDefault(r => r.Id == journal.RunId);
-            if (row.Id is null) continue; // not stored yet: this is its first write
+            if (!stored.TryGetValue(journal.RunId, out var row)) continue; // not stored yet: this is its first write
             if (row.Owner is { } holder && holder != journal.Owner || row.Status is "succeeded" or "failed" or "cancelled") refused.Add(journal.RunId);
         }
 
