@@ -1,5 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Pipelines.Activities;
+using Pipelines.Definitions;
+using Pipelines.Runtime;
+using Pipelines.Tests;
 
 namespace Pipelines.Api.Tests;
 
@@ -45,6 +49,45 @@ public sealed class RunEventStreamTests
 
         Assert.Equal(["snapshot", "run"], events.Select(e => e.Name));
         Assert.Equal("succeeded", events[1].Data["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_run_another_host_coordinates_streams_its_steps_and_its_end_read_from_the_shared_store()
+    {
+        var store = await TestPostgres.CreateDatabaseAsync("events_elsewhere");
+        var directory = Directory.CreateTempSubdirectory("pipelines-api-test-").FullName;
+        try
+        {
+            var catalog = BuiltInActivities.CreateCatalog();
+            var url = $"http://127.0.0.1:{TestServer.FreePort()}";
+            await using var api = await ApiHost.BuildAsync(new ApiHostOptions
+            {
+                DataDirectory = directory, Urls = [url], Runtime = new RuntimeOptions { SharedStore = store, MaxParallel = 2 }, ConsoleLogging = false,
+            }, catalog);
+            await api.StartAsync();
+            await using var other = await RunEngine.OpenAsync(directory, catalog, new RuntimeOptions { SharedStore = store, Owner = ProcessOwner.Current + "/other" });
+            var version = (await other.PublishAsync(PipelineLoader.Load("sleepy.yaml", Yaml.Sleepy, catalog).Pipeline!)).Version;
+            var id = await other.CreateRunAsync(version, new JsonObject { ["seconds"] = 1.5 });
+            var execution = other.ExecuteAsync(id);
+
+            using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+            using var response = await client.GetAsync($"/api/runs/{id}/events", HttpCompletionOption.ResponseHeadersRead);
+            var events = await ReadEventsAsync(response).WaitAsync(TimeSpan.FromSeconds(30)); // without the store's reads it never ends
+
+            Assert.Equal(RunStatus.Succeeded, await execution);
+            // Read from the store, not published here: the nap's progress reports (every 0.5 s) reach its coordinator only.
+            Assert.DoesNotContain(events, e => e.Name == "progress");
+            Assert.Equal("snapshot", events[0].Name);
+            Assert.Equal(("run", "succeeded"), (events[^1].Name, events[^1].Data["status"]!.GetValue<string>()));
+            var steps = events.Where(e => e.Name == "step").Select(e => e.Data).ToList();
+            Assert.Contains(steps, s => s["stepId"]!.GetValue<string>() == "nap" && s["status"]!.GetValue<string>() == "succeeded");
+            Assert.Equal("awake", steps.Single(s => s["stepId"]!.GetValue<string>() == "after" && s["status"]!.GetValue<string>() == "succeeded")
+                ["outputs"]!["message"]!.GetValue<string>());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

@@ -131,6 +131,9 @@ public sealed class RunEngine : IAsyncDisposable
 
     public RuntimeOptions Options { get; }
 
+    /// <summary>Whether this process coordinates the run now (its events are published here as they happen).</summary>
+    public bool IsExecuting(string runId) => _active.ContainsKey(runId);
+
     public TimeProvider Time { get; }
 
     /// <summary>Runs and their steps, the run queue and its leases.</summary>
