@@ -10,6 +10,7 @@ namespace Pipelines.Api.Tests;
 /// <c>pipelines monitor</c> against a real <c>serve</c> host over a tiny int8 export whose lineage names its training
 /// data, with tokens on, after a few requests: the frame shows the traffic, drift and quality the window's JSON has.
 /// </summary>
+[Collection(OpenAiTestHost.Collection)]
 public sealed class MonitorCommandTests : IAsyncLifetime
 {
     private const string Viewer = "viewer-secret-0123456789";

@@ -12,6 +12,7 @@ namespace Pipelines.Api.Tests;
 /// <c>GET /api/monitoring/models/{model}</c> on a real host: drift of the logged prompts against the served version's
 /// training data, and quality of its logged answers.
 /// </summary>
+[Collection(OpenAiTestHost.Collection)]
 public sealed class MonitoringEndpointTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("pipelines-monitoring-test-").FullName;

@@ -16,6 +16,7 @@ namespace Pipelines.Api.Tests;
 /// returns; a version that cannot be loaded leaves the old one serving; a pinned version never moves. Versions 1 and 2
 /// are tiny models with different weights, so their greedy texts tell them apart; version 3 has no ONNX export.
 /// </summary>
+[Collection(OpenAiTestHost.Collection)]
 public sealed class OpenAiAliasMoveTests : IAsyncLifetime
 {
     private const string Prompt = "Subject: the quarterly numbers\n\nPlease send them by Friday.";

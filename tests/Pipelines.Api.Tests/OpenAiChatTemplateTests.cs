@@ -11,6 +11,7 @@ namespace Pipelines.Api.Tests;
 /// parses it when the model loads, and <c>/v1/chat/completions</c> prompts with the rendered conversation, one BOS,
 /// its answer what ONNX Runtime generates alone from that prompt. A template the renderer cannot take stops the start.
 /// </summary>
+[Collection(OpenAiTestHost.Collection)]
 public sealed class OpenAiChatTemplateTests : IAsyncLifetime
 {
     private const string Secret = "app-secret-0123456789";

@@ -9,6 +9,7 @@ namespace Pipelines.Api.Tests;
 /// The OpenAI-compatible endpoint of a real <c>serve</c> host over a registered model's int8 ONNX export: the shapes
 /// OpenAI's clients read, answers equal to ONNX Runtime's own greedy generation, streaming, errors and roles.
 /// </summary>
+[Collection(OpenAiTestHost.Collection)]
 public sealed class OpenAiEndpointTests : IAsyncLifetime
 {
     private const string Prompt = "Subject: the quarterly numbers\n\nPlease send them by Friday.";

@@ -10,6 +10,7 @@ namespace Pipelines.Api.Tests;
 /// <c>Retry-After</c>), the body's size (413) and the prompt's length in tokens (400 naming <c>prompt</c>). Each test
 /// starts its own host with the settings it checks.
 /// </summary>
+[Collection(OpenAiTestHost.Collection)]
 public sealed class OpenAiLimitTests : IAsyncLifetime
 {
     private const string AppSecret = "app-secret-0123456789";

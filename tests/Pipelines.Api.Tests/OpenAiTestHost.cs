@@ -19,6 +19,13 @@ namespace Pipelines.Api.Tests;
 internal static class OpenAiTestHost
 {
     /// <summary>
+    /// The test classes whose hosts serve models, run one at a time: the serving metrics and the monitors' gauges of
+    /// <c>/metrics</c> are the process's (one <c>serve</c> per process), so two such hosts at once in this test process
+    /// would each report the other's models too (a window of another host's <c>m@production</c> read as this one's).
+    /// </summary>
+    public const string Collection = "hosts serving models";
+
+    /// <summary>
     /// A tiny Llama (its weights drawn from <paramref name="seed"/>) exported to int8 ONNX in <paramref name="folder"/>;
     /// with <paramref name="tokenizerConfig"/>, its tokenizer is first saved with those fields set in
     /// tokenizer_config.json (a <c>chat_template</c>, <c>add_bos_token</c>) and read back, as a fine-tuned model's would be.

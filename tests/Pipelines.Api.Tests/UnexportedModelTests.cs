@@ -14,6 +14,7 @@ namespace Pipelines.Api.Tests;
 /// A version registered without exports (a Hugging Face model folder, as deploy.promote of a merged model leaves it) is
 /// exported to ONNX once when served, answers as the TorchSharp model it came from, and a second start reuses the export.
 /// </summary>
+[Collection(OpenAiTestHost.Collection)]
 public sealed class UnexportedModelTests : IAsyncLifetime
 {
     private const string Prompt = "Subject: lunch on Friday\n\nShall we meet at noon?";
