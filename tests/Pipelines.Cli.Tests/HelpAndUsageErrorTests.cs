@@ -85,7 +85,6 @@ public sealed class HelpAndUsageErrorTests : IDisposable
         Assert.Contains("--help", result.Error);
     }
 
-    /// <summary>One <c>error:</c> line naming the problem (a usage hint may follow it), no trace, nothing on stdout.</summary>
     [Fact]
     public async Task A_worker_without_the_shared_store_says_how_to_give_it_one()
     {
@@ -118,6 +117,7 @@ public sealed class HelpAndUsageErrorTests : IDisposable
         Assert.Contains("--store", result.ErrorLines.Single(l => l.StartsWith("error:", StringComparison.Ordinal)));
     }
 
+    /// <summary>One <c>error:</c> line naming the problem (a usage hint may follow it), no trace, nothing on stdout.</summary>
     private static void AssertOneErrorLine(CliResult result, string mentions)
     {
         var errors = result.ErrorLines.Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();

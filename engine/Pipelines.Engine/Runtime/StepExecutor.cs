@@ -72,10 +72,10 @@ internal sealed class StepExecutor : IAsyncDisposable
             try
             {
                 await Task.Delay(LiveInterval, _services.Time, _stop.Token).ConfigureAwait(false);
-                var updates = _running.Values.Select(a => a.Live.Take(a.Claim)).OfType<LiveUpdate>().ToList();
-                if (updates.Count == 0) continue;
-                await _queue.AppendLiveAsync(updates, _stop.Token).ConfigureAwait(false);
-                foreach (var update in updates) _running.Values.FirstOrDefault(a => a.Claim == update.Claim)?.Live.Sent(update);
+                var taken = _running.Values.Select(a => (a.Live, Update: a.Live.Take(a.Claim))).Where(t => t.Update is not null).ToList();
+                if (taken.Count == 0) continue;
+                await _queue.AppendLiveAsync([.. taken.Select(t => t.Update!)], _stop.Token).ConfigureAwait(false);
+                foreach (var (live, update) in taken) live.Sent(update!);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -238,21 +238,7 @@ internal sealed class StepExecutor : IAsyncDisposable
         }
         else
         {
-            var context = new ActivityContext
-            {
-                RunId = ticket.Step.RunId,
-                StepId = ticket.Step.StepId,
-                Attempt = ticket.Attempt,
-                Time = _services.Time,
-                Worker = _options.Owner,
-                Log = live.Log,
-                Progress = live,
-                Artifacts = _services.Artifacts,
-                DataDirectory = _services.DataDirectory,
-                Checkpoints = _services.Checkpoints.ForStep(ticket.Step.RunId, ticket.Step.StepId),
-                Resumption = resumption,
-                Services = _services.Services,
-            };
+            var context = _services.ContextFor(ticket.Step.RunId, ticket.Step.StepId, ticket.Attempt, live.Log, live, resumption);
             result = await StepRunner.RunAsync(activity, inputs, ticket.CacheKey, ticket.Lookup, _services.Runs,
                 ticket.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, context, _mask, stop.Token).ConfigureAwait(false);
         }

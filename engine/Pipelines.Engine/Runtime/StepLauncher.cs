@@ -24,6 +24,24 @@ internal sealed record StepServices(
 
     /// <summary>This process, as activities see it (<see cref="ActivityContext.Worker"/>).</summary>
     public string? Worker { get; init; }
+
+    /// <summary>What an attempt sees of this process, its log lines going to <paramref name="log"/> and its reports to <paramref name="progress"/>.</summary>
+    public ActivityContext ContextFor(string runId, string stepId, int attempt, Action<string> log, IProgress<ProgressUpdate> progress,
+        JsonNode? resumption) => new()
+    {
+        RunId = runId,
+        StepId = stepId,
+        Attempt = attempt,
+        Time = Time,
+        Worker = Worker,
+        Log = log,
+        Progress = progress,
+        Artifacts = Artifacts,
+        DataDirectory = DataDirectory,
+        Checkpoints = Checkpoints.ForStep(runId, stepId),
+        Resumption = resumption,
+        Services = Services,
+    };
 }
 
 /// <summary>
@@ -141,21 +159,7 @@ internal sealed class StepLauncher
 
         var sink = new StepSink(_committer, execution);
         foreach (var line in resolved) sink.Log(line);
-        var context = new ActivityContext
-        {
-            RunId = _state.Id,
-            StepId = execution.Id,
-            Attempt = execution.Attempts,
-            Time = _services.Time,
-            Worker = _services.Worker,
-            Log = sink.Log,
-            Progress = sink,
-            Artifacts = _services.Artifacts,
-            DataDirectory = _services.DataDirectory,
-            Checkpoints = _services.Checkpoints.ForStep(_state.Id, execution.Id),
-            Resumption = execution.Resume,
-            Services = _services.Services,
-        };
+        var context = _services.ContextFor(_state.Id, execution.Id, execution.Attempts, sink.Log, sink, execution.Resume);
         if (holdsSlot)
         {
             // The claim (running, attempt n) was handed to the journal in this pass: the attempt starts once it is
